@@ -1,0 +1,24 @@
+# Trợ lý Khuyến công — see README.md
+.PHONY: run test eval train kb validate clean
+
+run:        ## set up, build the KB, train if needed, serve on :5005 (REST) + :5055 (actions)
+	scripts/run.sh
+
+test:       ## set up and run the whole suite (what CI runs)
+	scripts/test.sh
+
+eval:       ## per-intent precision/recall/F1 on the held-back test split
+	scripts/setup.sh && scripts/train.sh && .venv/bin/python scripts/evaluate.py
+
+train:
+	scripts/setup.sh && scripts/train.sh
+
+kb:
+	scripts/setup.sh && .venv/bin/python -m policy_kb build
+
+validate:
+	scripts/setup.sh && . scripts/env.sh && .venv/bin/rasa data validate --fail-on-warnings \
+	    --config config.yml --domain bot/domain.yml --data $$TRAIN_DATA
+
+clean:
+	rm -rf models results var .rasa tests/artifacts

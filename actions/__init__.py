@@ -1,0 +1,5 @@
+"""rasa_sdk action server: answers come from the knowledge base (policy_kb), never from the domain.
+
+kb.py (database access) → render.py (Vietnamese copy + citations) → one module per concern:
+topics.py, support_levels.py, documents.py.
+"""

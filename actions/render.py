@@ -1,0 +1,134 @@
+"""Vietnamese copy for knowledge answers: short, polite, every fact with its legal basis.
+
+Status rules (from ../shared/policy-reference.md): VERIFIED facts are stated; HISTORICAL ones
+only under "Theo quy định trước đây"; UNVERIFIED ones only as a caveat, never as a fact.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import OrderedDict
+from typing import Dict, Iterable, List, Optional
+
+from policy_kb.queries import FactView, LevelAnswer, LevelView, TopicAnswer
+
+NEXT_STEP = ("Anh/chị nên liên hệ Trung tâm Khuyến công hoặc Sở Công Thương tỉnh nơi cơ sở "
+             "sản xuất để được hướng dẫn cụ thể.")
+LOCAL_CAVEAT = ("Đây là mức tối đa từ kinh phí khuyến công quốc gia, không phải mức chắc chắn được "
+                "nhận. Mỗi tỉnh tự quy định mức chi từ kinh phí địa phương, nên mức ở tỉnh mình có thể "
+                "khác.")
+KB_DOWN = ("Dạ, hệ thống tra cứu đang tạm gián đoạn nên em chưa trả lời chính xác được. "
+           "Anh/chị vui lòng thử lại sau ít phút ạ.")
+
+
+def payload(intent: str, **entities: str) -> str:
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False)}" if entities else f"/{intent}"
+
+
+def button(title: str, intent: str, **entities: str) -> Dict[str, str]:
+    return {"title": title, "payload": payload(intent, **entities)}
+
+
+MAIN_MENU = [
+    button("Ai được hỗ trợ?", "ask_beneficiaries"),
+    button("Mức hỗ trợ", "ask_support_level"),
+    button("Ngành nghề", "ask_industries"),
+    button("Thủ tục, hồ sơ", "ask_procedure"),
+]
+
+
+def fmt_date(d: Optional[dt.date]) -> str:
+    return d.strftime("%d/%m/%Y") if d else "?"
+
+
+def fmt_vnd(amount: float) -> str:
+    """1_500_000_000 → '1,5 tỷ đồng'; 300_000_000 → '300 triệu đồng' (Vietnamese decimals)."""
+    amount = int(round(amount))
+    if amount >= 1_000_000_000 and amount % 100_000_000 == 0:
+        return f"{amount / 1_000_000_000:g}".replace(".", ",") + " tỷ đồng"
+    if amount >= 1_000_000 and amount % 100_000 == 0:
+        millions = amount / 1_000_000
+        return (f"{millions:,.1f}".rstrip("0").rstrip(".").replace(",", "X").replace(".", ",")
+                .replace("X", ".") + " triệu đồng")
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def sources_line(items: Iterable) -> str:
+    """'Căn cứ: Điều 3 khoản 1, Điều 3 khoản 2 Nghị định 45/2012/NĐ-CP; …' (grouped by document)."""
+    grouped: "OrderedDict[str, List[str]]" = OrderedDict()
+    for it in items:
+        arts = grouped.setdefault(it.document, [])
+        if it.article not in arts:
+            arts.append(it.article)
+    parts = [f"{', '.join(arts)} {doc}" for doc, arts in grouped.items()]
+    return "📄 Căn cứ: " + "; ".join(parts) + "."
+
+
+def bullets(facts: Iterable[FactView]) -> str:
+    return "\n".join(f"• {f.text}" for f in facts)
+
+
+def topic_text(answer: TopicAnswer, shown: List[FactView], more: bool) -> str:
+    lines = [f"Dạ, về {answer.title[0].lower() + answer.title[1:]}:"]
+    cited: List = list(shown)
+    if shown:
+        lines.append(bullets(shown))
+    if answer.historical and not more:
+        hist = answer.historical[:2]
+        lines.append("Theo quy định trước đây:\n" + bullets(hist))
+        cited += hist
+    if not shown and not answer.historical:
+        lines.append("Em chưa có thông tin đã được xác minh về nội dung này.")
+    if answer.unverified and not more:
+        lines.append(f"Lưu ý: {answer.unverified[0].text}")
+    lines.append(sources_line(cited) if cited else NEXT_STEP)
+    return "\n".join(lines)
+
+
+def _level_figure(level: LevelView) -> str:
+    return level.text.rstrip(".")
+
+
+def support_level_text(answer: LevelAnswer, cost: Optional[int] = None) -> str:
+    current = answer.current
+    lines: List[str] = []
+    cited: List = []
+    if current is None:
+        lines.append(f"Dạ, em chưa có mức hỗ trợ nào cho “{answer.label}”.")
+    elif current.status == "VERIFIED":
+        lines.append(f"Dạ, với “{answer.label}”, mức hỗ trợ tối đa từ kinh phí khuyến công quốc gia là: "
+                     f"{_level_figure(current)} (áp dụng từ {fmt_date(current.effective_from)}).")
+        cited.append(current)
+        if cost:
+            lines.append(estimate_text(current, cost))
+    else:
+        # UNVERIFIED (or only historical): no figure is given as the current rule.
+        lines.append(f"Dạ, mức hỗ trợ hiện hành cho “{answer.label}” em chưa xác minh được theo văn bản "
+                     f"đang có hiệu lực, nên em không đưa con số để tránh sai.")
+        cited.append(current)
+    hist = [lv for lv in answer.earlier if lv.status in ("HISTORICAL", "VERIFIED") and (lv.share or lv.cap_vnd)]
+    if hist:
+        old = hist[0]
+        lines.append(f"Theo quy định trước đây ({old.document}, từ {fmt_date(old.effective_from)}): "
+                     f"{_level_figure(old)}.")
+        cited.append(old)
+    lines.append(LOCAL_CAVEAT + " " + NEXT_STEP)
+    if cited:
+        lines.append(sources_line(cited))
+    return "\n".join(lines)
+
+
+def estimate_text(level: LevelView, cost: int) -> str:
+    """National-fund maximum for a cost: share × cost, capped."""
+    if level.share is None and level.cap_vnd is None:
+        return ""
+    by_share = cost * level.share if level.share is not None else cost
+    amount = min(by_share, level.cap_vnd) if level.cap_vnd else by_share
+    parts = [f"Ước tính với chi phí {fmt_vnd(cost)}:"]
+    if level.share is not None:
+        parts.append(f"{level.share * 100:g}% × {fmt_vnd(cost)} = {fmt_vnd(by_share)}")
+    if level.cap_vnd and by_share > level.cap_vnd:
+        parts.append(f"vượt mức trần nên tối đa {fmt_vnd(level.cap_vnd)}")
+    else:
+        parts.append(f"tối đa khoảng {fmt_vnd(amount)}")
+    return " ".join(parts[:1]) + " " + ", ".join(parts[1:]) + "."

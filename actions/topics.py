@@ -1,0 +1,83 @@
+"""Answers for the knowledge topics (objectives, beneficiaries, procedure, …)."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.kb import KnowledgeUnavailable, kb_session
+from actions.render import KB_DOWN, MAIN_MENU, button, topic_text
+from policy_kb.queries import topic_answer
+
+# intent → knowledge topic
+INTENT_TOPICS = {
+    "ask_overview": "overview",
+    "ask_objectives": "objectives",
+    "ask_beneficiaries": "beneficiaries",
+    "ask_industries": "industries",
+    "ask_priorities": "priorities",
+    "ask_activities": "activities",
+    "ask_conditions": "conditions",
+    "ask_procedure": "procedure",
+    "ask_dossier": "dossier",
+    "ask_typical_product": "typical_product",
+    "ask_agencies": "agencies",
+    "ask_pilot_projects": "pilot_projects",
+    "ask_local_levels": "local_levels",
+    "ask_legal_documents": "legal_documents",
+}
+
+# What a user most likely wants next after each topic (phone-sized button rows).
+NEXT_BUTTONS = {
+    "overview": [("Ai được hỗ trợ?", "ask_beneficiaries"), ("Hỗ trợ những gì?", "ask_activities")],
+    "objectives": [("Hỗ trợ những gì?", "ask_activities"), ("Ai được hỗ trợ?", "ask_beneficiaries")],
+    "beneficiaries": [("Ngành nghề", "ask_industries"), ("Mức hỗ trợ", "ask_support_level")],
+    "industries": [("Ưu tiên", "ask_priorities"), ("Mức hỗ trợ", "ask_support_level")],
+    "priorities": [("Mức hỗ trợ", "ask_support_level"), ("Thủ tục", "ask_procedure")],
+    "activities": [("Mức hỗ trợ", "ask_support_level"), ("Điều kiện", "ask_conditions")],
+    "conditions": [("Hồ sơ", "ask_dossier"), ("Thủ tục", "ask_procedure")],
+    "procedure": [("Hồ sơ", "ask_dossier"), ("Điều kiện", "ask_conditions")],
+    "dossier": [("Thủ tục", "ask_procedure"), ("Mức hỗ trợ", "ask_support_level")],
+    "typical_product": [("Mức hỗ trợ", "ask_support_level"), ("Thủ tục", "ask_procedure")],
+    "agencies": [("Thủ tục", "ask_procedure"), ("Văn bản pháp luật", "ask_legal_documents")],
+    "pilot_projects": [("Hỗ trợ những gì?", "ask_activities"), ("Mức hỗ trợ", "ask_support_level")],
+    "local_levels": [("Mức hỗ trợ quốc gia", "ask_support_level"), ("Thủ tục", "ask_procedure")],
+    "legal_documents": [("Mức hỗ trợ", "ask_support_level"), ("Ai được hỗ trợ?", "ask_beneficiaries")],
+}
+
+PAGE = 5  # facts per message: fits a phone screen
+
+
+class ActionAnswerTopic(Action):
+    def name(self) -> Text:
+        return "action_answer_topic"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "ask_more":
+            topic = tracker.get_slot("last_topic")
+            offset = int(tracker.get_slot("topic_offset") or 0)
+        else:
+            topic, offset = INTENT_TOPICS.get(intent), 0
+        if not topic:
+            dispatcher.utter_message(response="utter_help")
+            return []
+        try:
+            with kb_session() as session:
+                answer = topic_answer(session, topic)
+        except KnowledgeUnavailable:
+            dispatcher.utter_message(text=KB_DOWN)
+            return []
+        if answer is None:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        shown = answer.current[offset: offset + PAGE]
+        more_left = offset + PAGE < len(answer.current)
+        text = topic_text(answer, shown, more=offset > 0)
+        buttons = [button("Xem thêm", "ask_more")] if more_left else []
+        buttons += [button(t, i) for t, i in NEXT_BUTTONS.get(topic, [])]
+        dispatcher.utter_message(text=text, buttons=buttons or MAIN_MENU)
+        return [SlotSet("last_topic", topic), SlotSet("topic_offset", float(offset + PAGE))]

@@ -1,0 +1,99 @@
+"""Entity extractors: knowledge-base keys from the gazetteer, and money amounts in đồng.
+
+Both are deterministic and work on the diacritics-stripped view of the (normalised) message, so
+"máy sấy", "may say" and "MÁY SẤY" give the same ``activity: machinery``; offsets index the text
+Rasa holds.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.gazetteer import Gazetteer
+from bot.nlu.money import find_money
+from bot.nlu.text_normalize import fold
+
+
+def _entity(name: str, value: Any, start: int, end: int, text: str) -> Dict[Text, Any]:
+    return {"entity": name, "value": value, "start": start, "end": end,
+            "confidence_entity": 1.0, "text": text[start:end]}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
+class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Extracts activity, business type, industry and province as canonical keys."""
+
+    FILE = "gazetteer.json"
+
+    def __init__(self, model_storage: ModelStorage, resource: Resource,
+                 table: Optional[Dict[str, Dict[str, List[str]]]] = None) -> None:
+        self._model_storage = model_storage
+        self._resource = resource
+        self.gazetteer = Gazetteer(table or {})
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "GazetteerEntityExtractor":
+        return cls(model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        # The phrases are lookup tables of the training data, so a change to them changes the
+        # model fingerprint and `rasa train` retrains (and only then).
+        self.gazetteer = Gazetteer.from_lookup_tables(training_data.lookup_tables)
+        with self._model_storage.write_to(self._resource) as path:
+            (path / self.FILE).write_text(json.dumps(self.gazetteer.table, ensure_ascii=False), "utf-8")
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "GazetteerEntityExtractor":
+        try:
+            with model_storage.read_from(resource) as path:
+                table = json.loads((path / cls.FILE).read_text("utf-8"))
+        except (ValueError, FileNotFoundError):
+            table = {}
+        return cls(model_storage, resource, table)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text:
+                continue
+            found = [_entity(m.entity, m.value, m.start, m.end, text) for m in self.gazetteer.find(text)]
+            if found:
+                found = self.add_extractor_name(found)
+                message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class MoneyEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Extracts ``money`` entities whose value is an integer number of đồng."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "MoneyEntityExtractor":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text:
+                continue
+            found = [_entity("money", m.value, m.start, m.end, text) for m in find_money(fold(text))]
+            if found:
+                found = self.add_extractor_name(found)
+                message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages

@@ -1,0 +1,73 @@
+"""Parse Vietnamese money amounts ("800tr", "1 tỷ 2", "1ty2", "1.200.000.000đ", "1,2 tỉ").
+
+Works on *folded* text (see ``text_normalize.fold``), which has the same length as the text, so
+match offsets are offsets in the message.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+_UNITS = {
+    "ty": 1_000_000_000, "ti": 1_000_000_000,
+    "trieu": 1_000_000, "tr": 1_000_000, "cu": 1_000_000,
+    "nghin": 1_000, "ngan": 1_000, "k": 1_000,
+    "dong": 1, "vnd": 1, "d": 1,
+}
+_BIG = "ty|ti|trieu|tr|cu|nghin|ngan|k"
+_ALL = "ty|ti|trieu|tr|cu|nghin|ngan|vnd|dong|k|d"
+
+_MONEY = re.compile(
+    rf"""(?<![\w.,])
+    (?P<num>\d+(?:[.,]\d+)*)
+    \s*(?P<unit>{_ALL})?
+    (?:(?<=[a-z])\s*(?P<rest>\d{{1,3}})(?:\s*(?P<unit2>{_BIG}))?)?
+    (?:\s*(?:dong|vnd|d))?
+    (?![\w])""",
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Money:
+    start: int
+    end: int
+    value: int
+
+
+def _number(raw: str) -> Optional[float]:
+    parts = re.split(r"[.,]", raw)
+    if len(parts) == 1:
+        return float(raw)
+    if all(len(p) == 3 for p in parts[1:]):  # 1.200.000 / 1,200: thousands separators
+        return float("".join(parts))
+    if len(parts) == 2:  # 1,2 / 1.5: decimal
+        return float(f"{parts[0]}.{parts[1]}")
+    return None
+
+
+def find_money(folded: str) -> Iterator[Money]:
+    for m in _MONEY.finditer(folded):
+        num = _number(m.group("num"))
+        if num is None:
+            continue
+        unit = m.group("unit")
+        digits = re.sub(r"\D", "", m.group("num"))
+        if unit is None and len(digits) < 6:
+            continue  # a bare small number ("năm 2018", "điều 8") is not money
+        mult = _UNITS[unit] if unit else 1
+        value = num * mult
+        rest = m.group("rest")
+        if rest and unit and mult > 1:
+            if m.group("unit2"):
+                value += int(rest) * _UNITS[m.group("unit2")]
+            else:  # "1 tỷ 2" = 1,2 tỷ; "2tr5" = 2,5 triệu
+                value += int(rest) * mult / (10 ** len(rest))
+        end = m.end()
+        yield Money(m.start(), end, int(round(value)))
+
+
+def parse_money(text_folded: str) -> Optional[int]:
+    """The first amount in a folded text, in đồng."""
+    return next((m.value for m in find_money(text_folded)), None)

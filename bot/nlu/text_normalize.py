@@ -1,0 +1,83 @@
+"""Vietnamese text normalisation shared by training data, live messages and the extractors.
+
+Two views of a text are used:
+
+* ``normalize_text``: what Rasa holds and what entity offsets point into. NFC, one tone-mark
+  convention (underthesea's: ``hoà`` → ``hòa``), control characters removed, whitespace
+  collapsed. Applied by ``VietnameseNormalizer`` to training examples and live messages alike.
+* ``fold``: a *length-preserving* key of a normalised text (lowercase, diacritics stripped,
+  ``đ`` → ``d``), so that "hỗ trợ", "Hỗ Trợ" and "ho tro" match. Because it maps each NFC
+  character to exactly one character, an offset in the folded text is an offset in the text.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from underthesea.pipeline.text_normalize import token_normalize
+
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]")
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+
+# Chat shorthand → the word it stands for (folded form). Used for the lemma the featurizers see,
+# never to rewrite the text itself, so entity offsets stay valid.
+SHORTHAND = {
+    "ko": "khong", "k": "khong", "kg": "khong", "hok": "khong", "hong": "khong", "khg": "khong",
+    "kh": "khong", "hem": "khong", "dc": "duoc", "dk": "duoc", "đc": "duoc", "đk": "duoc",
+    "bn": "bao nhieu", "bnh": "bao nhieu", "bnhieu": "bao nhieu", "ntn": "nhu the nao",
+    "j": "gi", "gj": "gi", "mik": "minh", "mk": "minh", "mn": "moi nguoi", "ng": "nguoi",
+    "vs": "voi", "trc": "truoc", "r": "roi",
+    "oki": "ok", "okie": "ok", "thanks": "cam on", "tks": "cam on", "thank": "cam on",
+    "cty": "cong ty", "dn": "doanh nghiep", "htx": "hop tac xa", "hkd": "ho kinh doanh",
+    "sp": "san pham", "tp": "thanh pho", "nc": "nuoc", "nn": "nha nuoc", "tt": "thong tu",
+    "nd": "nghi dinh", "qd": "quyet dinh", "tr": "trieu", "ti": "ty",
+}
+
+
+def _normalize_word(word: str) -> str:
+    # underthesea's token_normalize rewrites old-style tone placement (hoà → hòa, thuỷ → thủy).
+    # It leaves words longer than 6 characters untouched, which is fine: those are NFC already.
+    try:
+        out = token_normalize(word)
+    except Exception:  # never let a dictionary quirk break a message
+        return word
+    return out if out else word
+
+
+def normalize_text(text: str | None) -> str:
+    """Canonical form of a user or training text (idempotent)."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    text = _SPACES.sub(" ", text).strip()
+    text = _WORD.sub(lambda m: _normalize_word(m.group(0)), text)
+    # token_normalize may return decomposed characters for rare inputs; keep the text NFC.
+    return unicodedata.normalize("NFC", text)
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    if ch in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", ch)[0]
+    if unicodedata.combining(base):
+        return " "
+    return base.lower() if len(base.lower()) == 1 else base
+
+
+def fold(text: str) -> str:
+    """Lowercase, diacritics stripped, same length as ``text`` (for NFC input)."""
+    return "".join(_fold_char(ch) for ch in text)
+
+
+def strip_diacritics(text: str) -> str:
+    """Diacritics-free lowercase view of *any* text (not length-preserving for NFD input)."""
+    return fold(normalize_text(text))
+
+
+def lemma(word: str) -> str:
+    """What the featurizers see for a token: folded, with chat shorthand expanded."""
+    return " ".join(SHORTHAND.get(syllable, syllable) for syllable in fold(word).split())

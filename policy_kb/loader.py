@@ -1,0 +1,230 @@
+"""Validate the YAML knowledge data and load it into SQL.
+
+A record without a source, with an unknown status or with a malformed date is refused with a
+message naming the file and the record, and nothing is written (one transaction).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from policy_kb.models import (STATUSES, Base, Document, DocumentRelation, Fact, KBMeta,
+                              SupportLevel, Topic)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+TOPICS = ("overview", "objectives", "beneficiaries", "industries", "priorities", "activities",
+          "conditions", "procedure", "dossier", "typical_product", "legal_documents", "agencies",
+          "pilot_projects", "local_levels")
+
+
+class KnowledgeDataError(ValueError):
+    """A data file or record that may not be loaded."""
+
+    def __init__(self, file: Path | str, record: Optional[str], problem: str) -> None:
+        where = f"{file}" + (f", record '{record}'" if record else "")
+        super().__init__(f"{where}: {problem}")
+        self.file, self.record, self.problem = str(file), record, problem
+
+
+@dataclass
+class KnowledgeData:
+    documents: List[Document] = field(default_factory=list)
+    relations: List[DocumentRelation] = field(default_factory=list)
+    topics: List[Topic] = field(default_factory=list)
+    facts: List[Fact] = field(default_factory=list)
+    levels: List[SupportLevel] = field(default_factory=list)
+    digest: str = ""
+
+
+# ---------------------------------------------------------------- field validation helpers
+
+def _date(value: Any, file: Path, record: str, name: str, required: bool) -> Optional[dt.date]:
+    if value is None or value == "":
+        if required:
+            raise KnowledgeDataError(file, record, f"missing date '{name}'")
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise KnowledgeDataError(file, record, f"malformed date '{name}': {value!r} (expected YYYY-MM-DD)") from None
+
+
+def _text(rec: Dict[str, Any], key: str, file: Path, record: str) -> str:
+    value = rec.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise KnowledgeDataError(file, record, f"missing or empty '{key}'")
+    return value.strip()
+
+
+def _source(src: Any, file: Path, record: str, key: str = "source") -> Dict[str, str]:
+    if not isinstance(src, dict):
+        raise KnowledgeDataError(file, record, f"missing '{key}' (document + article)")
+    out = {}
+    for part in ("document", "article"):
+        value = src.get(part)
+        if not isinstance(value, str) or not value.strip():
+            raise KnowledgeDataError(file, record, f"'{key}.{part}' is missing: every fact needs its legal source")
+        out[part] = value.strip()
+    return out
+
+
+def _status(rec: Dict[str, Any], file: Path, record: str) -> str:
+    status = rec.get("status")
+    if status not in STATUSES:
+        raise KnowledgeDataError(file, record, f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+    return status
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except yaml.YAMLError as exc:
+        raise KnowledgeDataError(path, None, f"not valid YAML: {exc}") from None
+
+
+# ---------------------------------------------------------------- per-file parsers
+
+def _documents(path: Path, rel: str) -> Iterable[Any]:
+    data = _read_yaml(path) or {}
+    for i, rec in enumerate(data.get("documents") or []):
+        rid = str(rec.get("id") or f"#{i + 1}")
+        src = _source(rec.get("source"), rel, rid)
+        doc = Document(
+            id=_text(rec, "id", rel, rid), number=_text(rec, "number", rel, rid),
+            kind=_text(rec, "kind", rel, rid), title=_text(rec, "title", rel, rid),
+            issued=_date(rec.get("issued"), rel, rid, "issued", False),
+            effective_from=_date(rec.get("effective_from"), rel, rid, "effective_from", False),
+            effective_to=_date(rec.get("effective_to"), rel, rid, "effective_to", False),
+            state=_text(rec, "state", rel, rid), summary=_text(rec, "summary", rel, rid),
+            status=_status(rec, rel, rid), status_detail=rec.get("status_detail"),
+            source_document=src["document"], source_article=src["article"], source_file=rel)
+        yield doc
+        for relation in ("replaces", "amends"):
+            for target in rec.get(relation) or []:
+                yield DocumentRelation(document_id=doc.id, relation=relation, target_number=str(target))
+
+
+def _facts(path: Path, rel: str) -> Iterable[Any]:
+    data = _read_yaml(path) or {}
+    topic = data.get("topic")
+    if topic != path.stem or topic not in TOPICS:
+        raise KnowledgeDataError(rel, None, f"topic must be the file name and one of {TOPICS}, got {topic!r}")
+    yield Topic(key=topic, title=_text(data, "title", rel, topic))
+    for i, rec in enumerate(data.get("facts") or []):
+        rid = str(rec.get("id") or f"#{i + 1}")
+        src = _source(rec.get("source"), rel, rid)
+        yield Fact(
+            id=_text(rec, "id", rel, rid), topic=topic, key=rec.get("key"), position=i,
+            text=_text(rec, "text", rel, rid), status=_status(rec, rel, rid),
+            status_detail=rec.get("status_detail"),
+            source_document=src["document"], source_article=src["article"], source_file=rel,
+            effective_from=_date(rec.get("effective_from"), rel, rid, "effective_from", True),
+            effective_to=_date(rec.get("effective_to"), rel, rid, "effective_to", False))
+
+
+def _support_levels(path: Path, rel: str) -> Iterable[Any]:
+    data = _read_yaml(path) or {}
+    activity = data.get("activity")
+    if activity != path.stem:
+        raise KnowledgeDataError(rel, None, f"'activity' must equal the file name, got {activity!r}")
+    label, unit = _text(data, "label", rel, activity), _text(data, "unit", rel, activity)
+    scope = data.get("scope")
+    if scope not in ("national", "local"):
+        raise KnowledgeDataError(rel, activity, f"scope must be national or local, got {scope!r}")
+    values = data.get("values")
+    if not isinstance(values, dict) or not values:
+        raise KnowledgeDataError(rel, activity, "no dated 'values'")
+    for when, rec in values.items():
+        rid = f"{activity}@{when}"
+        if not isinstance(rec, dict):
+            raise KnowledgeDataError(rel, rid, "value must be a mapping")
+        src = _source(rec.get("reference"), rel, rid, key="reference")
+        share = rec.get("share")
+        if share is not None and not (isinstance(share, (int, float)) and 0 < share <= 1):
+            raise KnowledgeDataError(rel, rid, f"share must be a number in (0, 1], got {share!r}")
+        cap = rec.get("cap_vnd")
+        if cap is not None and not (isinstance(cap, int) and cap > 0):
+            raise KnowledgeDataError(rel, rid, f"cap_vnd must be a positive integer, got {cap!r}")
+        status = _status(rec, rel, rid)
+        if status == "UNVERIFIED" and (share is not None or cap is not None):
+            raise KnowledgeDataError(rel, rid, "an UNVERIFIED level may not carry figures")
+        yield SupportLevel(
+            activity=activity, label=label, unit=unit, scope=scope,
+            effective_from=_date(when, rel, rid, "effective date", True),
+            share=share, cap_vnd=cap, text=_text(rec, "text", rel, rid), status=status,
+            status_detail=rec.get("status_detail"),
+            source_document=src["document"], source_article=src["article"], source_file=rel)
+
+
+# ---------------------------------------------------------------- public API
+
+def read_data(data_dir: Path = DATA_DIR) -> KnowledgeData:
+    """Parse and validate every data file; raises KnowledgeDataError on the first problem."""
+    data_dir = Path(data_dir)
+    out = KnowledgeData()
+    digest = hashlib.sha256()
+    files = [data_dir / "documents.yml", *sorted((data_dir / "facts").glob("*.yml")),
+             *sorted((data_dir / "support_levels").glob("*.yml"))]
+    seen: Dict[str, str] = {}
+    for path in files:
+        if not path.exists():
+            raise KnowledgeDataError(path, None, "file not found")
+        rel = str(path.relative_to(data_dir.parent.parent)) if data_dir.parent.parent in path.parents else str(path)
+        digest.update(rel.encode() + b"\0" + path.read_bytes())
+        if path.name == "documents.yml":
+            parser = _documents
+        elif path.parent.name == "facts":
+            parser = _facts
+        else:
+            parser = _support_levels
+        for obj in parser(path, rel):
+            if isinstance(obj, (Fact, Document)):
+                ident = f"{type(obj).__name__}:{obj.id}"
+                if ident in seen:
+                    raise KnowledgeDataError(rel, obj.id, f"duplicate id (also in {seen[ident]})")
+                seen[ident] = rel
+            bucket = {Document: out.documents, DocumentRelation: out.relations, Topic: out.topics,
+                      Fact: out.facts, SupportLevel: out.levels}[type(obj)]
+            bucket.append(obj)
+    missing = set(TOPICS) - {t.key for t in out.topics}
+    if missing:
+        raise KnowledgeDataError(data_dir / "facts", None, f"missing topic files: {sorted(missing)}")
+    out.digest = digest.hexdigest()
+    return out
+
+
+def build(engine: Engine, data_dir: Path = DATA_DIR, force: bool = False) -> bool:
+    """Load the data into the database. Returns False when it was already up to date."""
+    data = read_data(data_dir)
+    Base.metadata.create_all(engine, tables=[KBMeta.__table__])
+    with Session(engine, future=True) as session:
+        current = session.execute(select(KBMeta.value).where(KBMeta.key == "data_digest")).scalar()
+        tables_exist = engine.dialect.has_table(session.connection(), Fact.__tablename__)
+    if current == data.digest and tables_exist and not force:
+        return False
+    kb_tables = [Document.__table__, DocumentRelation.__table__, Topic.__table__, Fact.__table__,
+                 SupportLevel.__table__]
+    # One transaction: readers keep the old KB until the new one is complete (PostgreSQL DDL
+    # is transactional; SQLite takes a write lock for the duration).
+    with Session(engine, future=True) as session, session.begin():
+        conn = session.connection()
+        Base.metadata.drop_all(conn, tables=list(reversed(kb_tables)))
+        Base.metadata.create_all(conn, tables=kb_tables)
+        session.add_all(data.documents + data.topics)
+        session.flush()
+        session.add_all(data.relations + data.facts + data.levels)
+        session.merge(KBMeta(key="data_digest", value=data.digest))
+    return True

@@ -1,0 +1,78 @@
+"""SQL tables of the knowledge base (SQLAlchemy 1.4, 2.0-style usage)."""
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+STATUSES = ("VERIFIED", "HISTORICAL", "UNVERIFIED")
+
+
+class SourcedMixin:
+    """Every record says where it comes from and how sure we are."""
+
+    status = Column(String(16), nullable=False)
+    status_detail = Column(String(64))
+    source_document = Column(String(200), nullable=False)
+    source_article = Column(String(200), nullable=False)
+    source_file = Column(String(200), nullable=False)  # data file it was loaded from
+
+
+class Document(SourcedMixin, Base):
+    __tablename__ = "kb_documents"
+    id = Column(String(64), primary_key=True)
+    number = Column(String(80), nullable=False, index=True)
+    kind = Column(String(64), nullable=False)
+    title = Column(Text, nullable=False)
+    issued = Column(Date)
+    effective_from = Column(Date)
+    effective_to = Column(Date)
+    state = Column(String(16), nullable=False)
+    summary = Column(Text, nullable=False)
+
+
+class DocumentRelation(Base):
+    __tablename__ = "kb_document_relations"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    document_id = Column(String(64), ForeignKey("kb_documents.id"), nullable=False, index=True)
+    relation = Column(String(16), nullable=False)  # replaces | amends
+    target_number = Column(String(80), nullable=False)
+
+
+class Topic(Base):
+    __tablename__ = "kb_topics"
+    key = Column(String(64), primary_key=True)
+    title = Column(Text, nullable=False)
+
+
+class Fact(SourcedMixin, Base):
+    __tablename__ = "kb_facts"
+    id = Column(String(120), primary_key=True)
+    topic = Column(String(64), ForeignKey("kb_topics.key"), nullable=False, index=True)
+    key = Column(String(64), index=True)
+    position = Column(Integer, nullable=False)  # order within its file
+    text = Column(Text, nullable=False)
+    effective_from = Column(Date, nullable=False)
+    effective_to = Column(Date)
+
+
+class SupportLevel(SourcedMixin, Base):
+    """One dated value of a support-level parameter (OpenFisca style)."""
+
+    __tablename__ = "kb_support_levels"
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    activity = Column(String(64), nullable=False, index=True)
+    label = Column(Text, nullable=False)
+    unit = Column(String(64), nullable=False)
+    scope = Column(String(16), nullable=False)  # national | local
+    effective_from = Column(Date, nullable=False)
+    share = Column(Float)  # maximum share of the cost, 0..1
+    cap_vnd = Column(BigInteger)  # cap in đồng
+    text = Column(Text, nullable=False)
+
+
+class KBMeta(Base):
+    __tablename__ = "kb_meta"
+    key = Column(String(64), primary_key=True)
+    value = Column(Text, nullable=False)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole suite, as CI runs it: set up, validate data, train (cached), pytest, evaluation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --dev
+source scripts/env.sh
+
+echo "==> Knowledge data"
+"$VENV_BIN/python" -m policy_kb check
+echo "==> rasa data validate"
+"$VENV_BIN/rasa" data validate --fail-on-warnings --config config.yml --domain bot/domain.yml \
+    --data $TRAIN_DATA
+echo "==> Training (skipped when config, domain and data are unchanged)"
+start=$(date +%s)
+scripts/train.sh
+echo "    training step took $(( $(date +%s) - start )) s"
+echo "==> pytest"
+"$VENV_BIN/pytest" "$@"
+echo "==> Evaluation on the held-back test split"
+"$VENV_BIN/python" scripts/evaluate.py --min-macro-f1 0.85

@@ -1,0 +1,148 @@
+"""Shared fixtures: a knowledge base built from the real data, tracker factory, live servers."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "khuyencong.tar.gz"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def kb_url(tmp_path_factory) -> str:
+    """A SQLite knowledge base built from policy_kb/data, used by every in-process test."""
+    from policy_kb.db import get_engine
+    from policy_kb.loader import build
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'kb.db'}"
+    build(get_engine(url))
+    os.environ["DATABASE_URL"] = url
+    return url
+
+
+@pytest.fixture()
+def kb_session(kb_url):
+    from policy_kb.db import new_session
+
+    with new_session(kb_url) as session:
+        yield session
+
+
+def make_tracker(text: str = "", intent: Optional[str] = None, entities: Optional[List[Dict]] = None,
+                 slots: Optional[Dict[str, Any]] = None, sender: str = "test-user"):
+    from rasa_sdk import Tracker
+
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0} if intent else {},
+              "entities": entities or []}
+    return Tracker(sender_id=sender, slots=slots or {}, latest_message=latest, events=[],
+                   paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float, proc: Optional[subprocess.Popen] = None) -> None:
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before {url} was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except Exception:
+            time.sleep(0.5)
+    raise TimeoutError(url)
+
+
+def ensure_model() -> Path:
+    """The model trained by scripts/train.sh (cheap no-op when nothing changed)."""
+    subprocess.run([str(ROOT / "scripts" / "train.sh")], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    assert MODEL.exists()
+    return MODEL
+
+
+class LiveBot:
+    """The real action server + Rasa server (REST channel) as subprocesses."""
+
+    def __init__(self, tmp: Path, database_url: str) -> None:
+        self.tmp = tmp
+        self.actions_port, self.rasa_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.rasa_port}"
+        self.env = dict(os.environ, DATABASE_URL=database_url, RASA_TELEMETRY_ENABLED="false",
+                        TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore")
+        self.procs: List[subprocess.Popen] = []
+        self.logs: Dict[str, Path] = {}
+
+    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
+        log = self.tmp / f"{name}.log"
+        self.logs[name] = log
+        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log.open("wb"),
+                                stderr=subprocess.STDOUT)
+        self.procs.append(proc)
+        return proc
+
+    def start(self) -> "LiveBot":
+        endpoints = self.tmp / "endpoints.yml"
+        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n')
+        actions = self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+                                          "--port", str(self.actions_port)])
+        rasa = self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(ensure_model()),
+                                    "--endpoints", str(endpoints), "--credentials",
+                                    str(ROOT / "bot" / "credentials.yml"), "--port", str(self.rasa_port),
+                                    "--interface", "127.0.0.1"])
+        wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, actions)
+        wait_http(f"{self.url}/", 180, rasa)
+        return self
+
+    def ask(self, text: Any, sender: str = "tester", raw: Optional[bytes] = None,
+            content_type: str = "application/json"):
+        import requests
+
+        if raw is None:
+            return requests.post(f"{self.url}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": text}, timeout=60)
+        return requests.post(f"{self.url}/webhooks/rest/webhook", data=raw,
+                             headers={"Content-Type": content_type}, timeout=60)
+
+    def texts(self, text: str, sender: str = "tester") -> str:
+        resp = self.ask(text, sender)
+        assert resp.status_code == 200, resp.text
+        return "\n".join(m.get("text") or "" for m in resp.json())
+
+    def alive(self) -> bool:
+        return all(p.poll() is None for p in self.procs)
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+@pytest.fixture(scope="session")
+def live_bot(kb_url, tmp_path_factory):
+    bot = LiveBot(tmp_path_factory.mktemp("live"), kb_url).start()
+    yield bot
+    bot.stop()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name, log in bot.logs.items():
+        (ARTIFACTS / f"{name}.log").write_bytes(log.read_bytes())

@@ -1,0 +1,116 @@
+"""Custom actions on tracker fixtures (RasaHQ/financial-demo style): answers come from the KB."""
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.documents import ActionAnswerLegalDocuments
+from actions.render import fmt_vnd
+from actions.support_levels import ActionAnswerSupportLevel
+from actions.topics import INTENT_TOPICS, ActionAnswerTopic
+from tests.conftest import make_tracker
+
+
+def run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+def ent(name, value):
+    return {"entity": name, "value": value, "start": 0, "end": 1}
+
+
+def test_machinery_answer_has_share_cap_source_and_local_caveat(kb_url):
+    msgs, events = run(ActionAnswerSupportLevel(), make_tracker(
+        "Mua máy móc thiết bị được hỗ trợ bao nhiêu?", "ask_support_level", [ent("activity", "machinery")]))
+    text = msgs[0]["text"]
+    assert "50%" in text and "300 triệu đồng" in text
+    assert "Thông tư 28/2018/TT-BTC" in text and "Điều 8" in text
+    assert "kinh phí khuyến công quốc gia" in text and "tỉnh" in text
+    assert "Trung tâm Khuyến công" in text
+    assert "Theo quy định trước đây" in text  # the TTLT 26/2014 level, said as history
+    assert msgs[0]["buttons"]
+    assert {"event": "slot", "name": "activity", "value": "machinery", "timestamp": None} in events
+
+
+def test_estimate_with_cost_is_capped(kb_url):
+    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
+        "mua máy 800 triệu", "ask_support_level", [ent("activity", "machinery"), ent("money", 800_000_000)]))
+    text = msgs[0]["text"]
+    assert "400 triệu đồng" in text and "tối đa 300 triệu đồng" in text
+
+
+def test_no_activity_gets_buttons_to_choose(kb_url):
+    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker("mức hỗ trợ bao nhiêu", "ask_support_level"))
+    assert "hoạt động nào" in msgs[0]["text"]
+    payloads = [b["payload"] for b in msgs[0]["buttons"]]
+    assert '/ask_support_level{"activity": "machinery"}' in payloads
+
+
+def test_generic_fair_asks_domestic_or_abroad(kb_url):
+    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker("hội chợ", "ask_support_level", [ent("activity", "fair")]))
+    assert len(msgs[0]["buttons"]) == 2
+
+
+def test_fair_abroad_is_100_percent(kb_url):
+    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
+        "hội chợ ở nước ngoài", "ask_support_level", [ent("activity", "fair_abroad")]))
+    assert "100%" in msgs[0]["text"] and "Thông tư 28/2018/TT-BTC" in msgs[0]["text"]
+
+
+def test_unverified_level_is_not_stated_as_current(kb_url):
+    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
+        "xây dựng thương hiệu được hỗ trợ bao nhiêu", "ask_support_level", [ent("activity", "branding")]))
+    text = msgs[0]["text"]
+    assert "chưa xác minh" in text
+    first_line = text.splitlines()[0]
+    assert "35 triệu" not in first_line and "%" not in first_line
+    assert "Theo quy định trước đây" in text
+
+
+@pytest.mark.parametrize("intent", sorted(INTENT_TOPICS))
+def test_every_topic_answer_cites_its_legal_basis(kb_url, intent):
+    msgs, events = run(ActionAnswerTopic(), make_tracker("?", intent))
+    text = msgs[0]["text"]
+    assert text.startswith("Dạ")
+    assert "Căn cứ:" in text
+    assert msgs[0]["buttons"]
+    assert len(text) < 2000  # Zalo's limit; a phone screen or two
+
+
+def test_more_continues_the_last_topic(kb_url):
+    first, events = run(ActionAnswerTopic(), make_tracker("ngành nghề nào", "ask_industries"))
+    offset = [e["value"] for e in events if e["name"] == "topic_offset"][0]
+    more, _ = run(ActionAnswerTopic(), make_tracker("xem thêm", "ask_more",
+                                                    slots={"last_topic": "industries", "topic_offset": offset}))
+    assert more[0]["text"] != first[0]["text"] and "Căn cứ" in more[0]["text"]
+
+
+def test_named_document(kb_url):
+    msgs, _ = run(ActionAnswerLegalDocuments(), make_tracker("Nghị định 45/2012/NĐ-CP còn hiệu lực không",
+                                                             "ask_legal_documents"))
+    assert "45/2012/NĐ-CP" in msgs[0]["text"] and "235/2025" in msgs[0]["text"]
+
+
+def test_mixed_up_document_number_is_corrected(kb_url):
+    msgs, _ = run(ActionAnswerLegalDocuments(), make_tracker("thông tư 80/2018/TT-BTC quy định gì",
+                                                             "ask_legal_documents"))
+    assert "28/2018/TT-BTC" in msgs[0]["text"]
+
+
+def test_knowledge_base_down_gives_polite_reply(monkeypatch, kb_url):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    from policy_kb import db
+    db.get_engine.cache_clear()
+    try:
+        msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
+            "máy móc", "ask_support_level", [ent("activity", "machinery")]))
+    finally:
+        db.get_engine.cache_clear()
+    assert "gián đoạn" in msgs[0]["text"]
+
+
+@pytest.mark.parametrize("amount,text", [(300_000_000, "300 triệu đồng"), (1_500_000_000, "1,5 tỷ đồng"),
+                                         (450_000_000, "450 triệu đồng"), (2_500_000, "2,5 triệu đồng"),
+                                         (1_234_567, "1.234.567 đồng")])
+def test_money_format(amount, text):
+    assert fmt_vnd(amount) == text

@@ -1,0 +1,69 @@
+"""The real bot (trained model + action server + KB) through its REST channel."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from actions.topics import INTENT_TOPICS
+from policy_kb.queries import topic_answer
+
+PHRASINGS = yaml.safe_load((Path(__file__).parent / "data" / "phrasings.yml").read_text("utf-8"))
+CASES = [(intent, text) for intent, texts in PHRASINGS.items() for text in texts]
+
+
+def test_machinery_question_returns_national_cap_with_source(live_bot):
+    reply = live_bot.texts("Mua máy móc thiết bị được hỗ trợ bao nhiêu?")
+    assert "50%" in reply and "300 triệu đồng" in reply
+    assert "Thông tư 28/2018/TT-BTC" in reply
+    assert "tỉnh" in reply  # provinces set their own levels
+
+
+def test_same_question_typed_without_diacritics(live_bot):
+    reply = live_bot.texts("mua may moc thiet bi dc ho tro bn")
+    assert "50%" in reply and "300 triệu đồng" in reply and "Thông tư 28/2018/TT-BTC" in reply
+
+
+@pytest.mark.parametrize("intent,text", CASES, ids=[f"{i}:{t[:30]}" for i, t in CASES])
+def test_every_topic_in_three_phrasings(live_bot, kb_session, intent, text):
+    reply = live_bot.texts(text, sender=f"phrasing-{abs(hash(text))}")
+    if intent == "ask_support_level":
+        assert "kinh phí khuyến công quốc gia" in reply and "Căn cứ" in reply, reply
+    else:
+        title = topic_answer(kb_session, INTENT_TOPICS[intent]).title
+        expected = title[0].lower() + title[1:]
+        assert f"về {expected}" in reply, reply
+        assert "Căn cứ" in reply, reply
+
+
+def test_greeting_offers_buttons_and_button_payload_works(live_bot):
+    resp = live_bot.ask("xin chào", sender="buttons")
+    buttons = [b for m in resp.json() for b in m.get("buttons", [])]
+    assert buttons and any(b["payload"] == "/ask_support_level" for b in buttons)
+    reply = live_bot.texts('/ask_support_level{"activity": "fair_abroad"}', sender="buttons")
+    assert "100%" in reply
+
+
+@pytest.mark.parametrize("kind,kwargs", [
+    ("empty", {"text": ""}),
+    ("spaces", {"text": "   "}),
+    ("10k chars", {"text": "máy " * 2500}),
+    ("emoji only", {"text": "😀🙏👍"}),
+    ("english", {"text": "What is the weather like in London today?"}),
+    ("html", {"text": "<img src=x onerror=alert(1)>"}),
+    ("null message", {"text": None}),
+    ("number message", {"text": 12345}),
+    ("malformed json", {"text": None, "raw": b'{"sender": "x", "message": "hi'}),
+    ("not json", {"text": None, "raw": b"hello", "content_type": "text/plain"}),
+    ("json list", {"text": None, "raw": b"[1, 2, 3]"}),
+    ("missing message", {"text": None, "raw": b'{"sender": "x"}'}),
+])
+def test_bad_input_never_5xx_and_bot_keeps_answering(live_bot, kind, kwargs):
+    resp = live_bot.ask(kwargs.pop("text"), sender=f"bad-{kind}", **kwargs)
+    assert resp.status_code < 500, (kind, resp.status_code, resp.text[:200])
+    assert live_bot.alive()
+    assert "Căn cứ" in live_bot.texts("khuyến công là gì", sender=f"after-{kind}")
+
+
+def test_out_of_scope_and_bot_challenge_are_polite(live_bot):
+    assert "ngoài phạm vi" in live_bot.texts("hôm nay thời tiết thế nào", sender="oos")
+    assert "trợ lý tự động" in live_bot.texts("bạn là người hay máy vậy", sender="oos")
