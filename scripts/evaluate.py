@@ -54,6 +54,10 @@ def main() -> int:
     ap.add_argument("--min-macro-f1", type=float, default=0.0)
     args = ap.parse_args()
 
+    import logging
+    from rasa.utils.log_utils import configure_structlog
+    configure_structlog(logging.WARNING)  # one debug line per parse otherwise
+    logging.getLogger("rasa").setLevel(logging.WARNING)
     from rasa.core.agent import Agent
     from rasa.shared.nlu.training_data.loading import load_data
     from sklearn.metrics import accuracy_score, f1_score

@@ -43,23 +43,30 @@ def test_greeting_offers_buttons_and_button_payload_works(live_bot):
     assert "100%" in reply
 
 
-@pytest.mark.parametrize("kind,kwargs", [
-    ("empty", {"text": ""}),
-    ("spaces", {"text": "   "}),
-    ("10k chars", {"text": "máy " * 2500}),
-    ("emoji only", {"text": "😀🙏👍"}),
-    ("english", {"text": "What is the weather like in London today?"}),
-    ("html", {"text": "<img src=x onerror=alert(1)>"}),
-    ("null message", {"text": None}),
-    ("number message", {"text": 12345}),
-    ("malformed json", {"text": None, "raw": b'{"sender": "x", "message": "hi'}),
-    ("not json", {"text": None, "raw": b"hello", "content_type": "text/plain"}),
-    ("json list", {"text": None, "raw": b"[1, 2, 3]"}),
-    ("missing message", {"text": None, "raw": b'{"sender": "x"}'}),
+@pytest.mark.parametrize("kind,kwargs,status,reply", [
+    ("empty", {"text": ""}, 200, "chưa nhận được"),
+    ("spaces", {"text": "   \n\t"}, 200, "chưa nhận được"),
+    ("10k chars", {"text": "máy " * 2500}, 200, "dài quá"),
+    ("emoji only", {"text": "😀🙏👍"}, 200, "Dạ"),
+    ("english", {"text": "What is the weather like in London today?"}, 200, "Dạ"),
+    ("html", {"text": "<img src=x onerror=alert(1)>"}, 200, "Dạ"),
+    ("null message", {"text": None}, 200, "chưa nhận được"),
+    ("number message", {"text": 12345}, 400, None),
+    ("malformed json", {"text": None, "raw": b'{"sender": "x", "message": "hi'}, 400, None),
+    ("not json", {"text": None, "raw": b"hello", "content_type": "text/plain"}, 400, None),
+    ("json list", {"text": None, "raw": b"[1, 2, 3]"}, 400, None),
+    ("no sender", {"text": None, "raw": b'{"message": "xin chao"}'}, 400, None),
+    ("missing message", {"text": None, "raw": b'{"sender": "x"}'}, 200, "chưa nhận được"),
+    ("1 MB body", {"text": None, "raw": b'{"sender": "x", "message": "' + b"a" * 1_000_000 + b'"}'}, 413, None),
 ])
-def test_bad_input_never_5xx_and_bot_keeps_answering(live_bot, kind, kwargs):
+def test_bad_input_never_5xx_and_bot_keeps_answering(live_bot, kind, kwargs, status, reply):
     resp = live_bot.ask(kwargs.pop("text"), sender=f"bad-{kind}", **kwargs)
-    assert resp.status_code < 500, (kind, resp.status_code, resp.text[:200])
+    assert resp.status_code == status, (kind, resp.status_code, resp.text[:200])
+    if reply:
+        texts = " ".join(m.get("text", "") for m in resp.json())
+        assert reply in texts, texts
+    else:
+        assert "error" in resp.json()
     assert live_bot.alive()
     assert "Căn cứ" in live_bot.texts("khuyến công là gì", sender=f"after-{kind}")
 

@@ -1,0 +1,1 @@
+"""Input channels. Every channel passes user text through ``guard.screen`` first."""

@@ -1,0 +1,83 @@
+"""REST channel that validates its input (Rasa's own returns 500 on e.g. a JSON list body).
+
+Same contract as Rasa's ``rest`` channel, same URL (``/webhooks/rest/webhook``):
+``{"sender": "...", "message": "...", "metadata": {...}}`` → ``[{"recipient_id", "text", "buttons"?}]``.
+Malformed requests get a 4xx with a JSON error; empty or over-long text gets a polite reply.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.guard import FAILURE_REPLY, screen
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_SENDER_CHARS = 128
+
+
+def _error(status: int, message: str) -> HTTPResponse:
+    return response.json({"error": message}, status=status)
+
+
+def parse_body(body: bytes) -> tuple[Optional[Dict[str, Any]], Optional[HTTPResponse]]:
+    if len(body) > MAX_BODY_BYTES:
+        return None, _error(413, f"request body larger than {MAX_BODY_BYTES} bytes")
+    try:
+        data = json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError):
+        return None, _error(400, "body must be a JSON object: {\"sender\": ..., \"message\": ...}")
+    if not isinstance(data, dict):
+        return None, _error(400, "body must be a JSON object: {\"sender\": ..., \"message\": ...}")
+    sender = data.get("sender")
+    if isinstance(sender, int) and not isinstance(sender, bool):
+        sender = str(sender)
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        return None, _error(400, f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters")
+    message = data.get("message")
+    if message is not None and not isinstance(message, str):
+        return None, _error(400, "'message' must be a string")
+    metadata = data.get("metadata")
+    return {"sender": sender.strip(), "message": message or "",
+            "metadata": metadata if isinstance(metadata, dict) else None}, None
+
+
+class SafeRestInput(RestInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("safe_rest_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            data, error = parse_body(request.body)
+            if error is not None:
+                return error
+            reply = screen(data["message"])
+            if reply is not None:
+                return response.json([{"recipient_id": data["sender"], **reply}])
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(data["message"], collector, data["sender"],
+                                                 input_channel=self.name(), metadata=data["metadata"]))
+            except Exception:
+                # Never echo user text here: it may hold personal data.
+                logger.exception("error while handling a REST message")
+                return response.json([{"recipient_id": data["sender"], "text": FAILURE_REPLY}])
+            return response.json(collector.messages)
+
+        return bp
