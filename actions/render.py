@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional
 
@@ -54,18 +55,31 @@ def fmt_vnd(amount: float) -> str:
 
 
 def sources_line(items: Iterable) -> str:
-    """'Căn cứ: Điều 3 khoản 1, Điều 3 khoản 2 Nghị định 45/2012/NĐ-CP; …' (grouped by document)."""
+    """'📄 Căn cứ: Nghị định 45/2012/NĐ-CP (Điều 3 khoản 1; Điều 3 khoản 2); …' grouped by document."""
     grouped: "OrderedDict[str, List[str]]" = OrderedDict()
     for it in items:
         arts = grouped.setdefault(it.document, [])
         if it.article not in arts:
             arts.append(it.article)
-    parts = [f"{', '.join(arts)} {doc}" for doc, arts in grouped.items()]
+    parts = [f"{doc} ({'; '.join(arts)})" for doc, arts in grouped.items()]
     return "📄 Căn cứ: " + "; ".join(parts) + "."
 
 
-def bullets(facts: Iterable[FactView]) -> str:
-    return "\n".join(f"• {f.text}" for f in facts)
+_HISTORY_PREFIX = re.compile(r"^Theo (?:quy định trước đây|[^,]{0,40}trước đây)\s*(?:\(([^)]*)\))?\s*,?\s*")
+
+
+def _as_history(text: str) -> str:
+    """Bullet text under the "Theo quy định trước đây:" heading, without saying it twice."""
+    m = _HISTORY_PREFIX.match(text)
+    if not m:
+        return text
+    rest = text[m.end():]
+    rest = rest[:1].upper() + rest[1:]
+    return f"{m.group(1)}: {rest}" if m.group(1) else rest
+
+
+def bullets(facts: Iterable[FactView], history: bool = False) -> str:
+    return "\n".join(f"• {_as_history(f.text) if history else f.text}" for f in facts)
 
 
 def topic_text(answer: TopicAnswer, shown: List[FactView], more: bool) -> str:
@@ -74,8 +88,8 @@ def topic_text(answer: TopicAnswer, shown: List[FactView], more: bool) -> str:
     if shown:
         lines.append(bullets(shown))
     if answer.historical and not more:
-        hist = answer.historical[:2]
-        lines.append("Theo quy định trước đây:\n" + bullets(hist))
+        hist = answer.historical[: max(1, 5 - len(shown))]  # history fills what current facts leave
+        lines.append("Theo quy định trước đây:\n" + bullets(hist, history=True))
         cited += hist
     if not shown and not answer.historical:
         lines.append("Em chưa có thông tin đã được xác minh về nội dung này.")
@@ -99,6 +113,8 @@ def support_level_text(answer: LevelAnswer, cost: Optional[int] = None) -> str:
         lines.append(f"Dạ, với “{answer.label}”, mức hỗ trợ tối đa từ kinh phí khuyến công quốc gia là: "
                      f"{_level_figure(current)} (áp dụng từ {fmt_date(current.effective_from)}).")
         cited.append(current)
+        if current.caveat:
+            lines.append(f"Lưu ý: {current.caveat}")
         if cost:
             lines.append(estimate_text(current, cost))
     else:

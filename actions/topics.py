@@ -47,7 +47,7 @@ NEXT_BUTTONS = {
     "legal_documents": [("Mức hỗ trợ", "ask_support_level"), ("Ai được hỗ trợ?", "ask_beneficiaries")],
 }
 
-PAGE = 5  # facts per message: fits a phone screen
+PAGE = 4  # facts per message: fits a phone screen
 
 
 class ActionAnswerTopic(Action):

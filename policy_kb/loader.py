@@ -164,7 +164,8 @@ def _support_levels(path: Path, rel: str) -> Iterable[Any]:
         yield SupportLevel(
             activity=activity, label=label, unit=unit, scope=scope,
             effective_from=_date(when, rel, rid, "effective date", True),
-            share=share, cap_vnd=cap, text=_text(rec, "text", rel, rid), status=status,
+            share=share, cap_vnd=cap, text=_text(rec, "text", rel, rid), caveat=rec.get("caveat"),
+            status=status,
             status_detail=rec.get("status_detail"),
             source_document=src["document"], source_article=src["article"], source_file=rel)
 

@@ -70,6 +70,7 @@ class SupportLevel(SourcedMixin, Base):
     share = Column(Float)  # maximum share of the cost, 0..1
     cap_vnd = Column(BigInteger)  # cap in đồng
     text = Column(Text, nullable=False)
+    caveat = Column(Text)  # what is not confirmed about this value, said with it
 
 
 class KBMeta(Base):

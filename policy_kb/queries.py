@@ -49,6 +49,7 @@ class LevelView:
     status: str
     document: str
     article: str
+    caveat: Optional[str] = None
 
 
 @dataclass
@@ -105,7 +106,7 @@ def topic_answer(session: Session, topic: str, on: Optional[dt.date] = None,
 
 def _level_view(s: SupportLevel) -> LevelView:
     return LevelView(s.activity, s.label, s.unit, s.scope, s.effective_from, s.share, s.cap_vnd,
-                     s.text, s.status, s.source_document, s.source_article)
+                     s.text, s.status, s.source_document, s.source_article, s.caveat)
 
 
 def support_level(session: Session, activity: str, on: Optional[dt.date] = None) -> Optional[LevelAnswer]:

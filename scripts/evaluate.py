@@ -47,13 +47,8 @@ def _table(y_true, y_pred, labels):
             for i, lab in enumerate(labels)}
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--model", default=str(ROOT / "models" / "khuyencong.tar.gz"))
-    ap.add_argument("--test-data", default=str(ROOT / "nlu_data" / "test"))
-    ap.add_argument("--min-macro-f1", type=float, default=0.0)
-    args = ap.parse_args()
-
+def evaluate(model: str, test_data: str) -> dict:
+    """Per-view accuracy, macro-F1, per-intent scores, errors and parse latencies of a model."""
     import logging
     from rasa.utils.log_utils import configure_structlog
     configure_structlog(logging.WARNING)  # one debug line per parse otherwise
@@ -62,26 +57,43 @@ def main() -> int:
     from rasa.shared.nlu.training_data.loading import load_data
     from sklearn.metrics import accuracy_score, f1_score
 
-    examples = [(m.get("text"), m.get("intent")) for m in load_data(args.test_data).intent_examples]
+    examples = [(m.get("text"), m.get("intent")) for m in load_data(test_data).intent_examples]
     texts = [t for t, _ in examples]
     gold = [i for _, i in examples]
     labels = sorted(set(gold))
-    agent = Agent.load(args.model)
+    agent = Agent.load(model)
 
     views = {"as written": texts, "diacritics stripped": [_strip(t) for t in texts]}
-    report, lat_all = {}, []
+    report = {"labels": labels, "n": len(texts), "latencies_ms": []}
     for view, inputs in views.items():
         preds, lat = asyncio.run(_predict(agent, inputs))
-        lat_all += lat
+        report["latencies_ms"] += lat
         report[view] = {
             "accuracy": accuracy_score(gold, preds),
             "macro_f1": f1_score(gold, preds, labels=labels, average="macro", zero_division=0),
             "per_intent": _table(gold, preds, labels),
             "errors": [{"text": t, "gold": g, "predicted": p} for t, g, p in zip(inputs, gold, preds) if g != p],
         }
+    return report
+
+
+def latency_summary(latencies) -> str:
+    lat_sorted = sorted(latencies)
+    p95 = lat_sorted[int(0.95 * (len(lat_sorted) - 1))]
+    return f"p50 {statistics.median(latencies):.1f} ms  p95 {p95:.1f} ms"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--model", default=str(ROOT / "models" / "khuyencong.tar.gz"))
+    ap.add_argument("--test-data", default=str(ROOT / "nlu_data" / "test"))
+    ap.add_argument("--min-macro-f1", type=float, default=0.0)
+    args = ap.parse_args()
+    report = evaluate(args.model, args.test_data)
+    labels, views = report["labels"], ["as written", "diacritics stripped"]
 
     w = max(len(lab) for lab in labels)
-    print(f"\nTest split: {len(texts)} examples, {len(labels)} intents (none of them in training)\n")
+    print(f"\nTest split: {report['n']} examples, {len(labels)} intents (none of them in training)\n")
     print(f"{'intent':<{w}}  {'P':>5} {'R':>5} {'F1':>5}  | {'F1 no-diacritics':>16}  {'n':>3}")
     for lab in labels:
         a = report["as written"]["per_intent"][lab]
@@ -89,10 +101,8 @@ def main() -> int:
         print(f"{lab:<{w}}  {a['precision']:5.2f} {a['recall']:5.2f} {a['f1']:5.2f}  | {b['f1']:16.2f}  {a['support']:3d}")
     for view in views:
         print(f"{view:>20}: accuracy {report[view]['accuracy']:.3f}  macro-F1 {report[view]['macro_f1']:.3f}")
-    lat_sorted = sorted(lat_all)
-    p95 = lat_sorted[int(0.95 * (len(lat_sorted) - 1))]
-    print(f"{'parse latency':>20}: p50 {statistics.median(lat_all):.1f} ms  p95 {p95:.1f} ms "
-          f"(in-process, {len(lat_all)} parses)")
+    print(f"{'parse latency':>20}: {latency_summary(report['latencies_ms'])} "
+          f"(in-process, {len(report['latencies_ms'])} parses)")
 
     out = ROOT / "results"
     out.mkdir(exist_ok=True)
