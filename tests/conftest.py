@@ -80,12 +80,14 @@ def ensure_model() -> Path:
 class LiveBot:
     """The real action server + Rasa server (REST channel) as subprocesses."""
 
-    def __init__(self, tmp: Path, database_url: str) -> None:
+    def __init__(self, tmp: Path, database_url: str, credentials: Optional[Path] = None,
+                 extra_env: Optional[Dict[str, str]] = None) -> None:
         self.tmp = tmp
+        self.credentials = credentials or ROOT / "bot" / "credentials.yml"
         self.actions_port, self.rasa_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.rasa_port}"
         self.env = dict(os.environ, DATABASE_URL=database_url, RASA_TELEMETRY_ENABLED="false",
-                        TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore")
+                        TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore", **(extra_env or {}))
         self.procs: List[subprocess.Popen] = []
         self.logs: Dict[str, Path] = {}
 
@@ -104,7 +106,7 @@ class LiveBot:
                                           "--port", str(self.actions_port)])
         rasa = self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(ensure_model()),
                                     "--endpoints", str(endpoints), "--credentials",
-                                    str(ROOT / "bot" / "credentials.yml"), "--port", str(self.rasa_port),
+                                    str(self.credentials), "--port", str(self.rasa_port),
                                     "--interface", "127.0.0.1"])
         wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, actions)
         wait_http(f"{self.url}/", 180, rasa)
