@@ -29,7 +29,8 @@ def database_url() -> str:
 @lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     url = url or database_url()
-    kwargs = {"future": True, "pool_pre_ping": True}
+    # hide_parameters: a statement logged while debugging must not show names or phone numbers.
+    kwargs = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
     return create_engine(url, **kwargs)
