@@ -1,0 +1,409 @@
+"""Pre-eligibility for khuyến công: rules as data (data/eligibility.yml), decided here, no Rasa.
+
+``assess(profile, on)`` takes the rule set in force on ``on``, picks the beneficiary group that
+applies (group (b), cleaner production, before group (a), rural industrial establishments), and
+runs that group's checks. Each check is an ordered rule list; its first matching rule gives one
+reason (pass / fail / unknown). Any fail → "not_eligible", else any unknown → "unknown", else
+"eligible". These mean *appears* eligible / *appears* not eligible / cannot tell yet: this is a
+pre-check for a conversation, and the Trung tâm Khuyến công decides.
+
+Deterministic; the only I/O is reading the YAML files once (cached).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from policy_kb.loader import DATA_DIR, KnowledgeDataError, _date, _read_yaml, _source, _status, _text
+from policy_kb.provinces import (Province, canonical_old_name, load_provinces, name_key,
+                                 province_of_old_name)
+
+RULES_FILE = DATA_DIR / "eligibility.yml"
+
+# Order in which a conversation asks for what is missing: who, what, where, then size.
+FIELD_ORDER = ("business_type", "industry", "province", "unit_type", "craft_village",
+               "disadvantaged", "employees", "revenue_vnd", "capital_vnd")
+OUTCOMES = ("pass", "fail", "unknown")
+UNIT_TYPES = ("xa", "phuong", "dac_khu")
+# Facts a rule's `when` may test. centrally_run is derived from the province key, so the user
+# never has to know it; min_employees is "employees >= N".
+CONDITION_KEYS = ("business_type", "industry", "province", "centrally_run", "unit_type",
+                  "craft_village", "disadvantaged", "women_owned", "ethnic_minority_owned",
+                  "min_employees")
+MAX_TEXT = 200  # reason texts stay short: they are read in a chat
+
+
+# ---------------------------------------------------------------- public types
+
+@dataclass(frozen=True)
+class Profile:
+    """What the conversation knows about an establishment; None = not known yet."""
+
+    business_type: Optional[str] = None      # key of nlu_data/lookups/business_type.yml
+    province: Optional[str] = None           # current key (provinces.yml)
+    old_province_name: Optional[str] = None  # as the user said it, e.g. "Bình Phước"
+    unit_type: Optional[str] = None          # 'xa' | 'phuong' | 'dac_khu'
+    craft_village: Optional[bool] = None     # in a làng nghề recognised by UBND cấp tỉnh
+    disadvantaged: Optional[bool] = None     # địa bàn có điều kiện KT-XH khó khăn / ĐBKK
+    industry: Optional[str] = None           # key of nlu_data/lookups/industry.yml
+    employees: Optional[int] = None
+    revenue_vnd: Optional[int] = None
+    capital_vnd: Optional[int] = None
+    women_owned: Optional[bool] = None            # priorities only (NĐ 235/2025, secondary)
+    ethnic_minority_owned: Optional[bool] = None  # priorities only (NĐ 235/2025, secondary)
+
+
+@dataclass(frozen=True)
+class Reason:
+    text: str
+    document: str
+    article: str
+    status: str                  # VERIFIED | HISTORICAL | UNVERIFIED
+    outcome: str                 # pass | fail | unknown
+    status_detail: Optional[str] = None
+    rule_id: str = ""
+
+
+@dataclass
+class Verdict:
+    verdict: str                 # eligible | not_eligible | unknown ("appears …" / cannot tell yet)
+    reasons: List[Reason]
+    priorities: List[Reason]
+    missing: List[str]           # profile fields still needed, in FIELD_ORDER
+    rule_set_effective_from: dt.date
+    rule_set: str = ""           # id of the rule set used
+    group: str = ""              # beneficiary group used: 'a' or 'b'
+
+
+# ---------------------------------------------------------------- rules as loaded
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    when: Tuple[Tuple[str, Any], ...]
+    outcome: str
+    text: str
+    document: str
+    article: str
+    status: str
+    status_detail: Optional[str]
+    ask: Tuple[str, ...] = ()
+    size_check: bool = False
+
+    def matches(self, facts: Dict[str, Any]) -> bool:
+        return all(_holds(key, expected, facts) for key, expected in self.when)
+
+    def reason(self, unit: str, outcome: Optional[str] = None) -> Reason:
+        return Reason(text=self.text.replace("{unit}", unit), document=self.document,
+                      article=self.article, status=self.status, outcome=outcome or self.outcome,
+                      status_detail=self.status_detail, rule_id=self.id)
+
+
+@dataclass(frozen=True)
+class SmeDefinition:
+    effective_from: dt.date
+    id: str
+    max_employees: Optional[int]
+    max_revenue_vnd: Optional[int]
+    max_capital_vnd: Optional[int]
+    texts: Dict[str, str]       # outcome → text
+    document: str
+    article: str
+    status: str
+    status_detail: Optional[str]
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    label: str
+    applies_when: Tuple[Tuple[str, Any], ...]
+    checks: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    effective_from: dt.date
+    id: str
+    label: str
+    status: str
+    groups: Tuple[Group, ...]
+    checks: Dict[str, Tuple[Rule, ...]]
+    priorities: Tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    rule_sets: Tuple[RuleSet, ...]             # sorted by effective_from
+    sme_definitions: Tuple[SmeDefinition, ...]  # sorted by effective_from
+
+    def rule_set_on(self, on: dt.date) -> RuleSet:
+        return _latest(self.rule_sets, on, "eligibility rule set")
+
+    def sme_definition_on(self, on: dt.date) -> SmeDefinition:
+        return _latest(self.sme_definitions, on, "SME definition")
+
+
+def _latest(items, on: dt.date, what: str):
+    # A later entry supersedes an earlier one, as with support levels.
+    current = [item for item in items if item.effective_from <= on]
+    if not current:
+        raise ValueError(f"no {what} in force on {on.isoformat()}")
+    return current[-1]
+
+
+def _holds(key: str, expected: Any, facts: Dict[str, Any]) -> bool:
+    if key == "min_employees":
+        employees = facts.get("employees")
+        return employees is not None and employees >= expected
+    value = facts.get(key)
+    if isinstance(expected, list):
+        return value in expected
+    # `is` for None/bools so that 0 never matches false and 1 never matches true.
+    if expected is None or isinstance(expected, bool):
+        return value is expected
+    return value == expected
+
+
+# ---------------------------------------------------------------- loading and validation
+
+def _display(path: Path) -> str:
+    root = DATA_DIR.parent.parent
+    return str(path.relative_to(root)) if root in path.parents else str(path)
+
+
+def _when(value: Any, file: str, record: str, key: str = "when") -> Tuple[Tuple[str, Any], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise KnowledgeDataError(file, record, f"'{key}' must be a mapping of facts")
+    unknown = set(value) - set(CONDITION_KEYS)
+    if unknown:
+        raise KnowledgeDataError(file, record, f"'{key}' uses unknown facts {sorted(unknown)}")
+    return tuple(value.items())
+
+
+def _rule(rec: Any, file: str, record: str, priority: bool) -> Rule:
+    if not isinstance(rec, dict):
+        raise KnowledgeDataError(file, record, "a rule must be a mapping")
+    src = _source(rec.get("source"), file, record)
+    status = _status(rec, file, record)
+    text = _text(rec, "text", file, record)
+    if len(text) > MAX_TEXT:
+        raise KnowledgeDataError(file, record, f"text longer than {MAX_TEXT} characters")
+    outcome = "pass" if priority else rec.get("outcome")
+    if outcome not in OUTCOMES:
+        raise KnowledgeDataError(file, record, f"outcome must be one of {OUTCOMES}, got {outcome!r}")
+    ask = rec.get("ask") or []
+    if not isinstance(ask, list) or set(ask) - set(FIELD_ORDER):
+        raise KnowledgeDataError(file, record, f"'ask' must list profile fields from {FIELD_ORDER}")
+    if ask and outcome != "unknown":
+        raise KnowledgeDataError(file, record, "only an 'unknown' rule may ask for fields")
+    size_check = bool(rec.get("size_check", False))
+    if size_check and outcome != "pass":
+        raise KnowledgeDataError(file, record, "size_check only makes sense on a 'pass' rule")
+    return Rule(id=_text(rec, "id", file, record), when=_when(rec.get("when"), file, record),
+                outcome=outcome, text=text, document=src["document"], article=src["article"],
+                status=status, status_detail=rec.get("status_detail"), ask=tuple(ask),
+                size_check=size_check)
+
+
+def _rules(items: Any, file: str, where: str, priority: bool = False) -> Tuple[Rule, ...]:
+    if not isinstance(items, list) or not items:
+        raise KnowledgeDataError(file, where, "expected a non-empty list of rules")
+    out = []
+    for i, rec in enumerate(items):
+        rid = rec.get("id") if isinstance(rec, dict) else None
+        out.append(_rule(rec, file, f"{where}/{rid or '#' + str(i + 1)}", priority))
+    return tuple(out)
+
+
+def _rule_set(when: Any, rec: Any, file: str) -> RuleSet:
+    record = f"rule_sets@{when}"
+    if not isinstance(rec, dict):
+        raise KnowledgeDataError(file, record, "a rule set must be a mapping")
+    record = f"{_text(rec, 'id', file, record)}@{when}"
+    _source(rec.get("source"), file, record)
+    checks = {name: _rules(items, file, f"{record}/{name}")
+              for name, items in (rec.get("checks") or {}).items()}
+    groups = []
+    for g in rec.get("groups") or []:
+        if not isinstance(g, dict):
+            raise KnowledgeDataError(file, record, "a group must be a mapping")
+        gid = f"{record}/group {g.get('id')}"
+        names = tuple(g.get("checks") or ())
+        missing = [n for n in names if n not in checks]
+        if not names or missing:
+            raise KnowledgeDataError(file, gid, f"group checks must name defined checks; missing {missing}")
+        groups.append(Group(id=_text(g, "id", file, gid), label=_text(g, "label", file, gid),
+                            applies_when=_when(g.get("applies_when"), file, gid, "applies_when"),
+                            checks=names))
+    if not groups or groups[-1].applies_when:
+        # The last group must apply to everyone, so that assess() always has a group.
+        raise KnowledgeDataError(file, record, "the last group must have an empty 'applies_when'")
+    all_ids = [r.id for rules in checks.values() for r in rules]
+    duplicates = {i for i in all_ids if all_ids.count(i) > 1}
+    if duplicates:
+        raise KnowledgeDataError(file, record, f"duplicate rule ids {sorted(duplicates)}")
+    return RuleSet(effective_from=_date(when, file, record, "effective date", True), id=rec["id"],
+                   label=_text(rec, "label", file, record), status=_status(rec, file, record),
+                   groups=tuple(groups), checks=checks,
+                   priorities=_rules(rec.get("priorities"), file, f"{record}/priorities", True))
+
+
+def _sme_definition(when: Any, rec: Any, file: str) -> SmeDefinition:
+    record = f"sme_definitions@{when}"
+    if not isinstance(rec, dict):
+        raise KnowledgeDataError(file, record, "an SME definition must be a mapping")
+    src = _source(rec.get("source"), file, record)
+    limits = [rec.get(k) for k in ("max_employees", "max_revenue_vnd", "max_capital_vnd")]
+    if any(v is not None and not (isinstance(v, int) and v > 0) for v in limits):
+        raise KnowledgeDataError(file, record, "size limits must be positive integers or null")
+    if len({v is None for v in limits}) > 1:
+        raise KnowledgeDataError(file, record, "give all three size limits or none")
+    needed = ("unknown",) if limits[0] is None else OUTCOMES
+    texts = {o: _text(rec, f"{o}_text", file, record) for o in needed}
+    return SmeDefinition(effective_from=_date(when, file, record, "effective date", True),
+                         id=_text(rec, "id", file, record), max_employees=limits[0],
+                         max_revenue_vnd=limits[1], max_capital_vnd=limits[2], texts=texts,
+                         document=src["document"], article=src["article"],
+                         status=_status(rec, file, record), status_detail=rec.get("status_detail"))
+
+
+def _dated(data: Dict[str, Any], key: str, file: str, parse) -> Tuple[Any, ...]:
+    entries = data.get(key)
+    if not isinstance(entries, dict) or not entries:
+        raise KnowledgeDataError(file, None, f"no dated '{key}'")
+    return tuple(sorted((parse(when, rec, file) for when, rec in entries.items()),
+                        key=lambda item: item.effective_from))
+
+
+@lru_cache(maxsize=8)
+def load_rules(path: Path = RULES_FILE) -> RuleBook:
+    """Read and validate eligibility.yml once; refuses unsourced records, naming file and record."""
+    path = Path(path)
+    file = _display(path)
+    data = _read_yaml(path) or {}
+    return RuleBook(rule_sets=_dated(data, "rule_sets", file, _rule_set),
+                    sme_definitions=_dated(data, "sme_definitions", file, _sme_definition))
+
+
+# ---------------------------------------------------------------- assessment
+
+def _resolve_province(profile: Profile) -> Optional[Province]:
+    if profile.province:
+        try:
+            return load_provinces()[profile.province]
+        except KeyError:
+            raise ValueError(f"unknown province key {profile.province!r}") from None
+    if profile.old_province_name:
+        return province_of_old_name(profile.old_province_name)
+    return None
+
+
+def _unit_label(province: Optional[Province], old_name: Optional[str]) -> str:
+    """'tỉnh Đồng Nai (trước đây thuộc Bình Phước)': the user sees the old name they used."""
+    if province is None:
+        return "tỉnh, thành phố của cơ sở"
+    label = province.name[:1].lower() + province.name[1:]
+    old = canonical_old_name(old_name) if old_name else None
+    if old and province_of_old_name(old) == province and name_key(old) != name_key(province.short_name):
+        label += f" (trước đây thuộc {old})"
+    return label
+
+
+def _facts(profile: Profile, province: Optional[Province]) -> Dict[str, Any]:
+    if profile.unit_type not in (None, *UNIT_TYPES):
+        raise ValueError(f"unit_type must be one of {UNIT_TYPES} or None, got {profile.unit_type!r}")
+    facts = {name: getattr(profile, name) for name in CONDITION_KEYS
+             if name not in ("province", "centrally_run", "min_employees")}
+    facts.update(province=province.key if province else None,
+                 centrally_run=province.centrally_run if province else None,
+                 employees=profile.employees)
+    return facts
+
+
+def _first_match(rule_set: RuleSet, check: str, facts: Dict[str, Any]) -> Rule:
+    for rule in rule_set.checks[check]:
+        if rule.matches(facts):
+            return rule
+    # Only an unexpected key (a bug upstream) gets here: the data covers every lookup key.
+    raise ValueError(f"no rule in {rule_set.id}/{check} matches {facts}")
+
+
+def _size(profile: Profile, sme: SmeDefinition) -> Tuple[str, Tuple[str, ...]]:
+    """SME test (NĐ 80/2021 shape): employees ≤ max AND (revenue ≤ max OR capital ≤ max)."""
+    if sme.max_employees is None:
+        return "unknown", ()  # no thresholds for that period: nothing the user can add helps
+    emp, rev, cap = profile.employees, profile.revenue_vnd, profile.capital_vnd
+    rev_ok = None if rev is None else rev <= sme.max_revenue_vnd
+    cap_ok = None if cap is None else cap <= sme.max_capital_vnd
+    if (emp is not None and emp > sme.max_employees) or (rev_ok is False and cap_ok is False):
+        return "fail", ()
+    if emp is not None and (rev_ok or cap_ok):
+        return "pass", ()
+    # Ask only what can still change the answer: capital matters once revenue is too high.
+    ask = [] if emp is not None else ["employees"]
+    if rev_ok is None and not cap_ok:
+        ask.append("revenue_vnd")
+    elif rev_ok is False and cap_ok is None:
+        ask.append("capital_vnd")
+    return "unknown", tuple(ask)
+
+
+def _size_reason(profile: Profile, sme: SmeDefinition) -> Tuple[Reason, Tuple[str, ...]]:
+    outcome, ask = _size(profile, sme)
+    reason = Reason(text=sme.texts[outcome], document=sme.document, article=sme.article,
+                    status=sme.status, outcome=outcome, status_detail=sme.status_detail,
+                    rule_id=sme.id)
+    return reason, ask
+
+
+def _verdict_of(outcomes: Iterable[str]) -> str:
+    outcomes = set(outcomes)
+    if "fail" in outcomes:
+        return "not_eligible"
+    return "unknown" if "unknown" in outcomes else "eligible"
+
+
+def _ordered(fields: Iterable[str]) -> List[str]:
+    wanted = set(fields)
+    return [name for name in FIELD_ORDER if name in wanted]
+
+
+def assess(profile: Profile, on: Optional[dt.date] = None) -> Verdict:
+    """Pre-eligibility of ``profile`` under the rules in force on ``on`` (today by default)."""
+    on = on or dt.date.today()
+    book = load_rules()
+    rule_set = book.rule_set_on(on)
+    province = _resolve_province(profile)
+    facts = _facts(profile, province)
+    unit = _unit_label(province, profile.old_province_name)
+    group = next(g for g in rule_set.groups if all(_holds(k, v, facts) for k, v in g.applies_when))
+
+    judged: List[Tuple[Reason, Tuple[str, ...]]] = []
+    for check in group.checks:
+        rule = _first_match(rule_set, check, facts)
+        judged.append((rule.reason(unit), rule.ask))
+        if rule.size_check:
+            judged.append(_size_reason(profile, book.sme_definition_on(on)))
+
+    verdict = _verdict_of(reason.outcome for reason, _ in judged)
+    if verdict == "not_eligible":
+        # Once something fails, open questions are noise: show what decided it, ask nothing.
+        reasons, missing, priorities = [r for r, _ in judged if r.outcome != "unknown"], [], []
+    else:
+        reasons = [r for r, _ in judged]
+        missing = _ordered(f for r, ask in judged if r.outcome == "unknown" for f in ask)
+        priorities = [rule.reason(unit) for rule in rule_set.priorities if rule.matches(facts)]
+    return Verdict(verdict=verdict, reasons=reasons, priorities=priorities, missing=missing,
+                   rule_set_effective_from=rule_set.effective_from, rule_set=rule_set.id,
+                   group=group.id)
+
+
+def missing_fields(profile: Profile, on: Optional[dt.date] = None) -> List[str]:
+    """Profile fields a conversation should still ask for, in asking order ([] once decided)."""
+    return assess(profile, on).missing
