@@ -18,7 +18,7 @@ kb:
 
 validate:
 	scripts/setup.sh && . scripts/env.sh && .venv/bin/rasa data validate --fail-on-warnings \
-	    --config config.yml --domain bot/domain.yml --data $$TRAIN_DATA
+	    --config config.yml --domain bot/domain --data $$TRAIN_DATA
 
 clean:
 	rm -rf models results var .rasa tests/artifacts

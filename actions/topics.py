@@ -33,8 +33,8 @@ INTENT_TOPICS = {
 NEXT_BUTTONS = {
     "overview": [("Ai được hỗ trợ?", "ask_beneficiaries"), ("Hỗ trợ những gì?", "ask_activities")],
     "objectives": [("Hỗ trợ những gì?", "ask_activities"), ("Ai được hỗ trợ?", "ask_beneficiaries")],
-    "beneficiaries": [("Ngành nghề", "ask_industries"), ("Mức hỗ trợ", "ask_support_level")],
-    "industries": [("Ưu tiên", "ask_priorities"), ("Mức hỗ trợ", "ask_support_level")],
+    "beneficiaries": [("Kiểm tra cơ sở của tôi", "check_eligibility"), ("Ngành nghề", "ask_industries")],
+    "industries": [("Kiểm tra cơ sở của tôi", "check_eligibility"), ("Ưu tiên", "ask_priorities")],
     "priorities": [("Mức hỗ trợ", "ask_support_level"), ("Thủ tục", "ask_procedure")],
     "activities": [("Mức hỗ trợ", "ask_support_level"), ("Điều kiện", "ask_conditions")],
     "conditions": [("Hồ sơ", "ask_dossier"), ("Thủ tục", "ask_procedure")],

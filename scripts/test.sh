@@ -8,7 +8,7 @@ source scripts/env.sh
 echo "==> Knowledge data"
 "$VENV_BIN/python" -m policy_kb check
 echo "==> rasa data validate"
-"$VENV_BIN/rasa" data validate --fail-on-warnings --config config.yml --domain bot/domain.yml \
+"$VENV_BIN/rasa" data validate --fail-on-warnings --config config.yml --domain bot/domain \
     --data $TRAIN_DATA
 echo "==> Training (skipped when config, domain and data are unchanged)"
 start=$(date +%s)

@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-"$VENV_BIN/rasa" train --config config.yml --domain bot/domain.yml --data $TRAIN_DATA \
+"$VENV_BIN/rasa" train --config config.yml --domain bot/domain --data $TRAIN_DATA \
     --out models --fixed-model-name khuyencong "$@"

@@ -148,3 +148,25 @@ def live_bot(kb_url, tmp_path_factory):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for name, log in bot.logs.items():
         (ARTIFACTS / f"{name}.log").write_bytes(log.read_bytes())
+
+
+PG_BASE = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A throw-away schema on this machine's PostgreSQL; the URL sets it as search_path."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"kc_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_BASE, future=True)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.gazetteer import Gazetteer
 from bot.nlu.money import find_money
+from bot.nlu.places import find_places
 from bot.nlu.text_normalize import fold
 
 
@@ -93,6 +94,27 @@ class MoneyEntityExtractor(GraphComponent, EntityExtractorMixin):
             if not isinstance(text, str) or not text:
                 continue
             found = [_entity("money", m.value, m.start, m.end, text) for m in find_money(fold(text))]
+            if found:
+                found = self.add_extractor_name(found)
+                message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class PlaceEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Extracts ``unit_type`` (xa / phuong / dac_khu) with the unit's name in ``text``."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "PlaceEntityExtractor":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text:
+                continue
+            found = [_entity("unit_type", p.unit_type, p.start, p.end, text) for p in find_places(text)]
             if found:
                 found = self.add_extractor_name(found)
                 message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)

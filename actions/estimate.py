@@ -1,0 +1,64 @@
+"""Support estimate: national-fund maximum for an activity and a cost (share × cost, capped)."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.kb import KnowledgeUnavailable, kb_session
+from actions.render import KB_DOWN, button, support_level_text
+from actions.slots import parse_cost
+from actions.support_levels import ACTIVITY_GROUPS, AMBIGUOUS
+from policy_kb.queries import support_level
+
+
+class ValidateEstimateForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_estimate_form"
+
+    def validate_activity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: Dict) -> Dict[Text, Any]:
+        ent = [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == "activity"]
+        key = value if isinstance(value, str) and not ent else (ent[0] if ent else None)
+        if key in AMBIGUOUS:
+            question, options = AMBIGUOUS[key]
+            dispatcher.utter_message(text=question, buttons=[button(t, "inform", activity=k) for t, k in options])
+            return {"activity": None}
+        try:
+            with kb_session() as session:
+                known = any(support_level(session, k) for k in ACTIVITY_GROUPS.get(key, [key])) if key else False
+        except KnowledgeUnavailable:
+            known = False
+        if not known:
+            dispatcher.utter_message(text="Dạ, em chưa rõ hoạt động nào. Anh/chị chọn giúp em ạ.")
+            return {"activity": None}
+        return {"activity": key}
+
+    def validate_money(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: Dict) -> Dict[Text, Any]:
+        cost = parse_cost(value)
+        if cost is None:
+            dispatcher.utter_message(text="Dạ, anh/chị ghi rõ số tiền kèm đơn vị giúp em, ví dụ: 800 triệu, 1 tỷ 2.")
+            return {"money": None}
+        return {"money": cost}
+
+
+class ActionEstimateSupport(Action):
+    def name(self) -> Text:
+        return "action_estimate_support"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        activity, cost = tracker.get_slot("activity"), parse_cost(tracker.get_slot("money"))
+        try:
+            with kb_session() as session:
+                answers = [a for a in (support_level(session, k) for k in ACTIVITY_GROUPS.get(activity, [activity]))
+                           if a is not None]
+        except KnowledgeUnavailable:
+            dispatcher.utter_message(text=KB_DOWN)
+            return []
+        text = "\n\n".join(support_level_text(a, cost) for a in answers)
+        dispatcher.utter_message(text=text or "Dạ, em chưa có mức hỗ trợ cho hoạt động này.", buttons=[
+            button("Để lại liên hệ", "leave_contact"), button("Kiểm tra điều kiện", "check_eligibility"),
+            button("Thủ tục, hồ sơ", "ask_procedure")])
+        return []

@@ -1,0 +1,59 @@
+"""Turning slot values and the latest message into canonical knowledge-base keys."""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from rasa_sdk import Tracker
+
+from bot.nlu.money import parse_money
+from bot.nlu.text_normalize import fold, normalize_text
+
+BUSINESS_TYPES = {"household_business", "cooperative", "cooperative_group", "cooperative_union", "sme",
+                  "large_enterprise", "enterprise", "individual", "shop"}
+INDUSTRIES = {"food_processing", "consumer_goods", "agro_chemicals", "building_materials", "mechanical",
+              "handicraft", "mining", "cleaner_production", "wood_processing", "trade_services"}
+UNIT_TYPES = {"xa", "phuong", "dac_khu"}
+YES_NO = {"yes", "no", "unknown"}
+
+
+def latest_entity(tracker: Tracker, name: str) -> Optional[dict]:
+    found = [e for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
+    return found[0] if found else None
+
+
+def canonical(value: Any, entity: str, allowed: set, tracker: Tracker) -> Optional[str]:
+    """A known key: the value itself, or the entity NLU found in the latest message."""
+    if isinstance(value, str) and value in allowed:
+        return value
+    ent = latest_entity(tracker, entity)
+    if ent and ent.get("value") in allowed:
+        return ent["value"]
+    return None
+
+
+def parse_count(value: Any) -> Optional[int]:
+    """'15', 'khoảng 20 người', '1.200 lao động' → an integer; None when there is no number."""
+    if isinstance(value, (int, float)) and value >= 0:
+        return int(value)
+    m = re.search(r"\d[\d.,]*", str(value or ""))
+    if not m:
+        return None
+    digits = re.sub(r"[.,]", "", m.group(0))
+    return int(digits) if digits.isdigit() and len(digits) < 9 else None
+
+
+def parse_cost(value: Any) -> Optional[int]:
+    """A money slot: an int from the extractor, or free text like '800 triệu'."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return int(value)
+    if isinstance(value, str):
+        if value.isdigit():
+            return int(value) if len(value) >= 6 else None
+        return parse_money(fold(normalize_text(value)))
+    return None
+
+
+def channel_of(tracker: Tracker) -> str:
+    name = tracker.get_latest_input_channel() or "rest"
+    return {"socketio": "web", "webchat": "web"}.get(name, name)

@@ -1,0 +1,121 @@
+"""Web chat channel ("web"): Rasa's socket.io protocol + the widget's static files, one server.
+
+* socket.io at ``/socket.io`` (``socketio_path``), events ``session_request`` → ``session_confirm``,
+  ``user_uttered`` → ``bot_uttered`` (same as Rasa's ``socketio`` channel, so any Rasa socket.io
+  client works) plus ``bot_done`` after each turn, which ends the widget's typing indicator.
+* Sessions always persist: the widget keeps its session id in localStorage and the id is the
+  Rasa sender id, so the conversation survives page reloads.
+* Text goes through ``guard.screen`` like every channel; the channel name is "web", which is what
+  ``tracker.get_latest_input_channel()`` (and so each lead) records.
+* ``GET /webhooks/web/demo`` is a demo page; ``/webhooks/web/widget.js`` (+ ``widget.css``,
+  ``vendor/socket.io.min.js``) is what a centre embeds. Nothing else in ``web/`` is served.
+
+Also fixes Rasa 3.6's ``SocketIOInput``, which calls python-socketio 5.x's now-async
+``enter_room`` without awaiting it (the socket then never joins the session room).
+"""
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+import uuid
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from bot.channels.guard import FAILURE_REPLY, screen
+
+logger = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+STATIC = {  # URL path → (file under web/, content type)
+    "demo": ("index.html", "text/html; charset=utf-8"),
+    "widget.js": ("widget.js", "application/javascript; charset=utf-8"),
+    "widget.css": ("widget.css", "text/css; charset=utf-8"),
+    "vendor/socket.io.min.js": ("vendor/socket.io.min.js", "application/javascript; charset=utf-8"),
+}
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+DONE_EVENT = "bot_done"
+
+
+class WebChatInput(SocketIOInput):
+    @classmethod
+    def name(cls) -> Text:
+        return "web"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        channel = super().from_credentials(credentials)
+        channel.session_persistence = True
+        channel.web_dir = Path((credentials or {}).get("static_dir") or WEB_DIR)
+        return channel
+
+    web_dir: Path = WEB_DIR
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # cors_allowed_origins=[]: engine.io leaves CORS to Sanic (`rasa run --cors ...`).
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        bp = SocketBlueprint(sio, self.socketio_path, "web_webhook", __name__)
+        self.sio = sio
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        def static_route(url: str, filename: str, content_type: str) -> None:
+            async def serve(_: Request) -> HTTPResponse:
+                path = self.web_dir / filename
+                if not path.is_file():
+                    return response.text("not found", status=404)
+                return await response.file(path, mime_type=content_type,
+                                           headers={"Cache-Control": "public, max-age=300",
+                                                    "X-Content-Type-Options": "nosniff"})
+
+            bp.add_route(serve, f"/{url}", methods=["GET"], name=f"web_{re.sub(r'[^a-z]', '_', url)}")
+
+        for url, (filename, content_type) in STATIC.items():
+            static_route(url, filename, content_type)
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            return True
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Optional[Dict]) -> None:
+            session_id = (data or {}).get("session_id") if isinstance(data, dict) else None
+            if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+                session_id = uuid.uuid4().hex
+            joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+            if inspect.isawaitable(joined):
+                await joined
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            sender = data.get("session_id")
+            if not isinstance(sender, str) or not SESSION_ID.match(sender):
+                logger.warning("web: message without a valid session_id ignored")
+                return
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            try:
+                canned = screen(data.get("message"))
+                if canned is not None:
+                    await output.send_response(sender, canned)
+                    return
+                metadata = data.get(self.metadata_key)
+                await on_new_message(UserMessage(data["message"], output, sender, input_channel=self.name(),
+                                                 metadata=metadata if isinstance(metadata, dict) else None))
+            except Exception:  # noqa: BLE001 - never echo user text: it may hold personal data
+                logger.exception("web: error while handling a message")
+                await output.send_response(sender, {"text": FAILURE_REPLY})
+            finally:
+                await sio.emit(DONE_EVENT, {}, room=sender, namespace=self.namespace)
+
+        return bp

@@ -1,0 +1,204 @@
+"""Zalo Official Account input channel, webhook at ``/webhooks/zalo/webhook``.
+
+1. Check ``X-ZEvent-Signature: mac=<hex>``, hex = sha256(app_id + raw body + timestamp +
+   OA secret key), in constant time; missing / malformed / wrong / stale (``max_age`` s) → 401.
+2. Claim the event key (``msg_id``) in the database: a redelivered event is acknowledged, not
+   processed again (see ``zalo_tokens.SeenEvents``).
+3. Answer 200 at once (Zalo wants it within ~2 s) and run the bot in a background task; the
+   replies go out through ``zalo_api.ZaloOutput``.
+
+``user_send_text`` runs the bot (a bare number picks one of the numbered options the bot sent
+last); ``follow`` sends the greeting with its menu; every other event is acknowledged and ignored.
+Settings come from credentials.yml, each falling back to an environment variable (see ``SETTINGS``),
+so the block can stay in credentials.yml on machines without a Zalo OA (the webhook then says 503).
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import os
+import time
+from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.guard import FAILURE_REPLY, screen
+from bot.channels.zalo_api import ZaloApi, ZaloOutput, resolve_option
+from bot.channels.zalo_tokens import SeenEvents, TokenStore
+
+logger = logging.getLogger(__name__)
+
+#: credentials.yml key → (environment variable, default)
+SETTINGS = {
+    "app_id": ("ZALO_APP_ID", ""),
+    "oa_secret_key": ("ZALO_OA_SECRET_KEY", ""),
+    "app_secret": ("ZALO_APP_SECRET", ""),
+    "access_token": ("ZALO_ACCESS_TOKEN", ""),
+    "refresh_token": ("ZALO_REFRESH_TOKEN", ""),
+    "api_base": ("ZALO_API_BASE", "https://openapi.zalo.me"),
+    "oauth_base": ("ZALO_OAUTH_BASE", "https://oauth.zaloapp.com"),
+    "max_age": ("ZALO_MAX_AGE", "300"),              # seconds a signed event stays acceptable
+    "timeout": ("ZALO_TIMEOUT", "10"),               # seconds per OA API request
+    "attempts": ("ZALO_ATTEMPTS", "3"),             # deliveries tried on network errors / 5xx
+    "backoff": ("ZALO_BACKOFF", "0.5"),             # first retry delay, doubled each time
+    "refresh_margin": ("ZALO_REFRESH_MARGIN", "1800"),  # refresh the access token this early (s)
+}
+MAX_BODY_BYTES = 64 * 1024
+HOUSEKEEPING_SECONDS = 600
+
+
+def signature(app_id: str, raw_body: bytes, timestamp: str, oa_secret_key: str) -> str:
+    return hashlib.sha256(app_id.encode() + raw_body + timestamp.encode() + oa_secret_key.encode()).hexdigest()
+
+
+class ZaloInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "zalo"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        creds = credentials or {}
+        return cls({k: str(creds.get(k) if creds.get(k) not in (None, "") else os.environ.get(env, default))
+                    for k, (env, default) in SETTINGS.items()})
+
+    def __init__(self, settings: Dict[str, str]) -> None:
+        self.s = settings
+        self.configured = bool(settings["app_id"] and settings["oa_secret_key"])
+        self.tokens = TokenStore(settings["app_id"], settings["app_secret"], settings["oauth_base"],
+                                 settings["access_token"], settings["refresh_token"],
+                                 refresh_margin=float(settings["refresh_margin"]))
+        self.api = ZaloApi(settings["api_base"], self.tokens, timeout=float(settings["timeout"]),
+                           attempts=int(settings["attempts"]), backoff=float(settings["backoff"]))
+        self.seen = SeenEvents()
+        self._tasks: Set[asyncio.Task] = set()
+        if not self.configured:
+            logger.warning("zalo: ZALO_APP_ID / ZALO_OA_SECRET_KEY not set; /webhooks/zalo/webhook answers 503")
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return ZaloOutput(self.api)  # lets Rasa's HTTP API / reminders reach Zalo users too
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)  # keep a reference until done, or the task may be collected
+        task.add_done_callback(self._tasks.discard)
+
+    # --- request checks -------------------------------------------------------------------
+    def _verify(self, request: Request) -> tuple[Optional[Dict[str, Any]], int, str]:
+        """(event, 200, "") for an authentic fresh event, else (None, status, reason)."""
+        header = request.headers.get("X-ZEvent-Signature", "")
+        mac = header[4:].strip().lower() if header[:4].lower() == "mac=" else ""
+        if len(mac) != 64 or any(c not in "0123456789abcdef" for c in mac):
+            return None, 401, "missing or malformed signature"
+        try:
+            event = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            return None, 400, "body must be JSON"
+        if not isinstance(event, dict):
+            return None, 400, "body must be a JSON object"
+        timestamp = str(event.get("timestamp", ""))
+        expected = signature(self.s["app_id"], request.body, timestamp, self.s["oa_secret_key"])
+        if not hmac.compare_digest(mac, expected):
+            return None, 401, "bad signature"
+        try:
+            age = abs(time.time() - int(timestamp) / 1000)
+        except ValueError:
+            age = float("inf")
+        if age > float(self.s["max_age"]):
+            return None, 401, "stale timestamp"
+        return event, 200, ""
+
+    # --- processing -----------------------------------------------------------------------
+    async def _last_buttons(self, agent: Any, sender: str) -> Optional[list]:
+        """Buttons of the bot's last message in its last turn (the numbered options shown)."""
+        tracker = await agent.tracker_store.retrieve(sender) if agent else None
+        for event in reversed(tracker.events if tracker else []):
+            if isinstance(event, UserUttered):
+                return None
+            if isinstance(event, BotUttered) and event.data.get("buttons"):
+                return event.data["buttons"]
+        return None
+
+    async def _process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any,
+                       sender: str, text: str, message_id: str, event_name: str) -> None:
+        output = ZaloOutput(self.api)
+        try:
+            canned = screen(text)
+            if canned is not None:
+                await output.send_response(sender, canned)
+                return
+            try:
+                text = resolve_option(text, await self._last_buttons(agent, sender)) or text
+            except Exception:  # noqa: BLE001 - a tracker-store hiccup must not lose the message
+                logger.exception("zalo: could not look up the last options")
+            await on_new_message(UserMessage(text, output, sender, input_channel=self.name(),
+                                             message_id=message_id,
+                                             metadata={"zalo_event": event_name}))
+        except Exception:  # noqa: BLE001 - never echo user text: it may hold personal data
+            logger.exception("zalo: error while handling an event")
+            await output.send_text_message(sender, FAILURE_REPLY)
+
+    async def _housekeeping(self) -> None:
+        """Keep the tokens fresh (and the refresh token alive) even when nobody writes."""
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_SECONDS)
+            try:
+                await self.tokens.access_token(self.api.http)
+                await self.seen.prune()
+            except Exception:  # noqa: BLE001
+                logger.exception("zalo: housekeeping failed")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("zalo_webhook", __name__)
+
+        @bp.listener("after_server_start")
+        async def start(app, loop) -> None:
+            if self.configured:
+                self._spawn(self._housekeeping())
+
+        @bp.listener("before_server_stop")
+        async def stop(app, loop) -> None:
+            for task in list(self._tasks):
+                task.cancel()
+            await self.api.close()
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok", "configured": self.configured})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            if not self.configured:
+                return response.json({"error": "Zalo channel not configured"}, status=503)
+            if len(request.body) > MAX_BODY_BYTES:
+                return response.json({"error": "body too large"}, status=413)
+            event, status, reason = self._verify(request)
+            if event is None:
+                logger.warning("zalo: rejected webhook (%s)", reason)
+                return response.json({"error": reason}, status=status)
+            name = event.get("event_name")
+            if name == "user_send_text":
+                sender = str((event.get("sender") or {}).get("id") or "")
+                message = event.get("message") or {}
+                text, key = message.get("text") or "", str(message.get("msg_id") or "")
+            elif name == "follow":
+                sender = str((event.get("follower") or {}).get("id") or "")
+                text, key = "/greet", f"follow:{sender}:{event.get('timestamp')}"
+            else:
+                return response.json({"status": "ignored"})
+            if not sender or not key:
+                return response.json({"status": "ignored"})
+            if not await self.seen.claim(key):
+                return response.json({"status": "duplicate"})
+            agent = getattr(request.app.ctx, "agent", None)
+            self._spawn(self._process(on_new_message, agent, sender, text, key, name))
+            return response.json({"status": "accepted"})
+
+        return bp

@@ -1,0 +1,191 @@
+"""Zalo OA API v3 client and the Rasa output channel that uses it.
+
+* One ``aiohttp.ClientSession`` per client, created lazily inside the running event loop and
+  closed when the server stops; every request has a timeout.
+* Retries with exponential backoff (plus jitter) on network errors, timeouts and HTTP 5xx only.
+  A 4xx, or a Zalo error code in a 200 body, is final, except an expired/invalid access token
+  (refreshed once, then retried). A retried timeout can in rare cases deliver a message twice:
+  Zalo has no idempotency key for /message/cs.
+* Texts over Zalo's 2,000-character limit are split at line or sentence ends.
+* Zalo text messages cannot carry Rasa buttons, so buttons become numbered lines ("1. …") and
+  the user answers with the number (``resolve_option`` turns it back into the button payload).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+from typing import Any, Dict, List, Optional, Sequence, Text
+
+import aiohttp
+from rasa.core.channels.channel import OutputChannel
+
+from bot.channels.zalo_tokens import TokenStore
+
+logger = logging.getLogger(__name__)
+
+MAX_CHARS = 2000
+TOKEN_ERRORS = {-216, -124}  # access token invalid / expired [reported]
+OPTIONS_HINT = "Anh/chị gõ số để chọn:"
+_BOUNDARIES = (re.compile(r"\n\s*"),                                      # line / paragraph end
+               re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”')\]]))\s+"),     # sentence end
+               re.compile(r"\s+"))                                          # any space
+_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+class ZaloApiError(RuntimeError):
+    """The OA API refused the request (4xx or a Zalo error code): retrying will not help."""
+
+
+class _Retryable(RuntimeError):
+    pass
+
+
+def split_text(text: str, limit: int = MAX_CHARS) -> List[str]:
+    """Chunks of at most ``limit`` characters, cut at the last line end, else sentence end,
+    else space in the second half of the window (anywhere in it if none), else hard."""
+    text = text.strip()
+    chunks: List[str] = []
+    while len(text) > limit:
+        window = text[: limit + 1]
+        cut = None
+        for floor in (limit // 2, 0):
+            for pattern in _BOUNDARIES:
+                ends = [m.start() for m in pattern.finditer(window) if floor < m.start() <= limit]
+                if ends:
+                    cut = ends[-1]
+                    break
+            if cut:
+                break
+        cut = cut or limit
+        chunks.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        chunks.append(text)
+    return chunks
+
+
+def options_text(buttons: Sequence[Dict[str, Any]]) -> str:
+    lines = [f"{i}. {b.get('title') or b.get('payload')}" for i, b in enumerate(buttons, 1)]
+    return OPTIONS_HINT + "\n" + "\n".join(lines)
+
+
+def render(text: str, buttons: Optional[Sequence[Dict[str, Any]]] = None,
+           limit: int = MAX_CHARS) -> List[str]:
+    """The Zalo messages for one Rasa message: text chunks, numbered options on the last one."""
+    chunks = split_text(text or "", limit)
+    if buttons:
+        opts = options_text(buttons)
+        if chunks and len(chunks[-1]) + 2 + len(opts) <= limit:
+            chunks[-1] = f"{chunks[-1]}\n\n{opts}"
+        else:
+            chunks += split_text(opts, limit)
+    return chunks
+
+
+def resolve_option(text: str, buttons: Optional[Sequence[Dict[str, Any]]]) -> Optional[str]:
+    """The payload of the button whose number the user typed ("2", " 2. "), else None."""
+    m = _NUMBER.match(text or "")
+    if not m or not buttons:
+        return None
+    i = int(m.group(1))
+    if 1 <= i <= len(buttons):
+        return buttons[i - 1].get("payload") or buttons[i - 1].get("title")
+    return None
+
+
+class ZaloApi:
+    def __init__(self, api_base: str, tokens: TokenStore, timeout: float = 10, attempts: int = 3,
+                 backoff: float = 0.5, limit: int = MAX_CHARS) -> None:
+        self.url = api_base.rstrip("/") + "/v3.0/oa/message/cs"
+        self.tokens = tokens
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.attempts, self.backoff, self.limit = max(1, attempts), backoff, limit
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self.timeout,
+                                                  headers={"User-Agent": "tro-ly-khuyen-cong"})
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def send_text(self, user_id: str, text: str,
+                        buttons: Optional[Sequence[Dict[str, Any]]] = None) -> List[Dict[str, Any]]:
+        """Send one Rasa message as one or more Zalo messages, in order."""
+        return [await self._send_one(user_id, chunk) for chunk in render(text, buttons, self.limit)]
+
+    async def _send_one(self, user_id: str, text: str) -> Dict[str, Any]:
+        body = {"recipient": {"user_id": user_id}, "message": {"text": text}}
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                token = await self.tokens.access_token(self.http)
+                async with self.http.post(self.url, json=body, headers={"access_token": token}) as resp:
+                    if resp.status >= 500:
+                        raise _Retryable(f"HTTP {resp.status}")
+                    if resp.status >= 400:
+                        raise ZaloApiError(f"HTTP {resp.status}")
+                    data = await resp.json(content_type=None)
+                code = data.get("error", 0) if isinstance(data, dict) else None
+                if code in TOKEN_ERRORS and not refreshed:
+                    refreshed = True
+                    attempt -= 1  # a token refresh is not a delivery attempt
+                    await self.tokens.refresh(self.http, force=True)
+                    continue
+                if code != 0:
+                    msg = data.get("message") if isinstance(data, dict) else data
+                    raise ZaloApiError(f"Zalo error {code}: {msg}")
+                return data
+            except (_Retryable, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                if attempt >= self.attempts:
+                    raise ZaloApiError(f"gave up after {attempt} attempts: {exc!r}") from exc
+                delay = self.backoff * 2 ** (attempt - 1) * (1 + random.random() / 4)
+                logger.warning("zalo: send attempt %d failed (%r); retrying in %.2f s", attempt, exc, delay)
+                await asyncio.sleep(delay)
+
+
+class ZaloOutput(OutputChannel):
+    """Rasa output channel: every bot message goes to the user through the OA API.
+
+    Delivery failures are logged, never raised: the conversation (tracker) must still be saved.
+    """
+
+    @classmethod
+    def name(cls) -> Text:
+        return "zalo"
+
+    def __init__(self, api: ZaloApi) -> None:
+        self.api = api
+
+    async def _send(self, recipient_id: Text, text: Text,
+                    buttons: Optional[List[Dict[Text, Any]]] = None) -> None:
+        try:
+            await self.api.send_text(recipient_id, text, buttons)
+        except Exception as exc:  # noqa: BLE001 - logged; the conversation goes on
+            logger.error("zalo: reply not delivered: %s", exc)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self._send(recipient_id, text)
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
+                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        await self._send(recipient_id, text, buttons)
+
+    async def send_quick_replies(self, recipient_id: Text, text: Text,
+                                 quick_replies: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        await self._send(recipient_id, text, quick_replies)
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        await self._send(recipient_id, image)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
+                               **kwargs: Any) -> None:
+        logger.debug("zalo: custom payload not supported, skipped")

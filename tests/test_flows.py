@@ -1,0 +1,164 @@
+"""The guided flows through the real model, action server and REST channel:
+pre-eligibility check → estimate → consent → lead, then the officer export, on SQLite and
+PostgreSQL. Also: invalid phone, refused consent, abandoning and resuming, interruptions."""
+import csv
+import os
+import uuid
+
+import openpyxl
+import pytest
+
+from tests.conftest import LiveBot
+
+# What the bot asks (a phrase of each question) → what the user answers.
+PROFILE_ANSWERS = {
+    "loại hình": "hộ kinh doanh",
+    "tỉnh, thành phố nào": "Bình Phước",
+    "xã, phường hay đặc khu": "xã Phú Riềng",
+    "mặt hàng gì": "làm bánh tráng",
+    "làng nghề": "không",
+    "khó khăn": "không",
+    "lao động": "15",
+}
+PHONE = "0912 345 678"
+PHONE_E164 = "+84912345678"
+
+
+def drive(bot, sender, first, answers, done_marker, max_turns=10):
+    """Send ``first``, then answer each question the bot asks until ``done_marker`` appears."""
+    reply = bot.texts(first, sender)
+    for _ in range(max_turns):
+        if done_marker in reply:
+            return reply
+        question = next((q for q in answers if q in reply), None)
+        assert question, f"unexpected bot turn: {reply}"
+        reply = bot.texts(answers[question], sender)
+    raise AssertionError(f"flow did not finish: {reply}")
+
+
+def export(db_url, tmp_path, fmt):
+    from policy_kb import db
+    from policy_kb.leads_cli import main
+
+    out = tmp_path / f"leads.{fmt}"
+    old = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = db_url
+    db.get_engine.cache_clear()
+    try:
+        assert main(["export", "--format", fmt, "--out", str(out)]) == 0
+    finally:
+        if old is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = old
+        db.get_engine.cache_clear()
+    if fmt == "csv":
+        with out.open(encoding="utf-8-sig") as fh:
+            return [list(r.values()) for r in csv.DictReader(fh)]
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    return [list(r) for r in rows[1:]]
+
+
+def rows_with(rows, value):
+    return [r for r in rows if any(str(c) == value for c in r)]
+
+
+def full_flow(bot, db_url, tmp_path, sender):
+    verdict = drive(bot, sender, "tôi muốn kiểm tra điều kiện được hỗ trợ", PROFILE_ANSWERS, "kiểm tra sơ bộ")
+    assert "THUỘC đối tượng" in verdict
+    assert "Bình Phước (nay thuộc" in verdict and "Đồng Nai" in verdict
+    assert "Căn cứ" in verdict and "235/2025" in verdict
+
+    estimate = drive(bot, sender, "/estimate_support",
+                     {"hoạt động nào": "mua máy sấy", "chi phí dự kiến": "800 triệu"}, "Ước tính")
+    assert "400 triệu đồng" in estimate and "tối đa 300 triệu đồng" in estimate
+    assert "Thông tư 28/2018/TT-BTC" in estimate
+
+    consent = bot.texts("/leave_contact", sender)
+    assert "Nghị định 13/2023/NĐ-CP" in consent and "đồng ý" in consent.lower()
+    assert "họ tên" in bot.texts("đồng ý", sender)
+    assert "số điện thoại" in bot.texts("Nguyễn Văn An", sender).lower()
+    assert "chưa đúng" in bot.texts("0912 345", sender)          # invalid: re-asked
+    assert "chưa đúng" in bot.texts("abc-xyz", sender)
+    done = bot.texts(PHONE, sender)
+    assert "đã ghi nhận" in done and "+8491****678" in done
+
+    # the same person submitting again in this conversation: still one lead
+    bot.texts("/leave_contact", sender)
+    bot.texts("/affirm", sender)
+    bot.texts("Nguyễn Văn An", sender)
+    assert "đã ghi nhận" in bot.texts("+84 912 345 678", sender)
+
+    for fmt in ("csv", "xlsx"):
+        rows = export(db_url, tmp_path, fmt)
+        mine = rows_with(rows, sender)
+        assert len(mine) == 1, (fmt, mine)
+        row = [str(c) for c in mine[0]]
+        for value in (PHONE_E164, "Nguyễn Văn An", "dong_nai", "household_business", "food_processing",
+                      "machinery", "800000000", "eligible", "rest"):
+            assert value in row, (fmt, value, row)
+
+
+def test_full_flow_sqlite(live_bot, kb_url, tmp_path):
+    full_flow(live_bot, kb_url, tmp_path, f"flow-{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="module")
+def pg_bot(pg_url, tmp_path_factory):
+    from policy_kb.db import get_engine
+    from policy_kb.loader import build
+
+    build(get_engine(pg_url))
+    bot = LiveBot(tmp_path_factory.mktemp("pg"), pg_url).start()
+    yield bot
+    bot.stop()
+
+
+def test_full_flow_postgresql(pg_bot, pg_url, tmp_path):
+    full_flow(pg_bot, pg_url, tmp_path, f"flow-pg-{uuid.uuid4().hex[:8]}")
+
+
+def test_refusing_consent_stores_nothing(live_bot, kb_url, tmp_path):
+    sender = f"refuse-{uuid.uuid4().hex[:8]}"
+    assert "Nghị định 13/2023/NĐ-CP" in live_bot.texts("tôi muốn để lại liên hệ", sender)
+    reply = live_bot.texts("không đồng ý", sender)
+    assert "không lưu" in reply
+    assert "Căn cứ" in live_bot.texts("khuyến công là gì", sender)  # the bot still answers
+    assert rows_with(export(kb_url, tmp_path, "csv"), sender) == []
+
+
+def test_abandon_then_resume_asks_only_what_is_missing(live_bot):
+    sender = f"abandon-{uuid.uuid4().hex[:8]}"
+    assert "loại hình" in live_bot.texts("kiểm tra điều kiện giúp tôi", sender)
+    second = live_bot.texts("hợp tác xã", sender)
+    next_question = next(q for q in PROFILE_ANSWERS if q in second)
+    assert next_question != "loại hình"
+    stopped = live_bot.texts("dừng lại", sender)
+    assert "đã dừng" in stopped
+    assert "Căn cứ" in live_bot.texts("thủ tục xin hỗ trợ thế nào", sender)
+    resumed = live_bot.texts("kiểm tra điều kiện", sender)
+    assert next_question in resumed and "loại hình" not in resumed
+
+
+def test_question_in_the_middle_is_answered_then_the_check_resumes(live_bot):
+    sender = f"interrupt-{uuid.uuid4().hex[:8]}"
+    live_bot.texts("kiểm tra điều kiện", sender)
+    reply = live_bot.texts("mua máy móc thiết bị được hỗ trợ bao nhiêu", sender)
+    assert "300 triệu đồng" in reply
+    assert "loại hình" in reply  # the check goes on
+
+
+def test_entities_given_earlier_are_not_asked_again(live_bot):
+    sender = f"earlier-{uuid.uuid4().hex[:8]}"
+    live_bot.texts("htx làm mây tre đan ở Hà Giang có được hỗ trợ không", sender)
+    reply = live_bot.texts("kiểm tra điều kiện", sender)
+    assert "loại hình" not in reply and "tỉnh, thành phố nào" not in reply and "mặt hàng gì" not in reply
+
+
+def test_unclear_answer_is_reasked_with_buttons(live_bot):
+    sender = f"unclear-{uuid.uuid4().hex[:8]}"
+    live_bot.texts("kiểm tra điều kiện", sender)
+    resp = live_bot.ask("ừm cái này khó nói", sender)
+    texts = " ".join(m.get("text", "") for m in resp.json())
+    assert "chưa rõ" in texts and "loại hình" in texts
+    assert any(m.get("buttons") for m in resp.json())
