@@ -20,8 +20,13 @@ class Match:
     end: int
 
 
+def _words(folded: str) -> List[str]:
+    return re.findall(r"\w+", folded)
+
+
 def _phrase_key(phrase: str) -> str:
-    return " ".join(fold(normalize_text(phrase)).split())
+    # Punctuation between words does not matter: "BR-VT", "br vt", "Bà Rịa – Vũng Tàu", "tp.hcm".
+    return " ".join(_words(fold(normalize_text(phrase))))
 
 
 class Gazetteer:
@@ -40,7 +45,7 @@ class Gazetteer:
                 continue
             # Longest phrase first, so "hội chợ nước ngoài" wins over "hội chợ".
             alternatives = sorted(by_phrase, key=len, reverse=True)
-            body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in alternatives)
+            body = "|".join(r"[\W_]+".join(map(re.escape, p.split())) for p in alternatives)
             pattern = re.compile(rf"(?<!\w)(?:{body})(?!\w)")
             self._patterns.append((entity, pattern, by_phrase))
 
@@ -63,5 +68,5 @@ class Gazetteer:
         folded = fold(text)
         for entity, pattern, by_phrase in self._patterns:
             for m in pattern.finditer(folded):
-                value = by_phrase[" ".join(m.group(0).split())]
+                value = by_phrase[" ".join(_words(m.group(0)))]
                 yield Match(entity, value, m.start(), m.end())
