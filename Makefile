@@ -1,5 +1,5 @@
 # Trợ lý Khuyến công — see README.md
-.PHONY: run test eval train kb validate clean
+.PHONY: run test eval train kb validate clean bench
 
 run:        ## set up, build the KB, train if needed, serve on :5005 (REST) + :5055 (actions)
 	scripts/run.sh
@@ -22,3 +22,6 @@ validate:
 
 clean:
 	rm -rf models results var .rasa tests/artifacts
+
+bench:      ## ours vs stock rasa init: latency/throughput at 1-50 users, RSS, cold start, training
+	scripts/setup.sh --dev && .venv/bin/python scripts/bench.py

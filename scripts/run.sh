@@ -27,6 +27,7 @@ pids+=($!)
 "$VENV_BIN/python" scripts/wait_ready.py --rasa "http://localhost:$RASA_PORT" \
     --actions "http://localhost:$ACTIONS_PORT" --timeout 180
 echo "✅ Bot is ready: POST http://localhost:$RASA_PORT/webhooks/rest/webhook  {\"sender\": \"me\", \"message\": \"xin chào\"}"
+echo "💬 Web chat demo: http://localhost:$RASA_PORT/webhooks/web/demo  (embed snippet: docs/channels.md)"
 wait -n "${pids[@]}"
 echo "A server stopped; see var/log/." >&2
 exit 1

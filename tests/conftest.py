@@ -99,7 +99,7 @@ class LiveBot:
         self.procs.append(proc)
         return proc
 
-    def start(self) -> "LiveBot":
+    def start(self, enable_api: bool = False) -> "LiveBot":
         endpoints = self.tmp / "endpoints.yml"
         endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n')
         actions = self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
@@ -107,7 +107,7 @@ class LiveBot:
         rasa = self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(ensure_model()),
                                     "--endpoints", str(endpoints), "--credentials",
                                     str(self.credentials), "--port", str(self.rasa_port),
-                                    "--interface", "127.0.0.1"])
+                                    "--interface", "127.0.0.1", *(["--enable-api"] if enable_api else [])])
         wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, actions)
         wait_http(f"{self.url}/", 180, rasa)
         return self

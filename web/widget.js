@@ -34,8 +34,8 @@
     retry: "Thử lại",
     slow: "Trợ lý chưa trả lời được. Anh/chị vui lòng gửi lại câu hỏi sau ít phút.",
     notSent: "Chưa gửi được vì đang mất kết nối. Câu hỏi vẫn còn trong ô nhập, anh/chị gửi lại khi có mạng nhé.",
-    placeholder: "Nhập câu hỏi (có dấu hoặc không dấu)…",
-    inputLabel: "Câu hỏi của anh/chị",
+    placeholder: "Nhập câu hỏi của anh/chị…",
+    inputLabel: "Câu hỏi của anh/chị (có dấu hoặc không dấu đều được)",
     send: "Gửi",
     typing: "Trợ lý đang trả lời",
     disclaimer: "Trợ lý tự động, trả lời theo văn bản pháp luật về khuyến công. Xin đừng gửi thông tin nhạy cảm.",
@@ -57,6 +57,30 @@
     if (cls) node.className = cls;
     if (text != null) node.textContent = text;
     return node;
+  }
+
+  /* Speech-bubble icon as SVG: no emoji font needed (many older phones lack one). */
+  function chatIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "24");
+    svg.setAttribute("height", "24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("class", "tlkc-launcher-icon");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+    svg.appendChild(path);
+    [7, 12, 17].forEach(function (x) {
+      var dot = document.createElementNS(ns, "circle");
+      dot.setAttribute("cx", String(x));
+      dot.setAttribute("cy", "10.5");
+      dot.setAttribute("r", "1.5");
+      dot.setAttribute("class", "tlkc-icon-dot");
+      svg.appendChild(dot);
+    });
+    return svg;
   }
 
   function randomId() {
@@ -122,7 +146,7 @@
       try { raw = JSON.parse(window.localStorage.getItem(storeKey) || "null"); } catch (e) { raw = null; }
       raw = raw && typeof raw === "object" ? raw : {};
       return {
-        sessionId: typeof raw.sessionId === "string" && /^[A-Za-z0-9_-]{8,64}$/.test(raw.sessionId) ? raw.sessionId : randomId(),
+        sessionId: typeof raw.sessionId === "string" && /^[0-9a-f]{32}$/.test(raw.sessionId) ? raw.sessionId : randomId(),
         messages: (Array.isArray(raw.messages) ? raw.messages : []).map(cleanMessage).filter(Boolean),
         open: raw.open === true || (raw.open === undefined && host.getAttribute("data-open") === "true")
       };
@@ -144,7 +168,7 @@
     var launcher = el("button", "tlkc-launcher");
     launcher.type = "button";
     launcher.setAttribute("aria-label", T.openLabel);
-    launcher.appendChild(el("span", "tlkc-launcher-icon", "💬"));
+    launcher.appendChild(chatIcon());
     launcher.appendChild(el("span", "tlkc-launcher-text", T.launcher));
 
     var panel = el("section", "tlkc-panel");

@@ -3,15 +3,17 @@
 * socket.io at ``/socket.io`` (``socketio_path``), events ``session_request`` → ``session_confirm``,
   ``user_uttered`` → ``bot_uttered`` (same as Rasa's ``socketio`` channel, so any Rasa socket.io
   client works) plus ``bot_done`` after each turn, which ends the widget's typing indicator.
-* Sessions always persist: the widget keeps its session id in localStorage and the id is the
-  Rasa sender id, so the conversation survives page reloads.
+* Sessions always persist: the widget keeps its session id in localStorage and "web-<id>" is
+  the Rasa sender id, so the conversation survives page reloads (and a web client can never
+  name another channel's conversation, e.g. a Zalo user id).
 * Text goes through ``guard.screen`` like every channel; the channel name is "web", which is what
   ``tracker.get_latest_input_channel()`` (and so each lead) records.
 * ``GET /webhooks/web/demo`` is a demo page; ``/webhooks/web/widget.js`` (+ ``widget.css``,
   ``vendor/socket.io.min.js``) is what a centre embeds. Nothing else in ``web/`` is served.
 
-Also fixes Rasa 3.6's ``SocketIOInput``, which calls python-socketio 5.x's now-async
-``enter_room`` without awaiting it (the socket then never joins the session room).
+Also fixes Rasa 3.6's ``SocketIOInput``, which calls python-socketio 5.18's ``enter_room`` (now
+a coroutine) without awaiting it: the socket never joins its session room, so with
+``session_persistence: true`` no bot message reaches the browser.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -40,7 +42,8 @@ STATIC = {  # URL path → (file under web/, content type)
     "widget.css": ("widget.css", "text/css; charset=utf-8"),
     "vendor/socket.io.min.js": ("vendor/socket.io.min.js", "application/javascript; charset=utf-8"),
 }
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SESSION_ID = re.compile(r"^[0-9a-f]{32}$")  # what the widget (and uuid4().hex) generates
+SENDER_PREFIX = "web-"  # Rasa sender id = "web-<session id>": a web client cannot pick a Zalo user's id
 DONE_EVENT = "bot_done"
 
 
@@ -84,14 +87,17 @@ class WebChatInput(SocketIOInput):
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
-            return True
+            if not self.jwt_key:  # the public widget: anyone may ask about public policy
+                return True
+            token = auth.get("token") if isinstance(auth, dict) else None
+            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict]) -> None:
             session_id = (data or {}).get("session_id") if isinstance(data, dict) else None
             if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
                 session_id = uuid.uuid4().hex
-            joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+            joined = sio.enter_room(sid, SENDER_PREFIX + session_id, namespace=self.namespace)
             if inspect.isawaitable(joined):
                 await joined
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
@@ -99,10 +105,11 @@ class WebChatInput(SocketIOInput):
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any) -> None:
             data = data if isinstance(data, dict) else {}
-            sender = data.get("session_id")
-            if not isinstance(sender, str) or not SESSION_ID.match(sender):
+            session_id = data.get("session_id")
+            if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
                 logger.warning("web: message without a valid session_id ignored")
                 return
+            sender = SENDER_PREFIX + session_id
             output = SocketIOOutput(sio, self.bot_message_evt)
             try:
                 canned = screen(data.get("message"))

@@ -31,7 +31,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.guard import FAILURE_REPLY, screen
 from bot.channels.zalo_api import ZaloApi, ZaloOutput, resolve_option
-from bot.channels.zalo_tokens import SeenEvents, TokenStore
+from bot.channels.zalo_tokens import SeenEvents, TokenRefreshError, TokenStore
 
 logger = logging.getLogger(__name__)
 
@@ -151,9 +151,11 @@ class ZaloInput(InputChannel):
             await asyncio.sleep(HOUSEKEEPING_SECONDS)
             try:
                 await self.tokens.access_token(self.api.http)
-                await self.seen.prune()
+            except TokenRefreshError as exc:
+                logger.warning("zalo: %s", exc)
             except Exception:  # noqa: BLE001
-                logger.exception("zalo: housekeeping failed")
+                logger.exception("zalo: token housekeeping failed")
+            await self.seen.prune()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("zalo_webhook", __name__)

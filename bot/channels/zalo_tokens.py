@@ -235,12 +235,20 @@ class SeenEvents:
             logger.exception("zalo: cannot record event in the database; de-duplicating in memory only")
             return True
 
-    async def claim(self, key: str) -> bool:
-        """True the first time ``key`` is seen (by any process sharing the database)."""
+    async def claim(self, key: str, timeout: float = 1.0) -> bool:
+        """True the first time ``key`` is seen (by any process sharing the database).
+
+        A database slower than ``timeout`` must not make us miss Zalo's 2 s deadline: the
+        event then counts as new (the memory cache still catches redeliveries to this process).
+        """
         key = key[:160]
         if not self._remember(key):
             return False
-        return await asyncio.to_thread(self._insert, key)
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(self._insert, key), timeout)
+        except asyncio.TimeoutError:
+            logger.warning("zalo: database slow to record an event; de-duplicating in memory only")
+            return True
 
     def _prune(self) -> int:
         with self.db.session() as s, s.begin():
