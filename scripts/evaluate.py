@@ -238,6 +238,8 @@ def main() -> int:
     ap.add_argument("--compare-stock", action="store_true",
                     help="train ours and the stock rasa init pipeline from scratch and compare")
     ap.add_argument("--min-macro-f1", type=float, default=0.0)
+    ap.add_argument("--max-view-gap", type=float, default=1.0,
+                    help="fail if the no-diacritics or informal macro-F1 is further below 'as written'")
     args = ap.parse_args()
     RESULTS.mkdir(exist_ok=True)
 
@@ -258,10 +260,15 @@ def main() -> int:
     (RESULTS / "intent_report.json").write_text(json.dumps(slim, ensure_ascii=False, indent=1), "utf-8")
     print(f"\nConfusion matrix: {RESULTS / 'confusion_matrix.png'}; errors: {RESULTS / 'intent_report.json'}")
     macro = ours["views"]["as written"]["macro_f1"]
-    if macro < args.min_macro_f1:
+    failed = macro < args.min_macro_f1
+    if failed:
         print(f"FAIL: macro-F1 {macro:.3f} < {args.min_macro_f1}", file=sys.stderr)
-        return 1
-    return 0
+    for view in ("no diacritics", "informal"):
+        gap = macro - ours["views"][view]["macro_f1"]
+        if gap > args.max_view_gap:
+            print(f"FAIL: {view} macro-F1 is {gap:.3f} below 'as written' (max {args.max_view_gap})", file=sys.stderr)
+            failed = True
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -17,4 +17,4 @@ echo "    training step took $(( $(date +%s) - start )) s"
 echo "==> pytest"
 "$VENV_BIN/pytest" "$@"
 echo "==> Evaluation on the held-back test split"
-"$VENV_BIN/python" scripts/evaluate.py --min-macro-f1 0.85
+"$VENV_BIN/python" scripts/evaluate.py --min-macro-f1 0.95 --max-view-gap 0.03
