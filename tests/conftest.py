@@ -101,7 +101,8 @@ class LiveBot:
 
     def start(self, enable_api: bool = False) -> "LiveBot":
         endpoints = self.tmp / "endpoints.yml"
-        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n')
+        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+                             f'  enable_selective_domain: true\n')
         actions = self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
                                           "--port", str(self.actions_port)])
         rasa = self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(ensure_model()),
