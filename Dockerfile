@@ -1,0 +1,27 @@
+# One image for the Rasa server, the action server and the knowledge-base loader.
+# Build: docker build -t tro-ly-khuyen-cong .    (trains the model at build time)
+FROM python:3.10-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
+WORKDIR /app
+
+# Dependencies first (cached layer): only pyproject changes invalidate it.
+COPY pyproject.toml README.md ./
+COPY bot/__init__.py bot/__init__.py
+COPY actions/__init__.py actions/__init__.py
+COPY policy_kb/__init__.py policy_kb/__init__.py
+RUN pip install -e . && useradd --create-home --uid 10001 rasa
+
+COPY . .
+RUN rasa train --config config.yml --domain bot/domain \
+        --data nlu_data/train nlu_data/lookups bot/data \
+        --out models --fixed-model-name khuyencong \
+    && chown -R rasa /app
+USER rasa
+
+EXPOSE 5005 5055
+# Rasa server by default; the action server runs the same image with
+#   rasa run actions --actions actions --port 5055
+CMD ["rasa", "run", "--model", "models/khuyencong.tar.gz", "--endpoints", "deploy/endpoints.yml", \
+     "--credentials", "bot/credentials.yml", "--port", "5005", "--cors", "*"]
