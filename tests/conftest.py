@@ -77,6 +77,16 @@ def ensure_model() -> Path:
     return MODEL
 
 
+def stop_processes(procs: List[subprocess.Popen]) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
 class LiveBot:
     """The real action server + Rasa server (REST channel) as subprocesses."""
 
@@ -132,13 +142,7 @@ class LiveBot:
         return all(p.poll() is None for p in self.procs)
 
     def stop(self) -> None:
-        for p in self.procs:
-            p.terminate()
-        for p in self.procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(self.procs)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import PG_BASE, ROOT, VENV_BIN, ensure_model, free_port, wait_http
+from tests.conftest import PG_BASE, ROOT, VENV_BIN, ensure_model, free_port, stop_processes, wait_http
 
 CONVERSATIONS = 16
 
@@ -68,13 +68,7 @@ class Cluster:
         return self
 
     def stop(self):
-        for p in self.procs:
-            p.terminate()
-        for p in self.procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(self.procs)
 
 
 async def run_conversations(urls, prefix):

@@ -24,6 +24,18 @@ from bot.nlu.places import find_places
 from bot.nlu.text_normalize import fold
 
 
+def _add_entities(extractor: EntityExtractorMixin, messages: List[Message]) -> List[Message]:
+    for message in messages:
+        text = message.get(TEXT)
+        if not isinstance(text, str) or not text:
+            continue
+        found = extractor.find(text)
+        if found:
+            found = extractor.add_extractor_name(found)
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+    return messages
+
+
 def _entity(name: str, value: Any, start: int, end: int, text: str) -> Dict[Text, Any]:
     return {"entity": name, "value": value, "start": start, "end": end,
             "confidence_entity": 1.0, "text": text[start:end]}
@@ -67,55 +79,39 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
+    def find(self, text: str) -> List[Dict[Text, Any]]:
+        return [_entity(m.entity, m.value, m.start, m.end, text) for m in self.gazetteer.find(text)]
+
     def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            text = message.get(TEXT)
-            if not isinstance(text, str) or not text:
-                continue
-            found = [_entity(m.entity, m.value, m.start, m.end, text) for m in self.gazetteer.find(text)]
-            if found:
-                found = self.add_extractor_name(found)
-                message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
-        return messages
+        return _add_entities(self, messages)
+
+
+class _RuleExtractor(GraphComponent, EntityExtractorMixin):
+    """A deterministic extractor: no training, ``find(text)`` gives the entities."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "_RuleExtractor":
+        return cls()
+
+    def find(self, text: str) -> List[Dict[Text, Any]]:
+        raise NotImplementedError
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        return _add_entities(self, messages)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class MoneyEntityExtractor(GraphComponent, EntityExtractorMixin):
+class MoneyEntityExtractor(_RuleExtractor):
     """Extracts ``money`` entities whose value is an integer number of đồng."""
 
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "MoneyEntityExtractor":
-        return cls()
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            text = message.get(TEXT)
-            if not isinstance(text, str) or not text:
-                continue
-            found = [_entity("money", m.value, m.start, m.end, text) for m in find_money(fold(text))]
-            if found:
-                found = self.add_extractor_name(found)
-                message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
-        return messages
+    def find(self, text: str) -> List[Dict[Text, Any]]:
+        return [_entity("money", m.value, m.start, m.end, text) for m in find_money(fold(text))]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class PlaceEntityExtractor(GraphComponent, EntityExtractorMixin):
+class PlaceEntityExtractor(_RuleExtractor):
     """Extracts ``unit_type`` (xa / phuong / dac_khu) with the unit's name in ``text``."""
 
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "PlaceEntityExtractor":
-        return cls()
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            text = message.get(TEXT)
-            if not isinstance(text, str) or not text:
-                continue
-            found = [_entity("unit_type", p.unit_type, p.start, p.end, text) for p in find_places(text)]
-            if found:
-                found = self.add_extractor_name(found)
-                message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
-        return messages
+    def find(self, text: str) -> List[Dict[Text, Any]]:
+        return [_entity("unit_type", p.unit_type, p.start, p.end, text) for p in find_places(text)]
