@@ -1,5 +1,5 @@
 # Trợ lý Khuyến công — see README.md
-.PHONY: run test eval train kb validate clean bench
+.PHONY: run test eval train kb validate clean bench harden
 
 run:        ## set up, build the KB, train if needed, serve on :5005 (REST) + :5055 (actions)
 	scripts/run.sh
@@ -25,3 +25,6 @@ clean:
 
 bench:      ## ours vs stock rasa init: latency/throughput at 1-50 users, RSS, cold start, training
 	scripts/setup.sh --dev && .venv/bin/python scripts/bench.py
+
+harden:     ## fuzz every public surface (>= 10,000 inputs), inject faults, 2 x 200 concurrent leads; prints the figures
+	scripts/setup.sh --dev && .venv/bin/python scripts/harden.py

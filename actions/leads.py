@@ -2,6 +2,10 @@
 
 Consent is asked first, with its purpose; the name and phone are asked only after "Đồng ý".
 Nothing personal is logged: at most the lead id and a masked phone.
+
+If the database cannot be reached the lead goes to the durable local outbox
+(:mod:`policy_kb.outbox`) and the person is told it is recorded; queued leads are replayed before
+each new save and by a background thread until the outbox is empty.
 """
 from __future__ import annotations
 
@@ -11,15 +15,20 @@ import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.render import MAIN_MENU, button
 from actions.slots import channel_of, parse_cost
+from bot.nlu.text_normalize import fold, normalize_text
 from policy_kb.consent import CONSENT_TEXT, CONSENT_VERSION, REFUSED_TEXT
+from sqlalchemy.exc import SQLAlchemyError
+
 from policy_kb.db import get_engine
-from policy_kb.leads import LeadError, LeadInput, ensure_schema, save_lead
+from policy_kb.leads import (LeadError, LeadInput, LeadStoreError, LeadValidationError, ensure_schema,
+                             save_lead, validate_lead)
+from policy_kb.outbox import Flusher, Outbox
 from policy_kb.phone import mask_phone, normalize_phone
 from policy_kb.provinces import load_provinces
 
@@ -27,6 +36,42 @@ logger = logging.getLogger(__name__)
 
 _PHONE_LIKE = re.compile(r"\+?\d[\d .\-()]{6,}\d")
 PERSONAL_SLOTS = ("contact_name", "contact_phone", "consent", "consent_at")
+NOT_STORED = ("Dạ, hệ thống chưa lưu được thông tin, anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ "
+              "trực tiếp Trung tâm Khuyến công tỉnh ạ.")
+FLUSH_BEFORE_SAVE = 20  # queued leads replayed inline before a new save (the rest: background)
+
+_outbox: Outbox | None = None
+_flusher: Flusher | None = None
+
+
+def outbox() -> Outbox:
+    """The process's outbox (path from LEAD_OUTBOX, read when first used) and its flusher."""
+    global _outbox, _flusher
+    if _outbox is None:
+        _outbox = Outbox()
+        _flusher = Flusher(_outbox, get_engine)
+        if _outbox.pending():  # left by an earlier run
+            _flusher.ensure_running()
+    return _outbox
+
+
+def store_lead(lead: LeadInput) -> tuple[int | None, bool]:
+    """(lead id, created) once committed, or (None, True) when queued in the outbox.
+
+    Raises LeadValidationError for a submission that may not be stored at all."""
+    validate_lead(lead)  # an invalid submission is refused now, never queued
+    box = outbox()
+    try:
+        engine = get_engine()
+        ensure_schema(engine)
+        if box.pending():
+            box.flush(engine, limit=FLUSH_BEFORE_SAVE)
+        return save_lead(engine, lead)
+    except (LeadStoreError, SQLAlchemyError) as exc:
+        logger.error("database unreachable (%s): lead queued in the outbox", type(exc).__name__)
+        box.append(lead)
+        _flusher.ensure_running()
+        return None, True
 
 
 def clear_personal() -> List[Dict[Text, Any]]:
@@ -62,7 +107,8 @@ class ValidateLeadForm(FormValidationAction):
 
     def validate_contact_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         name = " ".join(str(value or "").split())
-        if not (2 <= len(name) <= 120) or not any(ch.isalpha() for ch in name):
+        # the same rules as the leads store (policy_kb.leads), so an accepted name is always stored
+        if not (2 <= len(name) <= 120) or not any(ch.isalpha() for ch in name) or not name.isprintable():
             dispatcher.utter_message(text="Dạ, anh/chị cho em xin họ tên (ví dụ: Nguyễn Văn An) ạ.")
             return {"contact_name": None}
         return {"contact_name": name}
@@ -93,15 +139,18 @@ class ActionSubmitLead(Action):
             province=slot("province"), business_type=slot("business_type"), industry=slot("industry"),
             activity=slot("activity"), estimated_cost_vnd=parse_cost(slot("money")), verdict=slot("verdict"))
         try:
-            engine = get_engine()
-            ensure_schema(engine)
-            lead_id, created = save_lead(engine, lead)
-        except LeadError:
-            logger.exception("lead could not be stored")
-            dispatcher.utter_message(text="Dạ, hệ thống chưa lưu được thông tin, anh/chị vui lòng thử lại sau "
-                                          "ít phút, hoặc liên hệ trực tiếp Trung tâm Khuyến công tỉnh ạ.")
+            lead_id, created = store_lead(lead)
+        except LeadValidationError as exc:  # the submission itself is not acceptable
+            logger.warning("lead refused: %s", exc)  # never personal data
+            dispatcher.utter_message(text=NOT_STORED)
             return clear_personal()
-        logger.info("lead %s %s (phone %s)", lead_id, "stored" if created else "updated", mask_phone(lead.phone))
+        except LeadError as exc:
+            logger.error("lead could not be stored: %s", exc)  # never personal data
+            dispatcher.utter_message(text=NOT_STORED)
+            return clear_personal()
+        if lead_id is not None:
+            logger.info("lead %s %s (phone %s)", lead_id, "stored" if created else "updated",
+                        mask_phone(lead.phone))
         unit = load_provinces().get(slot("province") or "")
         who = f"Trung tâm Khuyến công {unit.short_name}" if unit else "Trung tâm Khuyến công tỉnh"
         dispatcher.utter_message(
@@ -111,13 +160,47 @@ class ActionSubmitLead(Action):
         return clear_personal()
 
 
+#: What makes a message a request to stop even while the lead form waits for a name. Vietnamese
+#: given names collide with stop words once diacritics are gone (Dung ~ dừng, Huy ~ hủy, Thới ~
+#: thôi), and the NLU, trained on "dung lai", "huy bo", classes such names as "stop". So: stop words
+#: as written with their diacritics; without diacritics only unambiguous phrases, never a bare
+#: "dung" / "huy".
+_STOP_MARKED = re.compile(r"\b(?:dừng|thôi|hủy|ngừng|ngưng|thoát|không muốn|bỏ qua|để sau|kết thúc|"
+                          r"không trả lời|không điền|không làm)\b")
+_STOP_PLAIN = re.compile(r"\b(?:dung lai|dung form|dung hoi|dung nhap|dung di|tam dung|thoi|huy bo|ngung|thoat|"
+                         r"khong muon|bo qua|de sau|ket thuc|khong tra loi|khong dien|khong lam)\b")
+_STOP_ANY = re.compile(r"\b(?:stop|cancel|quit|exit)\b")
+
+
+def explicit_stop(text: str) -> bool:
+    """True when ``text`` asks to stop in so many words ("dừng lại", "thôi", "hủy", "huy bo", ...)."""
+    normal = normalize_text(text or "").lower()
+    plain = fold(normal)
+    if _STOP_MARKED.search(normal) or _STOP_ANY.search(plain):
+        return True
+    return plain == normal and bool(_STOP_PLAIN.search(plain))  # typed without diacritics
+
+
 class ActionStopFlow(Action):
-    """Stop the active flow on request; personal answers are forgotten, the rest kept for resuming."""
+    """Stop the active flow on request; personal answers are forgotten, the rest kept for resuming.
+
+    Exception: while the lead form waits for the name, a message the NLU classed as "stop" that
+    contains no stop word is the person's name (Trần Thị Dung): it is taken as the answer and the
+    form goes on, instead of a lead lost to a misunderstanding.
+    """
 
     def name(self) -> Text:
         return "action_stop_flow"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        loop = (tracker.active_loop or {}).get("name")
+        text = tracker.latest_message.get("text") or ""
+        if (loop == "lead_form" and tracker.get_slot("requested_slot") == "contact_name"
+                and not text.startswith("/") and not explicit_stop(text)):
+            name = ValidateLeadForm().validate_contact_name(text, dispatcher, tracker, domain)["contact_name"]
+            if name is not None:
+                return [SlotSet("contact_name", name), SlotSet("requested_slot", None),
+                        FollowupAction("lead_form")]
         dispatcher.utter_message(response="utter_form_stopped")
         events = [ActiveLoop(None), SlotSet("requested_slot", None)]
         if (tracker.active_loop or {}).get("name") == "lead_form":

@@ -1,18 +1,51 @@
-"""Performance fix for Rasa 3.6, applied in the Rasa server process (see bot/channels/__init__.py).
+"""Fixes for Rasa 3.6, applied in the Rasa server process (see bot/channels/__init__.py).
 
-Rasa validates every action-server response with ``jsonschema.validate(result, schema)``, which
-first re-checks the *schema itself* against the JSON-Schema meta-schema, on every call. In our
-profile (py-spy, 259 knowledge questions) that was ~60% of the Rasa server's CPU per turn.
-We validate against the same schema with a validator built once: same checks, same errors.
+1. Speed. Rasa validates every action-server response with ``jsonschema.validate(result, schema)``,
+   which first re-checks the *schema itself* against the JSON-Schema meta-schema, on every call.
+   In our profile (py-spy, 259 knowledge questions) that was ~60% of the Rasa server's CPU per
+   turn. We validate against the same schema with a validator built once: same checks, same errors.
+2. Action server down or slow. Rasa waits up to 5 minutes for a custom action and then sends
+   nothing. Here a call that fails, or takes longer than ``ACTION_TIMEOUT`` seconds (default 4),
+   becomes one polite apology for the turn (later custom actions of the same turn are skipped, so
+   the user hears back within ~``ACTION_TIMEOUT`` s). A failed form *validation* also resets the
+   slots it was validating, so the form asks that question again instead of keeping an unchecked
+   answer. Nothing is remembered between turns: the next message tries the action server again,
+   so the bot recovers by itself when it is back.
+3. Privacy (see bot/log_privacy.py): every log record is redacted; each message is processed
+   inside its conversation's context, and what the user types while the lead form is open is
+   treated as personal data. Structured tracebacks no longer dump local variables (they would
+   contain slot values).
+4. Button payloads such as ``/inform{"business_type": "sme"}`` in domain responses are not slot
+   templates: Rasa's interpolator tried them as such and logged an ERROR (with the slot values)
+   for each one. They are now passed through unchanged, silently.
+5. Rasa's HTTP API (``--enable-api``) returns whole conversations, names and phone numbers
+   included. The server refuses to start with it on a non-loopback interface unless it is
+   protected by ``--auth-token`` or ``--jwt-secret``.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Text
+import asyncio
+import logging
+import os
+import re
+import sys
+import time
+from collections import OrderedDict
+from typing import Any, Dict, List, Text
 
+import aiohttp
 from jsonschema import ValidationError, validators
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.shared.exceptions import RasaException
 
+from bot import log_privacy
+
+logger = logging.getLogger(__name__)
+
+APOLOGY = ("Dạ, em xin lỗi, hệ thống đang bận nên em chưa xử lý được yêu cầu này. "
+           "Anh/chị vui lòng gửi lại sau ít phút ạ.")
 _validator = None
 
 
@@ -31,5 +64,166 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
         raise e
 
 
+# --------------------------------------------------------------------- action server faults
+
+def action_timeout() -> float:
+    try:
+        return max(0.1, float(os.environ.get("ACTION_TIMEOUT", "4")))
+    except ValueError:
+        return 4.0
+
+
+class _FailedTurns:
+    """Turns (conversation, time of its user message) whose action call already failed."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._data: "OrderedDict[str, float]" = OrderedDict()
+        self.size = size
+
+    def failed(self, sender: str, turn: float) -> bool:
+        return self._data.get(sender) == turn
+
+    def mark(self, sender: str, turn: float) -> None:
+        self._data.pop(sender, None)
+        self._data[sender] = turn
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
+
+
+_failed_turns = _FailedTurns()
+_original_run = RemoteAction.run
+
+
+def _turn_of(tracker: Any) -> float:
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return event.timestamp
+    return 0.0
+
+
+def _slots_to_recheck(tracker: Any) -> List[SlotSet]:
+    """A failed validation must not leave unchecked answers: reset the slots set this turn."""
+    keys: List[str] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, SlotSet) and event.key != "requested_slot" and event.key not in keys:
+            keys.append(event.key)
+    return [SlotSet(key, None) for key in keys]
+
+
+async def _run_remote_action(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any,
+                             domain: Any) -> List[Any]:
+    sender, turn = tracker.sender_id, _turn_of(tracker)
+    validating = self.name().startswith("validate_")
+    if _failed_turns.failed(sender, turn):  # already apologised in this turn: answer at once
+        return _slots_to_recheck(tracker) if validating else []
+    started = time.monotonic()
+    try:
+        events = await asyncio.wait_for(_original_run(self, output_channel, nlg, tracker, domain),
+                                        action_timeout())
+        elapsed = time.monotonic() - started
+        if elapsed > action_timeout() / 2:
+            logger.warning("slow custom action '%s': %.1f s (apology after %.1f s)", self.name(), elapsed,
+                           action_timeout())
+        return events
+    except ActionExecutionRejection:
+        raise
+    except (asyncio.TimeoutError, aiohttp.ClientError, RasaException, OSError) as exc:
+        reason = "timed out" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
+        logger.error("action server unavailable for '%s' (%s after %.1f s); the user got an apology",
+                     self.name(), reason, time.monotonic() - started)
+        _failed_turns.mark(sender, turn)
+        apology: List[Any] = [BotUttered(APOLOGY)]
+        return apology + (_slots_to_recheck(tracker) if validating else [])
+
+
+# ------------------------------------------------------------------------------- privacy
+
+def _patch_processor() -> None:
+    from rasa.core.processor import MessageProcessor
+
+    original_handle = MessageProcessor.handle_message
+    original_with_tracker = MessageProcessor._handle_message_with_tracker
+
+    async def handle_message(self, message):  # type: ignore[no-untyped-def]
+        with log_privacy.conversation(message.sender_id):
+            return await original_handle(self, message)
+
+    async def _handle_message_with_tracker(self, message, tracker):  # type: ignore[no-untyped-def]
+        personal = [tracker.get_slot(s) for s in log_privacy.PERSONAL_SLOTS]
+        if tracker.active_loop_name == log_privacy.LEAD_FORM:
+            personal.append(message.text)  # consent, name or phone answer
+        log_privacy.remember(tracker.sender_id, *personal)
+        with log_privacy.conversation(tracker.sender_id):
+            return await original_with_tracker(self, message, tracker)
+
+    MessageProcessor.handle_message = handle_message
+    MessageProcessor._handle_message_with_tracker = _handle_message_with_tracker
+
+
+def _no_traceback_locals() -> None:
+    try:
+        import structlog
+
+        structlog.processors.dict_tracebacks.format_exception.show_locals = False
+    except Exception:  # pragma: no cover - another structlog version: keep its defaults
+        logger.warning("could not turn off local variables in structured tracebacks")
+
+
+# ------------------------------------------------------------------------------ payloads
+
+def _patch_interpolator() -> None:
+    from rasa.core.nlg import interpolator
+
+    original = interpolator.interpolate_text
+
+    def interpolate_text(response: Text, values: Dict[Text, Text]) -> Text:
+        if isinstance(response, str) and response.startswith("/"):
+            try:
+                text = re.sub(r"{([^\n{}]+?)}", r"{0[\1]}", response).format(values)
+                return response.format({}) if "0[" in text else text
+            except (KeyError, IndexError, ValueError, AttributeError):
+                return response  # an intent payload with entities, not a template
+        return original(response, values)
+
+    interpolator.interpolate_text = interpolate_text
+
+
+def unprotected_api(argv: List[str]) -> bool:
+    """``rasa run`` arguments that would expose the HTTP API to the network without a token."""
+    if "run" not in argv or "--enable-api" not in argv or "actions" in argv:
+        return False
+    if any(a in argv for a in ("--auth-token", "-t", "--jwt-secret")) or \
+            any(a.startswith(("--auth-token=", "--jwt-secret=")) for a in argv):
+        return False
+    interface = "0.0.0.0"
+    for i, arg in enumerate(argv):
+        if arg in ("--interface", "-i") and i + 1 < len(argv):
+            interface = argv[i + 1]
+        elif arg.startswith("--interface="):
+            interface = arg.split("=", 1)[1]
+    return interface not in ("127.0.0.1", "localhost", "::1")
+
+
+_applied = False
+
+
 def apply() -> None:
+    global _applied
+    if _applied:
+        return
+    if unprotected_api(sys.argv):
+        raise SystemExit("Refusing to start: --enable-api on a public interface without --auth-token or "
+                         "--jwt-secret would let anyone read conversations (names, phone numbers). "
+                         "See SECURITY.md.")
+    log_privacy.install()
+    _no_traceback_locals()
     RemoteAction._validate_action_result = _validate_action_result
+    RemoteAction.run = _run_remote_action
+    _patch_processor()
+    _patch_interpolator()
+    _applied = True
+
+
+__all__ = ["APOLOGY", "action_timeout", "apply"]

@@ -33,6 +33,10 @@ def get_engine(url: str | None = None) -> Engine:
     kwargs = {"future": True, "pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
+    elif url.startswith("postgresql") and "connect_timeout" not in url:
+        # An unreachable host must fail in seconds (then the KB copy / lead outbox take over),
+        # not after the operating system's TCP timeout.
+        kwargs["connect_args"] = {"connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "3"))}
     return create_engine(url, **kwargs)
 
 

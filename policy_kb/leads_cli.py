@@ -16,6 +16,7 @@ Commands::
     khuyencong-leads mark-contacted ID [ID ...] --by NAME [--note TEXT]
     khuyencong-leads list [--province KEY] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
     khuyencong-leads delete [ID ...] [--phone NUMBER] --yes     # a person's deletion request
+    khuyencong-leads flush-outbox [--outbox PATH]   # leads queued while the database was down
 
 Dates are calendar days in Vietnam time, both ends included. Exported files contain names and
 phone numbers: they are created readable by their owner only (mode 600); keep them on the
@@ -23,7 +24,8 @@ Centre's machines and delete them when no longer needed. CSV is UTF-8 with a BOM
 Vietnamese correctly; XLSX opens directly in Excel/LibreOffice. The tool prints only counts and
 the output path, never a name or a phone number.
 
-Exit codes: 0 done; 1 the database or the output file failed; 2 bad arguments (nothing done).
+Exit codes: 0 done; 1 the database or the output file failed (for flush-outbox: leads are still
+waiting); 2 bad arguments (nothing done).
 """
 from __future__ import annotations
 
@@ -103,8 +105,11 @@ def _date_arg(text: str) -> dt.date:
             f"ngày không hợp lệ / invalid date {text!r}: dùng dạng / use YYYY-MM-DD") from None
 
 
+MAX_ID = 2 ** 63 - 1
+
+
 def _id_arg(text: str) -> int:
-    if not text.strip().isdigit() or int(text) <= 0:
+    if not text.strip().isdigit() or not text.strip().isascii() or not 0 < int(text) <= MAX_ID:
         raise argparse.ArgumentTypeError(
             f"mã không hợp lệ / invalid lead id {text!r}: số nguyên dương / a positive integer")
     return int(text)
@@ -277,6 +282,22 @@ def _delete(engine, args: argparse.Namespace) -> int:
     return 0
 
 
+def _flush_outbox(engine, args: argparse.Namespace) -> int:
+    from policy_kb.outbox import Outbox
+
+    path = Path(args.outbox).expanduser() if args.outbox else None
+    if path is not None and (not path.name or path.is_dir()):
+        raise UsageError(f"--outbox phải là một tệp / must be a file: {path}")
+    box = Outbox(path)
+    result = box.flush(engine)
+    print(f"Hàng đợi / Outbox {box.path}: đã lưu / stored {result.stored}, "
+          f"còn chờ / waiting {result.remaining}, bị từ chối / rejected {result.rejected}"
+          + (f" (xem / see {box.rejected_path})" if result.rejected else ""))
+    if result.error:
+        print(f"Lỗi cơ sở dữ liệu / Database error: {result.error}", file=sys.stderr)
+    return 1 if result.remaining else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Xuất và cập nhật danh sách liên hệ khuyến công "
                      "(chỉ dành cho cán bộ được phân quyền) / Export and update khuyến công leads "
@@ -309,17 +330,40 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("ids", nargs="*", type=_id_arg, metavar="ID")
     d.add_argument("--phone", help="xóa mọi liên hệ có số này / every lead with this number")
     d.add_argument("--yes", action="store_true", help="xác nhận xóa / confirm deletion")
+
+    f = sub.add_parser("flush-outbox", help="lưu các liên hệ đang chờ vì CSDL gián đoạn / store leads "
+                                            "queued while the database was down")
+    f.add_argument("--outbox", metavar="PATH", help="tệp hàng đợi / outbox file (default: LEAD_OUTBOX "
+                                                     "or var/lead_outbox.jsonl)")
     return parser
 
 
+def _unusable_argument(argv: Sequence[str]) -> Optional[str]:
+    """Why an argument cannot be used at all (a NUL, or text that is not valid UTF-8)."""
+    for arg in argv:
+        if "\x00" in arg:
+            return "tham số chứa ký tự NUL / an argument contains a NUL character"
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return "tham số không phải văn bản UTF-8 hợp lệ / an argument is not valid UTF-8 text"
+    return None
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    problem = _unusable_argument(argv)
+    if problem:
+        print(f"Lỗi tham số / Argument error: {problem}", file=sys.stderr)
+        return 2
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a bad argument (2)
         return int(exc.code or 0)
     url = database_url()
-    commands = {"export": _export, "mark-contacted": _mark, "list": _list, "delete": _delete}
+    commands = {"export": _export, "mark-contacted": _mark, "list": _list, "delete": _delete,
+                "flush-outbox": _flush_outbox}
     try:
         engine = get_engine(url)
         ensure_schema(engine)
@@ -338,6 +382,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except OSError as exc:
         print(f"Lỗi ghi tệp / Cannot write file: {exc.strerror or exc}", file=sys.stderr)
         return 1
+    except (ValueError, OverflowError) as exc:  # a value no check above anticipated
+        print(f"Lỗi / Error: giá trị không hợp lệ / invalid value ({type(exc).__name__})", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

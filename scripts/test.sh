@@ -14,7 +14,11 @@ echo "==> Training (skipped when config, domain and data are unchanged)"
 start=$(date +%s)
 scripts/train.sh
 echo "    training step took $(( $(date +%s) - start )) s"
-echo "==> pytest"
+echo "==> Secrets check (nothing secret is committed)"
+"$VENV_BIN/python" scripts/check_secrets.py
+echo "==> Dependency audit (pip-audit; known findings: SECURITY.md)"
+"$VENV_BIN/python" scripts/audit.py
+echo "==> pytest (tests/harden at HARDEN_BUDGET=${HARDEN_BUDGET:-small}; full size: make harden)"
 "$VENV_BIN/pytest" "$@"
 echo "==> Evaluation on the held-back test split"
 "$VENV_BIN/python" scripts/evaluate.py --min-macro-f1 0.95 --max-view-gap 0.03

@@ -97,9 +97,31 @@ def test_mixed_up_document_number_is_corrected(kb_url):
     assert "28/2018/TT-BTC" in msgs[0]["text"]
 
 
-def test_knowledge_base_down_gives_polite_reply(monkeypatch, kb_url):
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
+def test_knowledge_base_down_answers_from_the_built_in_copy(monkeypatch, kb_url):
+    from actions import kb
     from policy_kb import db
+
+    monkeypatch.setattr(kb, "_primary_down_until", 0.0)  # restored afterwards
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    db.get_engine.cache_clear()
+    try:
+        msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
+            "máy móc", "ask_support_level", [ent("activity", "machinery")]))
+    finally:
+        db.get_engine.cache_clear()
+    assert "300 triệu đồng" in msgs[0]["text"] and "Căn cứ" in msgs[0]["text"]
+
+
+def test_knowledge_base_and_its_copy_down_gives_polite_reply(monkeypatch, kb_url):
+    from actions import kb
+    from policy_kb import db
+
+    def broken():
+        raise RuntimeError("no copy either")
+
+    monkeypatch.setattr(kb, "_primary_down_until", 0.0)
+    monkeypatch.setattr(kb, "fallback_engine", broken)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
     db.get_engine.cache_clear()
     try:
         msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(

@@ -36,7 +36,9 @@ _ids = itertools.count(1)
 # --------------------------------------------------------------------------- fake OA API
 class FakeZalo:
     """Fake openapi.zalo.me + oauth.zaloapp.com. ``plan[user]`` = responses to play first:
-    an int HTTP status, "drop" (close the connection), ("delay", seconds) or ("zalo", code)."""
+    an int HTTP status, "drop" (close the connection), ("delay", seconds) (then delivered),
+    ("hang", seconds) (then a 504, not delivered) or ("zalo", code). GET /v2.0/oa/conversation
+    lists what was delivered to a user, newest first, like Zalo's."""
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -44,6 +46,7 @@ class FakeZalo:
         self.attempts: List[Dict[str, Any]] = []   # every /message/cs request
         self.delivered: List[Dict[str, Any]] = []  # the ones answered with success
         self.refreshes: List[Dict[str, Any]] = []
+        self.conversation_reads: List[str] = []
         self.plan: Dict[str, List[Any]] = {}
         self.valid_tokens = {"AT-0"}
         self.refresh_token, self.generation = "RT-0", 0
@@ -58,6 +61,9 @@ class FakeZalo:
         step = self.plan.get(user, []).pop(0) if self.plan.get(user) else None
         if isinstance(step, tuple) and step[0] == "delay":
             await asyncio.sleep(step[1])
+        elif isinstance(step, tuple) and step[0] == "hang":
+            await asyncio.sleep(step[1])
+            return web.json_response({"error": -1, "message": "fake gateway timeout"}, status=504)
         elif step == "drop":
             request.transport.close()
             return web.Response(status=200)
@@ -69,9 +75,21 @@ class FakeZalo:
             return web.json_response({"error": -216, "message": "Access token is invalid"})
         if len(text) > 2000:
             return web.json_response({"error": -201, "message": "text too long"})
-        self.delivered.append({"user": user, "text": text, "token": token, "t": time.time()})
+        message_id = f"m{next(_ids)}"
+        self.delivered.append({"user": user, "text": text, "token": token, "t": time.time(), "id": message_id})
         return web.json_response({"error": 0, "message": "Success",
-                                  "data": {"message_id": f"m{next(_ids)}", "user_id": user}})
+                                  "data": {"message_id": message_id, "user_id": user}})
+
+    async def _conversation(self, request: web.Request) -> web.Response:
+        query = json.loads(request.query.get("data") or "{}")
+        user = str(query.get("user_id"))
+        self.conversation_reads.append(user)
+        if request.headers.get("access_token") not in self.valid_tokens:
+            return web.json_response({"error": -216, "message": "Access token is invalid"})
+        sent = [m for m in reversed(self.delivered) if m["user"] == user][: int(query.get("count") or 5)]
+        return web.json_response({"error": 0, "message": "Success", "data": [
+            {"message_id": m["id"], "src": 0, "time": int(m["t"] * 1000), "type": "text",
+             "message": m["text"], "from_id": OA_ID, "to_id": user} for m in sent]})
 
     async def _refresh(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -91,6 +109,7 @@ class FakeZalo:
         app = web.Application()
         app.router.add_post("/v3.0/oa/message/cs", self._send)
         app.router.add_post("/v4/oa/access_token", self._refresh)
+        app.router.add_get("/v2.0/oa/conversation", self._conversation)
         self._runner = web.AppRunner(app)
         self._loop.run_until_complete(self._runner.setup())
         self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
@@ -331,13 +350,22 @@ def test_acknowledges_before_the_reply_is_sent(zalo_bot, fake_zalo):
     assert [m["t"] for m in fake_zalo.delivered if m["user"] == user][0] - started >= 1.5
 
 
-def test_timeout_is_retried(zalo_bot, fake_zalo):
+def test_timeout_is_retried_only_when_not_delivered(zalo_bot, fake_zalo):
+    # Delivered late (after the 2 s client timeout in CREDENTIALS): found in the conversation,
+    # not sent again.
     user = "8013"
-    fake_zalo.plan[user] = [("delay", 2.5)]  # longer than the client timeout (2 s in CREDENTIALS)
+    fake_zalo.plan[user] = [("delay", 2.5)]
     say(zalo_bot, fake_zalo, user, "xin chào")
+    time.sleep(2.5)
+    assert len([a for a in fake_zalo.attempts if a["user"] == user]) == 1
+    assert len(fake_zalo.to(user)) == 1 and user in fake_zalo.conversation_reads
+    # Timed out and never delivered: resent once.
+    user = "8014"
+    fake_zalo.plan[user] = [("hang", 2.5)]
+    say(zalo_bot, fake_zalo, user, "xin chào")
+    time.sleep(1.5)
     assert len([a for a in fake_zalo.attempts if a["user"] == user]) == 2
-    # (The fake still completes the timed-out request afterwards: Zalo has no idempotency key,
-    #  so a retried *timeout* can deliver twice. 5xx and connection errors cannot.)
+    assert len(fake_zalo.to(user)) == 1
 
 
 def test_non_text_events_are_acknowledged_and_ignored(zalo_bot, fake_zalo):

@@ -3,10 +3,12 @@
 Same contract as Rasa's ``rest`` channel, same URL (``/webhooks/rest/webhook``):
 ``{"sender": "...", "message": "...", "metadata": {...}}`` → ``[{"recipient_id", "text", "buttons"?}]``.
 Malformed requests get a 4xx with a JSON error; empty or over-long text gets a polite reply.
+A sender over its rate limit (``ratelimit.py``) gets HTTP 429 with ``Retry-After`` and the same
+list-of-messages body holding a polite reply: scripts and monitoring see the standard status, a
+chat front end that just shows the messages still shows something sensible.
 """
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -16,7 +18,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import FAILURE_REPLY, screen
+from bot.channels.guard import FAILURE_REPLY, clean_text, limit_request_size, parse_json, screen
+from bot.channels.ratelimit import LIMITED_REPLY, RateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -32,21 +35,23 @@ def parse_body(body: bytes) -> tuple[Optional[Dict[str, Any]], Optional[HTTPResp
     if len(body) > MAX_BODY_BYTES:
         return None, _error(413, f"request body larger than {MAX_BODY_BYTES} bytes")
     try:
-        data = json.loads(body or b"")
-    except (ValueError, UnicodeDecodeError):
+        data = parse_json(body or b"")
+    except ValueError:
         return None, _error(400, "body must be a JSON object: {\"sender\": ..., \"message\": ...}")
     if not isinstance(data, dict):
         return None, _error(400, "body must be a JSON object: {\"sender\": ..., \"message\": ...}")
     sender = data.get("sender")
     if isinstance(sender, int) and not isinstance(sender, bool):
         sender = str(sender)
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-        return None, _error(400, f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS} characters")
+    if (not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS
+            or not sender.isprintable()):
+        return None, _error(400, f"'sender' must be a non-empty printable string of at most "
+                                 f"{MAX_SENDER_CHARS} characters")
     message = data.get("message")
     if message is not None and not isinstance(message, str):
         return None, _error(400, "'message' must be a string")
     metadata = data.get("metadata")
-    return {"sender": sender.strip(), "message": message or "",
+    return {"sender": sender.strip(), "message": clean_text(message or ""),
             "metadata": metadata if isinstance(metadata, dict) else None}, None
 
 
@@ -55,8 +60,12 @@ class SafeRestInput(RestInput):
     def name(cls) -> Text:
         return "rest"
 
+    limiter: Optional[RateLimiter] = None
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("safe_rest_webhook", __name__)
+        limit_request_size(bp)
+        self.limiter = self.limiter or RateLimiter()
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -67,6 +76,10 @@ class SafeRestInput(RestInput):
             data, error = parse_body(request.body)
             if error is not None:
                 return error
+            decision = self.limiter.check(data["sender"])
+            if not decision.allowed:
+                return response.json([{"recipient_id": data["sender"], "text": LIMITED_REPLY}], status=429,
+                                     headers={"Retry-After": str(max(1, round(decision.retry_after)))})
             reply = screen(data["message"])
             if reply is not None:
                 return response.json([{"recipient_id": data["sender"], **reply}])

@@ -8,6 +8,12 @@
   name another channel's conversation, e.g. a Zalo user id).
 * Text goes through ``guard.screen`` like every channel; the channel name is "web", which is what
   ``tracker.get_latest_input_channel()`` (and so each lead) records.
+* A session over the rate limit (``ratelimit.py``) is not answered; it gets one polite message
+  per notice window. engine.io accepts at most ``MAX_PACKET_BYTES`` per HTTP request / frame.
+* Hostile transport input is answered 4xx before python-engineio / python-socketio see it, or
+  dropped with a warning: polling bodies that are not UTF-8, packets a client may not send, unknown
+  session ids, malformed socket.io packets, events whose name is not a string (those libraries
+  would otherwise log tracebacks, and engine.io answers some of them with a 500).
 * ``GET /webhooks/web/demo`` is a demo page; ``/webhooks/web/widget.js`` (+ ``widget.css``,
   ``vendor/socket.io.min.js``) is what a centre embeds. Nothing else in ``web/`` is served.
 
@@ -29,9 +35,11 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+import engineio
 from socketio import AsyncServer
 
-from bot.channels.guard import FAILURE_REPLY, screen
+from bot.channels.guard import FAILURE_REPLY, clean_text, limit_request_size, screen
+from bot.channels.ratelimit import LIMITED_REPLY, RateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +53,65 @@ STATIC = {  # URL path → (file under web/, content type)
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")  # what the widget (and uuid4().hex) generates
 SENDER_PREFIX = "web-"  # Rasa sender id = "web-<session id>": a web client cannot pick a Zalo user's id
 DONE_EVENT = "bot_done"
+MAX_PACKET_BYTES = 64 * 1024  # a widget message is < 2 KB
+
+
+#: engine.io v4 packet types a client POSTs over long-polling: close, pong, message. (python-engineio
+#: answers any other one by closing the session and waiting for a poll that may never come: the
+#: request would hang.)
+CLIENT_PACKET_TYPES = set("134")
+
+
+def polling_body_problem(body: bytes) -> Optional[tuple[int, str]]:
+    """(status, reason) when a long-polling POST body must be refused, else None."""
+    if len(body) > MAX_PACKET_BYTES:
+        return 413, "payload too large"
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return 400, "payload is not UTF-8"
+    packets = text.split("\x1e")
+    if not text or any(not p or p[0] not in CLIENT_PACKET_TYPES for p in packets):
+        return 400, "unexpected packet"
+    return None
+
+
+class _GuardedEngineIO(engineio.AsyncServer):
+    async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
+        request = args[0]
+        sid = request.args.get("sid")
+        if sid is not None and sid not in self.sockets:
+            return response.json({"code": 1, "message": "Session ID unknown"}, status=400)
+        if request.method == "POST":
+            problem = polling_body_problem(request.body or b"")
+            if problem is not None:
+                socket = self.sockets.pop(sid, None) if sid is not None else None
+                if socket is not None:  # drop the session; never wait for a poll that may not come
+                    await socket.close(wait=False, abort=True)
+                return response.json({"code": 3, "message": problem[1]}, status=problem[0])
+        try:
+            return await super().handle_request(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - engine.io's own error paths: a 4xx, not a 500
+            logger.warning("web: engine.io refused a request (%s)", type(exc).__name__)
+            return response.json({"code": 3, "message": "bad request"}, status=400)
+
+
+class _GuardedSocketIO(AsyncServer):
+    def _engineio_server_class(self) -> type:
+        return _GuardedEngineIO
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+            self._binary_packet.pop(eio_sid, None)
+            logger.warning("web: malformed socket.io packet dropped (%s)", type(exc).__name__)
+
+    async def _handle_event(self, eio_sid: str, namespace: Any, id: Any, data: Any) -> None:
+        if not (isinstance(data, list) and data and isinstance(data[0], str)):
+            logger.warning("web: socket.io event without a name dropped")
+            return
+        await super()._handle_event(eio_sid, namespace, id, data)
 
 
 class WebChatInput(SocketIOInput):
@@ -63,9 +130,12 @@ class WebChatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # cors_allowed_origins=[]: engine.io leaves CORS to Sanic (`rasa run --cors ...`).
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = _GuardedSocketIO(async_mode="sanic", cors_allowed_origins=[],
+                          max_http_buffer_size=MAX_PACKET_BYTES)
         bp = SocketBlueprint(sio, self.socketio_path, "web_webhook", __name__)
+        limit_request_size(bp)
         self.sio = sio
+        limiter = RateLimiter()
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -112,12 +182,18 @@ class WebChatInput(SocketIOInput):
             sender = SENDER_PREFIX + session_id
             output = SocketIOOutput(sio, self.bot_message_evt)
             try:
-                canned = screen(data.get("message"))
+                decision = limiter.check(sender)
+                if not decision.allowed:
+                    if decision.notify:
+                        await output.send_response(sender, {"text": LIMITED_REPLY})
+                    return
+                text = clean_text(data.get("message"))
+                canned = screen(text)
                 if canned is not None:
                     await output.send_response(sender, canned)
                     return
                 metadata = data.get(self.metadata_key)
-                await on_new_message(UserMessage(data["message"], output, sender, input_channel=self.name(),
+                await on_new_message(UserMessage(text, output, sender, input_channel=self.name(),
                                                  metadata=metadata if isinstance(metadata, dict) else None))
             except Exception:  # noqa: BLE001 - never echo user text: it may hold personal data
                 logger.exception("web: error while handling a message")

@@ -8,7 +8,9 @@
    replies go out through ``zalo_api.ZaloOutput``.
 
 ``user_send_text`` runs the bot (a bare number picks one of the numbered options the bot sent
-last); ``follow`` sends the greeting with its menu; every other event is acknowledged and ignored.
+last); ``follow`` sends the greeting with its menu; every other event is acknowledged and ignored,
+as is an event whose fields have the wrong shape. A user over the rate limit (``ratelimit.py``)
+is acknowledged, not answered, and told politely at most once per notice window.
 Settings come from credentials.yml, each falling back to an environment variable (see ``SETTINGS``),
 so the block can stay in credentials.yml on machines without a Zalo OA (the webhook then says 503).
 """
@@ -17,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import os
 import time
@@ -29,7 +30,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import FAILURE_REPLY, screen
+from bot.channels.guard import FAILURE_REPLY, clean_text, limit_request_size, parse_json, screen
+from bot.channels.ratelimit import LIMITED_REPLY, RateLimiter
 from bot.channels.zalo_api import ZaloApi, ZaloOutput, resolve_option
 from bot.channels.zalo_tokens import SeenEvents, TokenRefreshError, TokenStore
 
@@ -51,11 +53,25 @@ SETTINGS = {
     "refresh_margin": ("ZALO_REFRESH_MARGIN", "1800"),  # refresh the access token this early (s)
 }
 MAX_BODY_BYTES = 64 * 1024
+MAX_ID_CHARS = 128
 HOUSEKEEPING_SECONDS = 600
 
 
 def signature(app_id: str, raw_body: bytes, timestamp: str, oa_secret_key: str) -> str:
-    return hashlib.sha256(app_id.encode() + raw_body + timestamp.encode() + oa_secret_key.encode()).hexdigest()
+    return hashlib.sha256(app_id.encode() + raw_body + timestamp.encode("utf-8", "surrogatepass")
+                          + oa_secret_key.encode()).hexdigest()
+
+
+def _get(obj: Any, key: str) -> Any:
+    return obj.get(key) if isinstance(obj, dict) else None
+
+
+def _ident(value: Any) -> str:
+    """A user id / message id as text, or "" when it is not a short printable scalar."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return ""
+    text = str(value).strip()
+    return text if len(text) <= MAX_ID_CHARS and text.isprintable() else ""
 
 
 class ZaloInput(InputChannel):
@@ -78,6 +94,7 @@ class ZaloInput(InputChannel):
         self.api = ZaloApi(settings["api_base"], self.tokens, timeout=float(settings["timeout"]),
                            attempts=int(settings["attempts"]), backoff=float(settings["backoff"]))
         self.seen = SeenEvents()
+        self.limiter = RateLimiter()
         self._tasks: Set[asyncio.Task] = set()
         if not self.configured:
             logger.warning("zalo: ZALO_APP_ID / ZALO_OA_SECRET_KEY not set; /webhooks/zalo/webhook answers 503")
@@ -98,8 +115,8 @@ class ZaloInput(InputChannel):
         if len(mac) != 64 or any(c not in "0123456789abcdef" for c in mac):
             return None, 401, "missing or malformed signature"
         try:
-            event = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
+            event = parse_json(request.body)
+        except ValueError:
             return None, 400, "body must be JSON"
         if not isinstance(event, dict):
             return None, 400, "body must be a JSON object"
@@ -109,7 +126,7 @@ class ZaloInput(InputChannel):
             return None, 401, "bad signature"
         try:
             age = abs(time.time() - int(timestamp) / 1000)
-        except ValueError:
+        except (ValueError, OverflowError):
             age = float("inf")
         if age > float(self.s["max_age"]):
             return None, 401, "stale timestamp"
@@ -129,6 +146,7 @@ class ZaloInput(InputChannel):
     async def _process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any,
                        sender: str, text: str, message_id: str, event_name: str) -> None:
         output = ZaloOutput(self.api)
+        text = clean_text(text)
         try:
             canned = screen(text)
             if canned is not None:
@@ -159,6 +177,7 @@ class ZaloInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("zalo_webhook", __name__)
+        limit_request_size(bp)
 
         @bp.listener("after_server_start")
         async def start(app, loop) -> None:
@@ -187,18 +206,23 @@ class ZaloInput(InputChannel):
                 return response.json({"error": reason}, status=status)
             name = event.get("event_name")
             if name == "user_send_text":
-                sender = str((event.get("sender") or {}).get("id") or "")
-                message = event.get("message") or {}
-                text, key = message.get("text") or "", str(message.get("msg_id") or "")
+                sender = _ident(_get(event.get("sender"), "id"))
+                message = event.get("message")
+                text, key = _get(message, "text") or "", _ident(_get(message, "msg_id"))
             elif name == "follow":
-                sender = str((event.get("follower") or {}).get("id") or "")
-                text, key = "/greet", f"follow:{sender}:{event.get('timestamp')}"
+                sender = _ident(_get(event.get("follower"), "id"))
+                text, key = "/greet", f"follow:{sender}:{_ident(event.get('timestamp'))}"
             else:
                 return response.json({"status": "ignored"})
             if not sender or not key:
                 return response.json({"status": "ignored"})
             if not await self.seen.claim(key):
                 return response.json({"status": "duplicate"})
+            decision = self.limiter.check(sender)
+            if not decision.allowed:
+                if decision.notify:
+                    self._spawn(ZaloOutput(self.api).send_text_message(sender, LIMITED_REPLY))
+                return response.json({"status": "rate_limited"})
             agent = getattr(request.app.ctx, "agent", None)
             self._spawn(self._process(on_new_message, agent, sender, text, key, name))
             return response.json({"status": "accepted"})

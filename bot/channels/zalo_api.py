@@ -4,8 +4,15 @@
   closed when the server stops; every request has a timeout.
 * Retries with exponential backoff (plus jitter) on network errors, timeouts and HTTP 5xx only.
   A 4xx, or a Zalo error code in a 200 body, is final, except an expired/invalid access token
-  (refreshed once, then retried). A retried timeout can in rare cases deliver a message twice:
-  Zalo has no idempotency key for /message/cs.
+  (refreshed once, then retried).
+* Never the same message twice. Zalo has no idempotency key for /message/cs, and a request that
+  timed out, lost its connection or got a 5xx may still have been delivered. So before any
+  resend we ask Zalo for the last messages of the conversation (``GET /v2.0/oa/conversation``)
+  and resend only when the message is not there. After a timeout or a dropped connection the
+  request may still be in flight at Zalo: we look again for up to one more request timeout before
+  concluding it was lost. If the conversation cannot be read, the message is *not* resent (it is
+  logged as undelivered): a lost reply is preferred to a duplicate. A connection that was never
+  made (refused, DNS) is resent without asking.
 * Texts over Zalo's 2,000-character limit are split at line or sentence ends.
 * Zalo text messages cannot carry Rasa buttons, so buttons become numbered lines ("1. …") and
   the user answers with the number (``resolve_option`` turns it back into the button payload).
@@ -13,9 +20,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import re
+import time
 from typing import Any, Dict, List, Optional, Sequence, Text
 
 import aiohttp
@@ -40,6 +49,11 @@ class ZaloApiError(RuntimeError):
 
 class _Retryable(RuntimeError):
     pass
+
+
+#: how far back (ms) a message found in the conversation may be dated before our first attempt
+#: (clock difference between this server and Zalo's)
+CLOCK_SKEW_MS = 2000
 
 
 def split_text(text: str, limit: int = MAX_CHARS) -> List[str]:
@@ -99,6 +113,7 @@ class ZaloApi:
     def __init__(self, api_base: str, tokens: TokenStore, timeout: float = 10, attempts: int = 3,
                  backoff: float = 0.5, limit: int = MAX_CHARS) -> None:
         self.url = api_base.rstrip("/") + "/v3.0/oa/message/cs"
+        self.conversation_url = api_base.rstrip("/") + "/v2.0/oa/conversation"
         self.tokens = tokens
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.attempts, self.backoff, self.limit = max(1, attempts), backoff, limit
@@ -122,6 +137,7 @@ class ZaloApi:
 
     async def _send_one(self, user_id: str, text: str) -> Dict[str, Any]:
         body = {"recipient": {"user_id": user_id}, "message": {"text": text}}
+        started_ms = int(time.time() * 1000)
         refreshed = False
         attempt = 0
         while True:
@@ -150,6 +166,59 @@ class ZaloApi:
                 delay = self.backoff * 2 ** (attempt - 1) * (1 + random.random() / 4)
                 logger.warning("zalo: send attempt %d failed (%r); retrying in %.2f s", attempt, exc, delay)
                 await asyncio.sleep(delay)
+                if isinstance(exc, aiohttp.ClientConnectorError):
+                    continue  # never reached Zalo: resend
+                in_flight = not isinstance(exc, _Retryable)  # timeout / dropped connection
+                delivered = await self._was_delivered(user_id, text, started_ms, in_flight)
+                if delivered is None:
+                    raise ZaloApiError("not resent: could not check whether the failed attempt "
+                                       "was delivered") from exc
+                if delivered:
+                    logger.info("zalo: the failed attempt had been delivered; not resending")
+                    return {"error": 0, "message": "delivered (confirmed from the conversation)"}
+
+    async def _was_delivered(self, user_id: str, text: str, since_ms: int,
+                             in_flight: bool) -> Optional[bool]:
+        """Whether the OA sent ``text`` to ``user_id`` since ``since_ms``: True / False, or None
+        when the conversation could not be read. ``in_flight``: keep looking for up to one
+        request timeout (the request may still be processed)."""
+        deadline = time.monotonic() + ((self.timeout.total or 10) if in_flight else 0)
+        while True:
+            found = await self._find_in_conversation(user_id, text, since_ms)
+            if found is not False or time.monotonic() >= deadline:
+                return found
+            await asyncio.sleep(min(0.5, max(0.05, deadline - time.monotonic())))
+
+    async def _find_in_conversation(self, user_id: str, text: str, since_ms: int) -> Optional[bool]:
+        query = {"data": json.dumps({"user_id": user_id, "offset": 0, "count": 10})}
+        try:
+            token = await self.tokens.access_token(self.http)
+            async with self.http.get(self.conversation_url, params=query,
+                                     headers={"access_token": token}) as resp:
+                if resp.status >= 400:
+                    logger.warning("zalo: reading the conversation failed (HTTP %d)", resp.status)
+                    return None
+                data = await resp.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            logger.warning("zalo: reading the conversation failed (%r)", exc)
+            return None
+        except Exception as exc:  # noqa: BLE001 - e.g. no token: cannot check
+            logger.warning("zalo: reading the conversation failed (%s)", type(exc).__name__)
+            return None
+        if not isinstance(data, dict) or data.get("error", 0) != 0 or not isinstance(data.get("data"), list):
+            logger.warning("zalo: reading the conversation failed (Zalo error %r)",
+                           data.get("error") if isinstance(data, dict) else None)
+            return None
+        for item in data["data"]:
+            if not isinstance(item, dict) or str(item.get("from_id")) == str(user_id):
+                continue  # the user's own messages
+            try:
+                sent_at = int(item.get("time") or 0)
+            except (TypeError, ValueError):
+                sent_at = 0
+            if item.get("message") == text and sent_at >= since_ms - CLOCK_SKEW_MS:
+                return True
+        return False
 
 
 class ZaloOutput(OutputChannel):

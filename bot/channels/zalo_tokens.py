@@ -11,6 +11,10 @@ table: once rotated, the database is the truth. New tokens in the environment (a
 refresh token than the one that seeded the row) replace the stored pair. A seeded access
 token's expiry is unknown, so it is refreshed on first use (and used as is if that fails).
 
+Database outage: the last pair read is kept in memory and used while the database cannot be
+reached (replies keep going out); no refresh is attempted then, because a rotated refresh token
+that cannot be stored would be lost.
+
 Seen events: one row per webhook event key (``msg_id``). The primary key makes a redelivered
 message a no-op across restarts and replicas, which an in-memory set cannot do.
 """
@@ -106,6 +110,7 @@ class TokenStore:
         self._lock = asyncio.Lock()
         self._seeded = False
         self._retry_after = 0.0  # monotonic time before which a failed refresh is not retried
+        self._last: Optional[TokenPair] = None  # last pair read or stored (database outage)
 
     # --- database (sync; called through asyncio.to_thread) ---------------------------------
     def _seed(self) -> None:
@@ -128,6 +133,24 @@ class TokenStore:
                     setattr(row, k, v)
 
     def _load(self) -> Optional[TokenPair]:
+        pair = self._read()
+        if pair is not None:
+            self._last = pair
+        return pair
+
+    async def _load_or_last(self) -> tuple[Optional[TokenPair], bool]:
+        """(pair, from_memory): the stored pair, or the last one known when the database fails."""
+        try:
+            return await asyncio.to_thread(self._load), False
+        except SQLAlchemyError:
+            if self._last is None and self.seed_access:  # down since start-up: the env token
+                self._last = TokenPair(self.seed_access, self.seed_refresh, self.clock() + self.margin)
+            if self._last is None:
+                raise TokenRefreshError("token store unreachable and no token known yet") from None
+            logger.warning("zalo: token store unreachable; using the last known access token")
+            return self._last, True
+
+    def _read(self) -> Optional[TokenPair]:
         if not self._seeded:
             try:
                 self._seed()
@@ -152,9 +175,11 @@ class TokenStore:
         return bool(pair.refresh_token) and pair.expires_at - self.margin <= self.clock()
 
     async def access_token(self, http: aiohttp.ClientSession) -> str:
-        pair = await asyncio.to_thread(self._load)
+        pair, from_memory = await self._load_or_last()
         if pair is None:
             raise TokenRefreshError("no Zalo OA token: set ZALO_ACCESS_TOKEN and ZALO_REFRESH_TOKEN")
+        if from_memory:
+            return pair.access_token
         if self._due(pair):
             pair = await self.refresh(http)
         return pair.access_token
@@ -162,9 +187,11 @@ class TokenStore:
     async def refresh(self, http: aiohttp.ClientSession, force: bool = False) -> TokenPair:
         """Refresh (if still due, or ``force``) and persist; on failure keep the current token."""
         async with self._lock:
-            pair = await asyncio.to_thread(self._load)
+            pair, from_memory = await self._load_or_last()
             if pair is None:
                 raise TokenRefreshError("no Zalo OA token to refresh")
+            if from_memory:
+                return pair  # cannot store a rotated pair now: keep the current token
             if not force and not self._due(pair):
                 return pair  # another coroutine refreshed while we waited for the lock
             if time.monotonic() < self._retry_after or not pair.refresh_token:
@@ -182,10 +209,18 @@ class TokenStore:
                     await asyncio.sleep(0.2)
                 logger.error("zalo: access-token refresh failed (%s); using the current token", exc)
                 return pair
-            if not await asyncio.to_thread(self._swap, pair.refresh_token, new):
+            try:
+                swapped = await asyncio.to_thread(self._swap, pair.refresh_token, new)
+            except SQLAlchemyError:
+                self._last = new  # keeps this process working; the database still has the spent pair
+                logger.error("zalo: refreshed tokens could not be stored (database error); "
+                             "re-seed ZALO_REFRESH_TOKEN if replies stop after a restart")
+                return new
+            if not swapped:
                 logger.warning("zalo: tokens were rotated concurrently; using the stored pair")
                 return await asyncio.to_thread(self._load) or new
             logger.info("zalo: access token refreshed, valid until %s UTC", new.expires_at.isoformat())
+            self._last = new
             return new
 
     async def _call_oauth(self, http: aiohttp.ClientSession, refresh_token: str) -> TokenPair:
@@ -231,8 +266,9 @@ class SeenEvents:
             return True
         except IntegrityError:
             return False
-        except SQLAlchemyError:
-            logger.exception("zalo: cannot record event in the database; de-duplicating in memory only")
+        except SQLAlchemyError as exc:  # e.g. the database is down: not a bug, no traceback
+            logger.warning("zalo: cannot record event in the database (%s); de-duplicating in memory "
+                           "only", type(exc).__name__)
             return True
 
     async def claim(self, key: str, timeout: float = 1.0) -> bool:

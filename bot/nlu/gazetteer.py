@@ -21,7 +21,9 @@ class Match:
 
 
 def _words(folded: str) -> List[str]:
-    return re.findall(r"\w+", folded)
+    # Letters and digits only: "_" separates words here as in the match patterns below
+    # ("ha_noi" typed by a user must not be a key that does not exist).
+    return re.findall(r"[^\W_]+", folded)
 
 
 def _phrase_key(phrase: str) -> str:

@@ -56,6 +56,9 @@ def find_money(folded: str) -> Iterator[Money]:
         digits = re.sub(r"\D", "", m.group("num"))
         if unit is None and len(digits) < 6:
             continue  # a bare small number ("năm 2018", "điều 8") is not money
+        if unit is None and (digits.startswith("0") and 9 <= len(digits) <= 11
+                             or digits.startswith("84") and len(digits) in (11, 12)):
+            continue  # a phone number ("0912345678", "0912.345.678", "84912345678"), not đồng
         mult = _UNITS[unit] if unit else 1
         value = num * mult
         rest = m.group("rest")
