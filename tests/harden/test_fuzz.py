@@ -16,6 +16,7 @@ import itertools
 import json
 import time
 import traceback
+import urllib.parse
 import uuid
 from typing import Any, Dict, List
 
@@ -281,7 +282,15 @@ WIDGET_PACKET = st.one_of(
     st.builds(lambda d: "42" + "[" * d + "]" * d, st.integers(10, 50_000)),
     st.just("42" + json.dumps(["user_uttered", {"message": "a" * 70_000}])),
     st.binary(max_size=300),
+    # the widget's static files: only the four published ones exist, nothing else is reachable
+    st.builds(lambda p: ("static", p), st.one_of(
+        st.sampled_from(["../../README.md", "..%2f..%2fREADME.md", "%2e%2e/%2e%2e/etc/passwd", "vendor/../../.env",
+                         "vendor/socket.io.min.js", "widget.js", "index.html", "demo", "../bot/credentials.yml",
+                         "....//....//etc/passwd", "widget.js%00.png", "/etc/passwd", "%c0%ae%c0%ae/"]), TEXT)),
 )
+
+
+STATIC_OK = {"demo", "widget.js", "widget.css", "vendor/socket.io.min.js", ""}
 
 
 def test_widget_transport(harden_bot):
@@ -303,6 +312,16 @@ def test_widget_transport(harden_bot):
     @example(packet="6", content_type="text/plain", garbage_query=None)   # a client "noop": hung once
     @example(packet="5", content_type="text/plain", garbage_query=None)
     def fuzz(packet: Any, content_type: str, garbage_query: Any) -> None:
+        if isinstance(packet, tuple):  # GET a static path
+            path = urllib.parse.quote(packet[1].encode("utf-8", "surrogatepass"), safe="/%.")
+            try:
+                resp = requests.get(f"{harden_bot.url}/webhooks/web/{path}", timeout=30)
+                status = resp.status_code
+                assert status != 200 or resp.url.split("/webhooks/web", 1)[-1].strip("/") in STATIC_OK, resp.url
+            except requests.RequestException:
+                status = 0
+            surface.count(status, packet)
+            return
         w = widget()
         if isinstance(packet, str):
             packet = packet.replace("SESSION", w.session_id)
