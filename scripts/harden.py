@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--budget", choices=("small", "full"), default="full")
-    parser.add_argument("--report", type=Path, default=ROOT / "tests" / "artifacts" / "harden.json")
+    parser.add_argument("--report", type=Path, default=ROOT / "tests" / "artifacts" / f"harden-{os.getpid()}.json",
+                        help="where the figures are written (default: one file per run)")
     parser.add_argument("pytest_args", nargs="*")
     args = parser.parse_args(argv)
     args.report.parent.mkdir(parents=True, exist_ok=True)
@@ -52,7 +53,7 @@ def main(argv=None) -> int:
     print(render_table(data))
     problems = verdict(data)
     print()
-    print(f"pytest exit code {code}; {minutes:.1f} min; figures in {args.report.relative_to(ROOT)}")
+    print(f"pytest exit code {code}; {minutes:.1f} min; figures in {args.report}")
     if problems or code:
         for problem in problems:
             print(f"FAIL: {problem}")

@@ -162,3 +162,22 @@ def test_unclear_answer_is_reasked_with_buttons(live_bot):
     texts = " ".join(m.get("text", "") for m in resp.json())
     assert "chưa rõ" in texts and "loại hình" in texts
     assert any(m.get("buttons") for m in resp.json())
+
+
+@pytest.mark.parametrize("name", ["Nguyen Van Dung", "Hoàng Huy", "Tran Thi Dung", "Dũng", "huy"])
+def test_names_that_look_like_stop_words_are_taken_as_names(live_bot, name):
+    # Without diacritics "Dung" is "dừng" (stop) and "Huy" is "hủy" (cancel): while the form waits
+    # for the name, such a message is the name unless it says stop in so many words.
+    sender = f"name-{uuid.uuid4().hex[:8]}"
+    live_bot.texts("/leave_contact", sender)
+    assert "họ tên" in live_bot.texts("đồng ý", sender)
+    assert "số điện thoại" in live_bot.texts(name, sender).lower()
+
+
+@pytest.mark.parametrize("stop", ["dừng lại", "thôi không để lại nữa", "huy bo"])
+def test_stop_at_the_name_question_stops_and_forgets(live_bot, stop):
+    sender = f"namestop-{uuid.uuid4().hex[:8]}"
+    live_bot.texts("/leave_contact", sender)
+    assert "họ tên" in live_bot.texts("đồng ý", sender)
+    assert "đã dừng" in live_bot.texts(stop, sender)
+    assert "Căn cứ" in live_bot.texts("khuyến công là gì", sender)  # the bot answers normally after

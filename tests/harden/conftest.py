@@ -25,7 +25,7 @@ bot.channels.zalo.ZaloInput:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    data = support._load()
+    data = support.figures()
     if data:
         terminalreporter.write_sep("=", "hardening figures")
         terminalreporter.write_line(support.render_table(data))
