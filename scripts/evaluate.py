@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys

@@ -6,8 +6,9 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
@@ -144,34 +145,87 @@ class LiveBot:
     def stop(self) -> None:
         stop_processes(self.procs)
 
+    def save_logs(self, prefix: str = "") -> None:
+        """Copy both servers' logs to tests/artifacts/ (CI keeps them when a test fails)."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for name, log in self.logs.items():
+            if log.exists():
+                (ARTIFACTS / f"{prefix}{'-' if prefix else ''}{name}.log").write_bytes(log.read_bytes())
+
+
+API_TOKEN = "rasa-api-token-for-tests"
+
+
+class ApiLiveBot(LiveBot):
+    """LiveBot with Rasa's HTTP API on (token-protected): to inspect trackers and push messages."""
+
+    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
+        if name == "rasa":
+            args = args + ["--enable-api", "--auth-token", API_TOKEN]
+        return super()._spawn(name, args)
+
+    def tracker(self, sender: str) -> Dict[str, Any]:
+        import requests
+
+        resp = requests.get(f"{self.url}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=30)
+        resp.raise_for_status()
+        return resp.json()
+
+
+@contextmanager
+def channel_bot(tmp: Path, label: str, credentials: str,
+                extra_env: Optional[Dict[str, str]] = None) -> Iterator[ApiLiveBot]:
+    """An ApiLiveBot on its own SQLite knowledge base with the given credentials.yml (channels);
+    its logs end up in tests/artifacts/<label>-*.log."""
+    from policy_kb.db import get_engine
+    from policy_kb.loader import build
+
+    db_url = f"sqlite:///{tmp / f'{label}.db'}"
+    build(get_engine(db_url))
+    creds = tmp / "credentials.yml"
+    creds.write_text(credentials, encoding="utf-8")
+    bot = ApiLiveBot(tmp, db_url, credentials=creds, extra_env=extra_env)
+    bot.db_url = db_url
+    try:
+        bot.start()
+        yield bot
+    finally:
+        bot.stop()
+        bot.save_logs(label)
+
 
 @pytest.fixture(scope="session")
 def live_bot(kb_url, tmp_path_factory):
     bot = LiveBot(tmp_path_factory.mktemp("live"), kb_url).start()
     yield bot
     bot.stop()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for name, log in bot.logs.items():
-        (ARTIFACTS / f"{name}.log").write_bytes(log.read_bytes())
+    bot.save_logs()
 
 
 PG_BASE = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 
 
-@pytest.fixture(scope="session")
-def pg_url():
-    """A throw-away schema on this machine's PostgreSQL; the URL sets it as search_path."""
+@contextmanager
+def pg_schema(prefix: str = "kc_test") -> Iterator[tuple]:
+    """(schema, URL) of a throw-away schema on this machine's PostgreSQL; the URL sets it as
+    search_path. Dropped afterwards."""
     import uuid
 
     from sqlalchemy import create_engine, text
 
-    schema = f"kc_test_{uuid.uuid4().hex[:10]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_BASE, future=True)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+        yield schema, f"{PG_BASE}?options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    with pg_schema() as (_, url):
+        yield url

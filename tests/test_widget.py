@@ -10,57 +10,26 @@ import functools
 import http.server
 import threading
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import List
 
 import pytest
 import requests
 
-from tests.conftest import ARTIFACTS, LiveBot, free_port
+from tests.conftest import API_TOKEN, ARTIFACTS, channel_bot, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 PHONE = {"width": 390, "height": 844}
-API_TOKEN = "rasa-api-token-for-widget-tests"
 CREDENTIALS = "bot.channels.rest.SafeRestInput:\nbot.channels.webchat.WebChatInput:\n"
 XSS = "<img src=x onerror=alert(1)>"
 TIMEOUT_MS = 30_000
 
 
-class ApiLiveBot(LiveBot):
-    """LiveBot with Rasa's HTTP API on (token-protected): trackers and bot-initiated messages."""
-
-    def _spawn(self, name, args):
-        if name == "rasa":
-            args = args + ["--enable-api", "--auth-token", API_TOKEN]
-        return super()._spawn(name, args)
-
-    def tracker(self, sender: str) -> Dict[str, Any]:
-        resp = requests.get(f"{self.url}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=30)
-        resp.raise_for_status()
-        return resp.json()
-
-
 @pytest.fixture(scope="module")
 def web_bot(tmp_path_factory):
-    from policy_kb.db import get_engine
-    from policy_kb.loader import build
-
-    tmp = tmp_path_factory.mktemp("widget")
-    db_url = f"sqlite:///{tmp / 'widget.db'}"
-    build(get_engine(db_url))
-    creds = tmp / "credentials.yml"
-    creds.write_text(CREDENTIALS, encoding="utf-8")
-    bot = ApiLiveBot(tmp, db_url, credentials=creds)
-    try:
-        bot.start()
+    with channel_bot(tmp_path_factory.mktemp("widget"), "widget", CREDENTIALS) as bot:
         yield bot
-    finally:
-        bot.stop()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for name, log in bot.logs.items():
-            if log.exists():
-                (ARTIFACTS / f"widget-{name}.log").write_bytes(log.read_bytes())
 
 
 @pytest.fixture(scope="module")

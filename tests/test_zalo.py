@@ -16,20 +16,18 @@ import json
 import re
 import threading
 import time
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
 import requests
 from aiohttp import web
 
-from tests.conftest import ARTIFACTS, LiveBot, free_port
+from tests.conftest import API_TOKEN, LiveBot, channel_bot, free_port
 
 APP_ID = "1234567890123456789"
 OA_ID = "579745863508352884"
 OA_SECRET = "oa-secret-key-for-tests"
 APP_SECRET = "app-secret-for-tests"
-API_TOKEN = "rasa-api-token-for-tests"
 _ids = itertools.count(1)
 
 
@@ -155,20 +153,6 @@ bot.channels.zalo.ZaloInput:
 """
 
 
-class ApiLiveBot(LiveBot):
-    """LiveBot with Rasa's HTTP API on (token-protected), to inspect trackers and push a message."""
-
-    def _spawn(self, name, args):
-        if name == "rasa":
-            args = args + ["--enable-api", "--auth-token", API_TOKEN]
-        return super()._spawn(name, args)
-
-    def tracker(self, sender: str) -> Dict[str, Any]:
-        resp = requests.get(f"{self.url}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=30)
-        resp.raise_for_status()
-        return resp.json()
-
-
 @pytest.fixture(scope="module")
 def fake_zalo():
     fake = FakeZalo().start()
@@ -178,29 +162,15 @@ def fake_zalo():
 
 @pytest.fixture(scope="module")
 def zalo_bot(fake_zalo, tmp_path_factory):
-    from policy_kb.db import get_engine
-    from policy_kb.loader import build
-
-    tmp = tmp_path_factory.mktemp("zalo")
-    db_url = f"sqlite:///{tmp / 'zalo.db'}"
-    build(get_engine(db_url))
-    creds = tmp / "credentials.yml"
-    creds.write_text(CREDENTIALS, encoding="utf-8")
-    bot = ApiLiveBot(tmp, db_url, credentials=creds, extra_env={
-        "ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET, "ZALO_APP_SECRET": APP_SECRET,
-        "ZALO_ACCESS_TOKEN": "AT-0", "ZALO_REFRESH_TOKEN": "RT-0",
-        "ZALO_API_BASE": fake_zalo.base, "ZALO_OAUTH_BASE": fake_zalo.base,
-    })
-    bot.db_url = db_url
-    try:
-        bot.start()
+    with channel_bot(tmp_path_factory.mktemp("zalo"), "zalo", CREDENTIALS, zalo_env(fake_zalo)) as bot:
         yield bot
-    finally:
-        bot.stop()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for name, log in bot.logs.items():
-            if log.exists():
-                (ARTIFACTS / f"zalo-{name}.log").write_bytes(log.read_bytes())
+
+
+def zalo_env(fake: "FakeZalo") -> Dict[str, str]:
+    """The OA's settings as a deployment sets them (environment), pointed at the fake Zalo API."""
+    return {"ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET, "ZALO_APP_SECRET": APP_SECRET,
+            "ZALO_ACCESS_TOKEN": "AT-0", "ZALO_REFRESH_TOKEN": "RT-0",
+            "ZALO_API_BASE": fake.base, "ZALO_OAUTH_BASE": fake.base}
 
 
 # --------------------------------------------------------------------------- helpers

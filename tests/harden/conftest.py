@@ -6,14 +6,12 @@ restarts them at DEBUG level.
 """
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from tests.conftest import PG_BASE
+from tests.conftest import pg_schema
 from tests.harden import support
 from tests.harden.support import HardenBot, TcpProxy
-from tests.test_zalo import APP_ID, APP_SECRET, OA_SECRET, FakeZalo
+from tests.test_zalo import FakeZalo, zalo_env
 
 CREDENTIALS = """\
 bot.channels.rest.SafeRestInput:
@@ -39,23 +37,13 @@ def _fresh_report():
 @pytest.fixture(scope="session")
 def harden_schema():
     """(direct URL, URL through the outage proxy) of a throw-away PostgreSQL schema."""
-    from sqlalchemy import create_engine, text
-
-    schema = f"kc_harden_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_BASE, future=True)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    proxy = TcpProxy(5432).up()
-    options = f"?options=-csearch_path%3D{schema}"
-    try:
-        yield {"direct": f"{PG_BASE}{options}",
-               "proxied": f"postgresql+psycopg2://postgres@127.0.0.1:{proxy.port}/test{options}",
-               "proxy": proxy, "schema": schema}
-    finally:
-        proxy.down()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema("kc_harden") as (schema, direct):
+        proxy = TcpProxy(5432).up()
+        try:
+            yield {"direct": direct, "proxied": direct.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/"),
+                   "proxy": proxy, "schema": schema}
+        finally:
+            proxy.down()
 
 
 @pytest.fixture(scope="session")
@@ -76,9 +64,7 @@ def harden_bot(harden_schema, harden_zalo, tmp_path_factory):
     creds.write_text(CREDENTIALS, encoding="utf-8")
     bot = HardenBot(tmp, harden_schema["proxied"], tracker_store_url=harden_schema["direct"],
                     credentials=creds, extra_env={
-                        "ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET, "ZALO_APP_SECRET": APP_SECRET,
-                        "ZALO_ACCESS_TOKEN": "AT-0", "ZALO_REFRESH_TOKEN": "RT-0",
-                        "ZALO_API_BASE": harden_zalo.base, "ZALO_OAUTH_BASE": harden_zalo.base,
+                        **zalo_env(harden_zalo),
                         "LEAD_OUTBOX": str(tmp / "lead_outbox.jsonl"), "LEAD_OUTBOX_RETRY_SECONDS": "1",
                         "KB_RETRY_SECONDS": "1"})
     bot.schema = harden_schema
@@ -88,4 +74,4 @@ def harden_bot(harden_schema, harden_zalo, tmp_path_factory):
         yield bot
     finally:
         bot.stop()
-        support.save_logs(bot, "harden")
+        bot.save_logs("harden")

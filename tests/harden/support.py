@@ -161,13 +161,6 @@ def problems_in(text: str) -> List[str]:
             or "Exception occurred while handling uri" in line or "Unhandled exception" in line]
 
 
-def save_logs(bot: LiveBot, prefix: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for name, log in bot.logs.items():
-        if log.exists():
-            (ARTIFACTS / f"{prefix}-{name}.log").write_bytes(log.read_bytes())
-
-
 # ------------------------------------------------------------------------ database outage
 class TcpProxy:
     """127.0.0.1:<port> → target. ``down()`` resets every connection and refuses new ones (a

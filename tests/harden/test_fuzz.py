@@ -17,7 +17,6 @@ import json
 import time
 import traceback
 import urllib.parse
-import uuid
 from typing import Any, Dict, List
 
 import pytest
@@ -389,33 +388,25 @@ SEEDED = [("Trần Thị Bích", "0987 654 321"), ("Lê Văn Cường", "0903 11
 @pytest.fixture(scope="module")
 def cli_db(tmp_path_factory, monkeypatch_module):
     """Its own PostgreSQL schema, with three leads whose name/phone must never be printed."""
-    from sqlalchemy import create_engine, text
-
     from policy_kb import db
     from policy_kb.consent import CONSENT_VERSION
     from policy_kb.leads import LeadInput, ensure_schema, save_lead
-    from tests.conftest import PG_BASE
+    from tests.conftest import pg_schema
 
-    schema = f"kc_cli_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_BASE, future=True)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_BASE}?options=-csearch_path%3D{schema}"
-    engine = db.get_engine(url)
-    ensure_schema(engine)
-    for i, (name, phone) in enumerate(SEEDED):
-        save_lead(engine, LeadInput(name=name, phone=phone, channel="rest", conversation_id=f"cli-{i}",
-                                    consent_version=CONSENT_VERSION, consent_at="2026-01-01T00:00:00+00:00",
-                                    province="dong_nai"))
-    tmp = tmp_path_factory.mktemp("cli")
-    monkeypatch_module.setenv("DATABASE_URL", url)
-    monkeypatch_module.setenv("LEAD_OUTBOX", str(tmp / "outbox.jsonl"))
-    db.get_engine.cache_clear()
-    yield tmp
-    db.get_engine.cache_clear()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with pg_schema("kc_cli") as (_, url):
+        engine = db.get_engine(url)
+        ensure_schema(engine)
+        for i, (name, phone) in enumerate(SEEDED):
+            save_lead(engine, LeadInput(name=name, phone=phone, channel="rest", conversation_id=f"cli-{i}",
+                                        consent_version=CONSENT_VERSION, consent_at="2026-01-01T00:00:00+00:00",
+                                        province="dong_nai"))
+        tmp = tmp_path_factory.mktemp("cli")
+        monkeypatch_module.setenv("DATABASE_URL", url)
+        monkeypatch_module.setenv("LEAD_OUTBOX", str(tmp / "outbox.jsonl"))
+        db.get_engine.cache_clear()
+        yield tmp
+        engine.dispose()
+        db.get_engine.cache_clear()
 
 
 @pytest.fixture(scope="module")

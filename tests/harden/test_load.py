@@ -17,18 +17,11 @@ from sqlalchemy import create_engine, text
 
 from bot.rasa_patches import APOLOGY
 from tests.harden.support import LOAD_CONVERSATIONS, record
+from tests.test_flows import PROFILE_ANSWERS
 
 pytestmark = pytest.mark.server
 
-ANSWERS = {  # a phrase of each question the bot asks → what the user answers (tests/test_flows.py)
-    "loại hình": "hộ kinh doanh",
-    "tỉnh, thành phố nào": "Bình Phước",
-    "xã, phường hay đặc khu": "xã Phú Riềng",
-    "mặt hàng gì": "làm bánh tráng",
-    "làng nghề": "không",
-    "khó khăn": "không",
-    "lao động": "15",
-}
+ANSWERS = PROFILE_ANSWERS  # a phrase of each question the bot asks → what the user answers
 PEOPLE: List[tuple] = []  # (name, phone) of every simulated person: the privacy test looks for them
 _HO = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng"]
 _DEM = ["Văn", "Thị", "Hữu", "Ngọc", "Minh", "Thanh", "Quốc", "Thu", "Đức", "Kim"]
