@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb import KnowledgeUnavailable, kb_session
 from actions.render import KB_DOWN, button, support_level_text
-from actions.slots import parse_cost
+from actions.slots import named_province, parse_cost
 from actions.support_levels import ACTIVITY_GROUPS, AMBIGUOUS
 from policy_kb.queries import support_level
 
@@ -57,7 +57,9 @@ class ActionEstimateSupport(Action):
         except KnowledgeUnavailable:
             dispatcher.utter_message(text=KB_DOWN)
             return []
-        text = "\n\n".join(support_level_text(a, cost) for a in answers)
+        named = named_province(tracker)
+        unit = named[0] if named else None
+        text = "\n\n".join(support_level_text(a, cost, unit) for a in answers)
         dispatcher.utter_message(text=text or "Dạ, em chưa có mức hỗ trợ cho hoạt động này.", buttons=[
             button("Để lại liên hệ", "leave_contact"), button("Kiểm tra điều kiện", "check_eligibility"),
             button("Thủ tục, hồ sơ", "ask_procedure")])

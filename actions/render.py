@@ -11,6 +11,7 @@ import re
 from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional
 
+from policy_kb.provinces import Province
 from policy_kb.queries import FactView, LevelAnswer, LevelView, TopicAnswer
 
 NEXT_STEP = ("Anh/chị nên liên hệ Trung tâm Khuyến công hoặc Sở Công Thương tỉnh nơi cơ sở "
@@ -18,8 +19,27 @@ NEXT_STEP = ("Anh/chị nên liên hệ Trung tâm Khuyến công hoặc Sở C�
 LOCAL_CAVEAT = ("Đây là mức tối đa từ kinh phí khuyến công quốc gia, không phải mức chắc chắn được "
                 "nhận. Mỗi tỉnh tự quy định mức chi từ kinh phí địa phương, nên mức ở tỉnh mình có thể "
                 "khác.")
+#: when no current figure is given, "this is the maximum" would point at nothing
+LOCAL_RULE = "Mỗi tỉnh tự quy định mức chi từ kinh phí khuyến công địa phương."
 KB_DOWN = ("Dạ, hệ thống tra cứu đang tạm gián đoạn nên em chưa trả lời chính xác được. "
            "Anh/chị vui lòng thử lại sau ít phút ạ.")
+
+
+def next_step(unit: Optional[Province] = None) -> str:
+    """Whom to ask: the named province's centre when the person said where they are."""
+    if unit is None:
+        return NEXT_STEP
+    return (f"Anh/chị nên liên hệ Trung tâm Khuyến công hoặc Sở Công Thương {unit.short_name} "
+            f"để được hướng dẫn cụ thể.")
+
+
+def province_note(unit: Province, place: str) -> str:
+    """The first line of an answer about a named province (local levels, procedure, dossier,
+    agencies). The knowledge base has no province's own levels or calendar, so this is advice on
+    whom to ask, not a fact; the topic's facts below carry the sources."""
+    kind = "thành phố" if unit.centrally_run else "tỉnh"
+    return (f"Dạ, với cơ sở ở {place}, anh/chị hỏi Trung tâm Khuyến công hoặc Sở Công Thương "
+            f"{unit.short_name} về mức hỗ trợ của {kind}, hồ sơ và lịch đăng ký năm nay ạ.")
 
 
 def payload(intent: str, **entities: str) -> str:
@@ -59,8 +79,10 @@ def sources_line(items: Iterable) -> str:
     grouped: "OrderedDict[str, List[str]]" = OrderedDict()
     for it in items:
         arts = grouped.setdefault(it.document, [])
-        if it.article not in arts:
-            arts.append(it.article)
+        # the knowledge data says "chưa xác định" where the article has not been read yet
+        article = "chưa xác định điều, khoản" if it.article.strip().lower() == "chưa xác định" else it.article
+        if article not in arts:
+            arts.append(article)
     parts = [f"{doc} ({'; '.join(arts)})" for doc, arts in grouped.items()]
     return "📄 Căn cứ: " + "; ".join(parts) + "."
 
@@ -103,7 +125,7 @@ def _level_figure(level: LevelView) -> str:
     return level.text.rstrip(".")
 
 
-def support_level_text(answer: LevelAnswer, cost: Optional[int] = None) -> str:
+def support_level_text(answer: LevelAnswer, cost: Optional[int] = None, unit: Optional[Province] = None) -> str:
     current = answer.current
     lines: List[str] = []
     cited: List = []
@@ -128,7 +150,8 @@ def support_level_text(answer: LevelAnswer, cost: Optional[int] = None) -> str:
         lines.append(f"Theo quy định trước đây ({old.document}, từ {fmt_date(old.effective_from)}): "
                      f"{_level_figure(old)}.")
         cited.append(old)
-    lines.append(LOCAL_CAVEAT + " " + NEXT_STEP)
+    has_figure = current is not None and current.status == "VERIFIED"
+    lines.append((LOCAL_CAVEAT if has_figure else LOCAL_RULE) + " " + next_step(unit))
     if cited:
         lines.append(sources_line(cited))
     return "\n".join(lines)

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 from rasa_sdk import Tracker
 
 from bot.nlu.money import parse_money
 from bot.nlu.text_normalize import fold, normalize_text
+from policy_kb.provinces import Province, canonical_old_name, load_provinces, name_key
 
 BUSINESS_TYPES = {"household_business", "cooperative", "cooperative_group", "cooperative_union", "sme",
                   "large_enterprise", "enterprise", "individual", "shop"}
@@ -30,6 +31,20 @@ def canonical(value: Any, entity: str, allowed: set, tracker: Tracker) -> Option
     if ent and ent.get("value") in allowed:
         return ent["value"]
     return None
+
+
+def named_province(tracker: Tracker) -> Optional[Tuple[Province, str]]:
+    """The province this message names (else the one given earlier in the conversation) and how to
+    call it: "Hà Giang (nay thuộc Tỉnh Tuyên Quang)" when the person used a pre-2025 name."""
+    ent = latest_entity(tracker, "province")
+    unit = load_provinces().get((ent or {}).get("value") or tracker.get_slot("province") or "")
+    if unit is None:
+        return None
+    said = (ent or {}).get("text") or (None if ent else tracker.get_slot("old_province"))
+    old = canonical_old_name(said) if said else None
+    if old and name_key(old) not in {name_key(unit.short_name), name_key(unit.name)}:
+        return unit, f"{old} (nay thuộc {unit.name})"
+    return unit, unit.name
 
 
 def parse_count(value: Any) -> Optional[int]:

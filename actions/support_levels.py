@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb import KnowledgeUnavailable, kb_session
 from actions.render import KB_DOWN, button, support_level_text
+from actions.slots import named_province
 from policy_kb.queries import support_level
 
 # Activity keys from the NLU that cover several support-level parameters.
@@ -75,7 +76,9 @@ class ActionAnswerSupportLevel(Action):
             cost_value = int(cost) if cost is not None else None
         except (TypeError, ValueError):
             cost_value = None
-        text = "\n\n".join(support_level_text(a, cost_value) for a in answers)
+        named = named_province(tracker)
+        unit = named[0] if named else None
+        text = "\n\n".join(support_level_text(a, cost_value, unit) for a in answers)
         dispatcher.utter_message(text=text, buttons=[
             button("Điều kiện", "ask_conditions"), button("Thủ tục, hồ sơ", "ask_procedure"),
             button("Vì sao tỉnh khác nhau?", "ask_local_levels")])

@@ -8,7 +8,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb import KnowledgeUnavailable, kb_session
-from actions.render import KB_DOWN, MAIN_MENU, button, topic_text
+from actions.render import KB_DOWN, MAIN_MENU, button, province_note, topic_text
+from actions.slots import named_province
 from policy_kb.queries import topic_answer
 
 # intent → knowledge topic
@@ -49,6 +50,9 @@ NEXT_BUTTONS = {
 
 PAGE = 4  # facts per message: fits a phone screen
 
+# Topics where a named province changes who to ask: the answer starts with that province's line.
+LOCAL_TOPICS = {"local_levels", "procedure", "dossier", "agencies"}
+
 
 class ActionAnswerTopic(Action):
     def name(self) -> Text:
@@ -77,6 +81,9 @@ class ActionAnswerTopic(Action):
         shown = answer.current[offset: offset + PAGE]
         more_left = offset + PAGE < len(answer.current)
         text = topic_text(answer, shown, more=offset > 0)
+        named = named_province(tracker) if topic in LOCAL_TOPICS and offset == 0 else None
+        if named:  # "Dạ, với cơ sở ở Hà Nội, … ạ." then "Về …:" (one "Dạ" per message)
+            text = province_note(*named) + "\n" + (text[4].upper() + text[5:] if text.startswith("Dạ, ") else text)
         buttons = [button("Xem thêm", "ask_more")] if more_left else []
         buttons += [button(t, i) for t, i in NEXT_BUTTONS.get(topic, [])]
         dispatcher.utter_message(text=text, buttons=buttons or MAIN_MENU)

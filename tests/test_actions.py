@@ -67,6 +67,47 @@ def test_unverified_level_is_not_stated_as_current(kb_url):
     assert "Theo quy định trước đây" in text
 
 
+def test_unverified_level_does_not_call_anything_a_maximum(kb_url):
+    # no figure is given, so "Đây là mức tối đa …" would point at nothing
+    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
+        "đào tạo nghề được hỗ trợ bao nhiêu", "ask_support_level", [ent("activity", "training")]))
+    text = msgs[0]["text"]
+    assert "chưa xác minh" in text and "mức tối đa" not in text
+    assert "Mỗi tỉnh tự quy định" in text and "Căn cứ:" in text
+
+
+def test_named_province_is_who_to_ask_about_levels(kb_url):
+    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
+        "mua máy ở Bình Dương được hỗ trợ bao nhiêu", "ask_support_level",
+        [ent("activity", "machinery"), {**ent("province", "ho_chi_minh"), "text": "Bình Dương"}]))
+    assert "Sở Công Thương TP. Hồ Chí Minh" in msgs[0]["text"]
+
+
+@pytest.mark.parametrize("intent", ["ask_local_levels", "ask_procedure", "ask_dossier", "ask_agencies"])
+def test_local_topics_start_with_the_named_province(kb_url, intent):
+    msgs, _ = run(ActionAnswerTopic(), make_tracker(
+        "ở hà giang thì sao", intent, [{**ent("province", "tuyen_quang"), "text": "hà giang"}]))
+    first, second = msgs[0]["text"].splitlines()[:2]
+    assert first.startswith("Dạ, với cơ sở ở Hà Giang (nay thuộc Tỉnh Tuyên Quang)")
+    assert "Sở Công Thương Tuyên Quang" in first and "mức hỗ trợ của tỉnh" in first
+    assert second.startswith("Về ")  # one "Dạ" per message
+    assert "Căn cứ:" in msgs[0]["text"]
+
+
+def test_province_from_earlier_in_the_conversation_and_city_wording(kb_url):
+    msgs, _ = run(ActionAnswerTopic(), make_tracker("thủ tục thế nào", "ask_procedure", slots={"province": "ha_noi"}))
+    first = msgs[0]["text"].splitlines()[0]
+    assert "Thành phố Hà Nội" in first and "mức hỗ trợ của thành phố" in first
+    msgs, _ = run(ActionAnswerTopic(), make_tracker("mục tiêu là gì", "ask_objectives", slots={"province": "ha_noi"}))
+    assert "Hà Nội" not in msgs[0]["text"]  # not a topic where the province changes anything
+
+
+def test_unread_article_is_said_so_in_the_citation(kb_url):
+    msgs, _ = run(ActionAnswerTopic(), make_tracker("mức của tỉnh", "ask_local_levels"))
+    text = msgs[0]["text"]
+    assert "(chưa xác định điều, khoản)" in text and "(chưa xác định)" not in text
+
+
 @pytest.mark.parametrize("intent", sorted(INTENT_TOPICS))
 def test_every_topic_answer_cites_its_legal_basis(kb_url, intent):
     msgs, events = run(ActionAnswerTopic(), make_tracker("?", intent))

@@ -1,4 +1,5 @@
 """The real bot (trained model + action server + KB) through its REST channel."""
+import uuid
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,14 @@ def test_bad_input_never_5xx_and_bot_keeps_answering(live_bot, kind, kwargs, sta
 def test_out_of_scope_and_bot_challenge_are_polite(live_bot):
     assert "ngoài phạm vi" in live_bot.texts("hôm nay thời tiết thế nào", sender="oos")
     assert "trợ lý tự động" in live_bot.texts("bạn là người hay máy vậy", sender="oos")
+
+
+@pytest.mark.parametrize("text, place, ask", [
+    ("o ha giang thi nop ho so o dau", "Hà Giang (nay thuộc Tỉnh Tuyên Quang)", "Sở Công Thương Tuyên Quang"),
+    ("tỉnh Hà Nội hỗ trợ bao nhiêu", "Thành phố Hà Nội", "Sở Công Thương Hà Nội"),
+])
+def test_question_about_a_named_province_says_whom_to_ask_there(live_bot, text, place, ask):
+    reply = live_bot.texts(text, f"place-{uuid.uuid4().hex[:8]}")
+    first = reply.splitlines()[0]
+    assert place in first and ask in first
+    assert "Căn cứ:" in reply
