@@ -58,7 +58,7 @@ class ActionEstimateSupport(Action):
             dispatcher.utter_message(text=KB_DOWN)
             return []
         named = named_province(tracker)
-        unit = named[0] if named else None
+        unit = named.unit if named else None
         text = "\n\n".join(support_level_text(a, cost, unit) for a in answers)
         dispatcher.utter_message(text=text or "Dạ, em chưa có mức hỗ trợ cho hoạt động này.", buttons=[
             button("Để lại liên hệ", "leave_contact"), button("Kiểm tra điều kiện", "check_eligibility"),

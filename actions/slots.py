@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Optional, Tuple
+from typing import Any, NamedTuple, Optional
 
 from rasa_sdk import Tracker
 
@@ -33,9 +33,18 @@ def canonical(value: Any, entity: str, allowed: set, tracker: Tracker) -> Option
     return None
 
 
-def named_province(tracker: Tracker) -> Optional[Tuple[Province, str]]:
-    """The province this message names (else the one given earlier in the conversation) and how to
-    call it: "Hà Giang (nay thuộc Tỉnh Tuyên Quang)" when the person used a pre-2025 name."""
+class NamedProvince(NamedTuple):
+    unit: Province
+    old_name: Optional[str]  # the pre-2025 name the person used ("Hà Giang"), if any
+
+    @property
+    def place(self) -> str:
+        """"Hà Giang (nay thuộc Tỉnh Tuyên Quang)" or "Tỉnh Tuyên Quang"."""
+        return f"{self.old_name} (nay thuộc {self.unit.name})" if self.old_name else self.unit.name
+
+
+def named_province(tracker: Tracker) -> Optional[NamedProvince]:
+    """The province this message names, else the one given earlier in the conversation."""
     ent = latest_entity(tracker, "province")
     unit = load_provinces().get((ent or {}).get("value") or tracker.get_slot("province") or "")
     if unit is None:
@@ -43,8 +52,8 @@ def named_province(tracker: Tracker) -> Optional[Tuple[Province, str]]:
     said = (ent or {}).get("text") or (None if ent else tracker.get_slot("old_province"))
     old = canonical_old_name(said) if said else None
     if old and name_key(old) not in {name_key(unit.short_name), name_key(unit.name)}:
-        return unit, f"{old} (nay thuộc {unit.name})"
-    return unit, unit.name
+        return NamedProvince(unit, old)
+    return NamedProvince(unit, None)
 
 
 def parse_count(value: Any) -> Optional[int]:

@@ -77,7 +77,7 @@ class ActionAnswerSupportLevel(Action):
         except (TypeError, ValueError):
             cost_value = None
         named = named_province(tracker)
-        unit = named[0] if named else None
+        unit = named.unit if named else None
         text = "\n\n".join(support_level_text(a, cost_value, unit) for a in answers)
         dispatcher.utter_message(text=text, buttons=[
             button("Điều kiện", "ask_conditions"), button("Thủ tục, hồ sơ", "ask_procedure"),

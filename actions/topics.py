@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb import KnowledgeUnavailable, kb_session
 from actions.render import KB_DOWN, MAIN_MENU, button, province_note, topic_text
+from actions.quick_check import describes_establishment, quick_check
 from actions.slots import named_province
 from policy_kb.queries import topic_answer
 
@@ -50,6 +51,10 @@ NEXT_BUTTONS = {
 
 PAGE = 4  # facts per message: fits a phone screen
 
+# "Am I covered?" topics: a question that says what the establishment is gets the quick check,
+# with a button to this general answer.
+QUICK_CHECK_TOPICS = {"beneficiaries": ("Ai được hỗ trợ?", "ask_beneficiaries"),
+                      "industries": ("Ngành nghề được hỗ trợ", "ask_industries")}
 # Topics where a named province changes who to ask: the answer starts with that province's line.
 LOCAL_TOPICS = {"local_levels", "procedure", "dossier", "agencies"}
 
@@ -69,6 +74,8 @@ class ActionAnswerTopic(Action):
         if not topic:
             dispatcher.utter_message(response="utter_help")
             return []
+        if topic in QUICK_CHECK_TOPICS and intent != "ask_more" and describes_establishment(tracker):
+            return quick_check(dispatcher, tracker, QUICK_CHECK_TOPICS[topic])
         try:
             with kb_session() as session:
                 answer = topic_answer(session, topic)
@@ -83,7 +90,7 @@ class ActionAnswerTopic(Action):
         text = topic_text(answer, shown, more=offset > 0)
         named = named_province(tracker) if topic in LOCAL_TOPICS and offset == 0 else None
         if named:  # "Dạ, với cơ sở ở Hà Nội, … ạ." then "Về …:" (one "Dạ" per message)
-            text = province_note(*named) + "\n" + (text[4].upper() + text[5:] if text.startswith("Dạ, ") else text)
+            text = province_note(named.unit, named.place) + "\n" + (text[4].upper() + text[5:] if text.startswith("Dạ, ") else text)
         buttons = [button("Xem thêm", "ask_more")] if more_left else []
         buttons += [button(t, i) for t, i in NEXT_BUTTONS.get(topic, [])]
         dispatcher.utter_message(text=text, buttons=buttons or MAIN_MENU)

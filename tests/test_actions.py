@@ -177,3 +177,60 @@ def test_knowledge_base_and_its_copy_down_gives_polite_reply(monkeypatch, kb_url
                                          (1_234_567, "1.234.567 đồng")])
 def test_money_format(amount, text):
     assert fmt_vnd(amount) == text
+
+
+# -------------------------------------------------------- questions about *this* establishment
+def test_industry_question_naming_the_product_gets_the_quick_check(kb_url):
+    from actions.topics import ActionAnswerTopic
+
+    msgs, events = run(ActionAnswerTopic(), make_tracker(
+        "làm bánh tráng ở Bình Phước có được hỗ trợ không", "ask_industries",
+        [ent("industry", "food_processing"), {**ent("province", "dong_nai"), "text": "Bình Phước"}],
+        slots={"industry": "food_processing", "province": "dong_nai"}))
+    text = msgs[0]["text"]
+    assert text.startswith("Dạ, theo những gì anh/chị nêu:")
+    assert "Địa bàn: Bình Phước (nay thuộc Tỉnh Đồng Nai)." in text
+    assert "✓ Chế biến" in text and "Căn cứ: Nghị định 45/2012/NĐ-CP (Điều 5" in text
+    assert "em cần hỏi thêm" in text
+    payloads = [b["payload"] for b in msgs[0]["buttons"]]
+    assert "/check_eligibility" in payloads and "/ask_industries" in payloads
+    assert {"event": "slot", "name": "old_province", "value": "Bình Phước", "timestamp": None} in events
+
+
+def test_general_question_about_a_place_keeps_the_topic_answer(kb_url):
+    msgs, _ = run(ActionAnswerTopic(), make_tracker(
+        "ở Hà Nội ai được hỗ trợ", "ask_beneficiaries", [ent("province", "ha_noi")], slots={"province": "ha_noi"}))
+    assert msgs[0]["text"].startswith("Dạ, về")
+
+
+def test_inform_cost_with_an_activity_known_is_estimated(kb_url):
+    from actions.quick_check import ActionAnswerInform
+
+    msgs, _ = run(ActionAnswerInform(), make_tracker(
+        "chi phí máy khoảng 500tr", "inform", [ent("money", 500_000_000)],
+        slots={"activity": "machinery", "money": 500_000_000}))
+    assert "50% × 500 triệu đồng = 250 triệu đồng" in msgs[0]["text"]
+
+
+def test_inform_cost_alone_starts_the_estimate_form(kb_url):
+    from actions.quick_check import ActionAnswerInform
+
+    msgs, events = run(ActionAnswerInform(), make_tracker(
+        "chi phí khoảng 1 tỷ", "inform", [ent("money", 1_000_000_000)], slots={"money": 1_000_000_000}))
+    assert msgs == [] and events == [{"event": "followup", "name": "estimate_form", "timestamp": None}]
+
+
+def test_inform_a_shop_is_not_eligible_with_the_reason(kb_url):
+    from actions.quick_check import ActionAnswerInform
+
+    msgs, events = run(ActionAnswerInform(), make_tracker(
+        "tôi bán tạp hóa", "inform", [ent("business_type", "shop")], slots={"business_type": "shop"}))
+    assert "CHƯA thuộc đối tượng" in msgs[0]["text"] and "✗" in msgs[0]["text"]
+    assert {"event": "slot", "name": "verdict", "value": "not_eligible", "timestamp": None} in events
+
+
+def test_inform_without_anything_usable_gets_the_help(kb_url):
+    from actions.quick_check import ActionAnswerInform
+
+    msgs, _ = run(ActionAnswerInform(), make_tracker("vâng thế này", "inform"))
+    assert msgs[0]["response"] == "utter_help"

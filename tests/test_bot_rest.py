@@ -9,7 +9,7 @@ from actions.topics import INTENT_TOPICS
 from policy_kb.queries import topic_answer
 
 PHRASINGS = yaml.safe_load((Path(__file__).parent / "data" / "phrasings.yml").read_text("utf-8"))
-CASES = [(intent, text) for intent, texts in PHRASINGS.items() for text in texts]
+CASES = [(intent, text) for intent, texts in PHRASINGS.items() if intent != "quick_check" for text in texts]
 
 
 def test_machinery_question_returns_national_cap_with_source(live_bot):
@@ -34,6 +34,45 @@ def test_every_topic_in_three_phrasings(live_bot, kb_session, intent, text):
         expected = title[0].lower() + title[1:]
         assert f"về {expected}" in reply, reply
         assert "Căn cứ" in reply, reply
+
+
+@pytest.mark.parametrize("text", PHRASINGS["quick_check"])
+def test_question_naming_the_establishment_gets_its_quick_check(live_bot, text):
+    resp = live_bot.ask(text, f"quick-{uuid.uuid4().hex[:8]}")
+    reply = "\n".join(m.get("text") or "" for m in resp.json())
+    assert reply.startswith("Dạ, theo những gì anh/chị nêu:") and "✓" in reply, reply
+    assert "em cần hỏi thêm" in reply and "Căn cứ: Nghị định" in reply, reply
+    payloads = [b["payload"] for m in resp.json() for b in m.get("buttons", [])]
+    assert "/check_eligibility" in payloads
+
+
+def test_quick_check_then_the_form_asks_only_what_is_missing(live_bot):
+    sender = f"quick-form-{uuid.uuid4().hex[:8]}"
+    first = live_bot.texts("minh o xa ben tre lam keo dua thi co dc ho tro ko", sender)
+    assert "Bến Tre (nay thuộc Tỉnh Vĩnh Long)" in first and "chế biến thực phẩm" in first
+    reply = live_bot.texts("/check_eligibility", sender)
+    assert "loại hình" in reply  # asked: not said yet
+    reply = live_bot.texts("hộ kinh doanh", sender)
+    assert "tỉnh, thành phố nào" not in reply and "mặt hàng gì" not in reply  # said already
+
+
+def test_a_shop_is_told_at_once_with_the_reason(live_bot):
+    reply = live_bot.texts("toi mo cua hang tap hoa co duoc ho tro khuyen cong khong", f"shop-{uuid.uuid4().hex[:8]}")
+    assert "CHƯA thuộc đối tượng" in reply and "✗" in reply and "Căn cứ" in reply
+
+
+def test_a_cost_after_a_level_answer_is_estimated(live_bot):
+    sender = f"cost-{uuid.uuid4().hex[:8]}"
+    assert "300 triệu đồng" in live_bot.texts("muốn mua máy dệt thì được hỗ trợ thế nào", sender)
+    reply = live_bot.texts("chi phi may khoang 500tr", sender)
+    assert "50% × 500 triệu đồng = 250 triệu đồng" in reply and "Thông tư 28/2018/TT-BTC" in reply
+
+
+def test_a_cost_alone_asks_for_the_activity_then_estimates(live_bot):
+    sender = f"cost-only-{uuid.uuid4().hex[:8]}"
+    assert "hoạt động nào" in live_bot.texts("chi phí khoảng 1 tỷ", sender)
+    reply = live_bot.texts("máy móc", sender)
+    assert "50% × 1 tỷ đồng = 500 triệu đồng" in reply and "tối đa 300 triệu đồng" in reply
 
 
 def test_greeting_offers_buttons_and_button_payload_works(live_bot):
