@@ -14,19 +14,18 @@ flow for the rest:
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.eligibility import OUTCOME_MARK, PRE_CHECK, place_text, profile_from, verdict_text
+from actions.eligibility import OUTCOME_MARK, PRE_CHECK, place_text, verdict_text
 from actions.estimate import ActionEstimateSupport
 from actions.render import button, sources_line
-from actions.slots import latest_entity, named_province
+from actions.slots import BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, latest_entity, named_province
 from actions.support_levels import AMBIGUOUS, ActionAnswerSupportLevel
-from policy_kb.eligibility import assess
+from policy_kb.eligibility import Profile, assess
 
 #: entities that describe the establishment (the eligibility form's slots of the same names)
 PROFILE_ENTITIES = ("business_type", "industry", "province", "unit_type")
@@ -43,16 +42,27 @@ def describes_establishment(tracker: Tracker) -> bool:
     return any(latest_entity(tracker, name) for name in ("business_type", "industry"))
 
 
+def said_now(tracker: Tracker) -> Profile:
+    """The establishment as *this message* describes it. Earlier answers are not mixed in: a
+    person who first asked "doanh nghiệp lớn có được không" and then "khai thác cát thì sao" asks
+    about sand mining, not about a large sand-mining enterprise. (The form, when the person goes on
+    to it, does reuse everything said in the conversation, and shows it.)"""
+    def value(name: str, allowed) -> Optional[str]:
+        found = (latest_entity(tracker, name) or {}).get("value")
+        return found if found in allowed else None
+
+    named = named_province(tracker) if latest_entity(tracker, "province") else None
+    return Profile(business_type=value("business_type", BUSINESS_TYPES), industry=value("industry", INDUSTRIES),
+                   unit_type=value("unit_type", UNIT_TYPES), province=named.unit.key if named else None,
+                   old_province_name=named.old_name if named else None)
+
+
 def quick_check(dispatcher: CollectingDispatcher, tracker: Tracker,
                 general: Tuple[str, str] = ("Ngành nghề được hỗ trợ", "ask_industries")) -> List[Dict[Text, Any]]:
     """``general``: the button to the general answer (the topic the person asked about)."""
-    profile = profile_from(tracker)
-    named = named_province(tracker)
-    remembered: List[Dict[Text, Any]] = []
-    if named and named.old_name and profile.province == named.unit.key:
-        # kept so the form and later answers still say "Bình Phước (nay thuộc Tỉnh Đồng Nai)"
-        profile = dataclasses.replace(profile, old_province_name=named.old_name)
-        remembered.append(SlotSet("old_province", named.old_name))
+    profile = said_now(tracker)
+    # kept so the form and later answers still say "Bình Phước (nay thuộc Tỉnh Đồng Nai)"
+    remembered = [SlotSet("old_province", profile.old_province_name)] if profile.old_province_name else []
     verdict = assess(profile)
     if verdict.verdict != "unknown":
         # decided by what was said (e.g. a shop: trade is not industrial production)
@@ -60,8 +70,13 @@ def quick_check(dispatcher: CollectingDispatcher, tracker: Tracker,
                    if verdict.verdict == "eligible" else
                    [button(*general), button("Hỏi đáp khác", "ask_help")])
         dispatcher.utter_message(text=verdict_text(profile, verdict), buttons=buttons)
-        return remembered + [SlotSet("verdict", verdict.verdict)]
-    decided = [r for r in verdict.reasons if r.outcome != "unknown"]
+        return remembered  # not the "verdict" slot: that is the full check's, stored with a lead
+    said = {"bt": profile.business_type, "btb": profile.business_type, "ind": profile.industry,
+            "loc": profile.province or profile.unit_type}
+    # what was said, judged: decided rules, and open ones about something said ("khai thác cát":
+    # "? only in disadvantaged areas"), not the generic "cần biết loại hình …" of what was not said
+    decided = [r for r in verdict.reasons
+               if r.outcome != "unknown" or said.get(r.rule_id.split(".")[0])]
     lines = ["Dạ, theo những gì anh/chị nêu:" if decided else "Dạ, em đã ghi nhận."]
     place = place_text(profile)
     if place:
