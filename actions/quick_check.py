@@ -37,9 +37,10 @@ def names_establishment(tracker: Tracker) -> bool:
 
 
 def describes_establishment(tracker: Tracker) -> bool:
-    """Does the latest message say what the establishment is or makes ("htx", "làm bánh tráng")?
-    A place alone ("ở Hà Nội ai được hỗ trợ") is a general question about that place."""
-    return any(latest_entity(tracker, name) for name in ("business_type", "industry"))
+    """Does the latest message say what the establishment is, makes, or exactly where it is ("htx",
+    "làm bánh tráng", "ở phường … Hà Nội")? A province alone ("ở Hà Nội ai được hỗ trợ") is a
+    general question about that place."""
+    return any(latest_entity(tracker, name) for name in ("business_type", "industry", "unit_type"))
 
 
 def said_now(tracker: Tracker) -> Profile:

@@ -197,6 +197,15 @@ def test_industry_question_naming_the_product_gets_the_quick_check(kb_url):
     assert {"event": "slot", "name": "old_province", "value": "Bình Phước", "timestamp": None} in events
 
 
+def test_ward_of_a_centrally_run_city_is_the_open_question(kb_url):
+    msgs, _ = run(ActionAnswerTopic(), make_tracker(
+        "tôi ở phường của Hà Nội có được hỗ trợ không", "ask_beneficiaries",
+        [ent("province", "ha_noi"), ent("unit_type", "phuong")], slots={"province": "ha_noi", "unit_type": "phuong"}))
+    text = msgs[0]["text"]
+    assert text.startswith("Dạ, theo những gì anh/chị nêu:") and "Địa bàn: Thành phố Hà Nội." in text
+    assert "? " in text and "làng nghề" in text  # a ward of Hà Nội qualifies only through a craft village
+
+
 def test_general_question_about_a_place_keeps_the_topic_answer(kb_url):
     msgs, _ = run(ActionAnswerTopic(), make_tracker(
         "ở Hà Nội ai được hỗ trợ", "ask_beneficiaries", [ent("province", "ha_noi")], slots={"province": "ha_noi"}))
