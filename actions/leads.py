@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.render import MAIN_MENU, button
 from actions.slots import channel_of, parse_cost
-from bot.nlu.text_normalize import fold, normalize_text
+from bot.nlu.stop_phrases import explicit_stop
 from policy_kb.consent import CONSENT_TEXT, CONSENT_VERSION, REFUSED_TEXT
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -158,27 +158,6 @@ class ActionSubmitLead(Action):
                  f"Cảm ơn anh/chị ạ!",
             buttons=[button("Thủ tục, hồ sơ", "ask_procedure"), button("Hỏi đáp khác", "ask_help")])
         return clear_personal()
-
-
-#: What makes a message a request to stop even while the lead form waits for a name. Vietnamese
-#: given names collide with stop words once diacritics are gone (Dung ~ dừng, Huy ~ hủy, Thới ~
-#: thôi), and the NLU, trained on "dung lai", "huy bo", classes such names as "stop". So: stop words
-#: as written with their diacritics; without diacritics only unambiguous phrases, never a bare
-#: "dung" / "huy".
-_STOP_MARKED = re.compile(r"\b(?:dừng|thôi|hủy|ngừng|ngưng|thoát|không muốn|bỏ qua|để sau|kết thúc|"
-                          r"không trả lời|không điền|không làm)\b")
-_STOP_PLAIN = re.compile(r"\b(?:dung lai|dung form|dung hoi|dung nhap|dung di|tam dung|thoi|huy bo|ngung|thoat|"
-                         r"khong muon|bo qua|de sau|ket thuc|khong tra loi|khong dien|khong lam)\b")
-_STOP_ANY = re.compile(r"\b(?:stop|cancel|quit|exit)\b")
-
-
-def explicit_stop(text: str) -> bool:
-    """True when ``text`` asks to stop in so many words ("dừng lại", "thôi", "hủy", "huy bo", ...)."""
-    normal = normalize_text(text or "").lower()
-    plain = fold(normal)
-    if _STOP_MARKED.search(normal) or _STOP_ANY.search(plain):
-        return True
-    return plain == normal and bool(_STOP_PLAIN.search(plain))  # typed without diacritics
 
 
 class ActionStopFlow(Action):

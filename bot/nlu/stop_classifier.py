@@ -1,0 +1,41 @@
+"""NLU component: a short message that starts with a stop word is the intent ``stop``.
+
+The statistical classifier sees "thôi" with few neighbours and splits it between stop, goodbye
+and deny, so the fallback answers; in the middle of a form the text then becomes an answer ("thôi"
+taken as a name). Placed after the classifier and before FallbackClassifier; the phrases live in
+bot/nlu/stop_phrases.py. Button payloads ("/stop") never reach the pipeline.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.stop_phrases import is_stop_request
+
+STOP = "stop"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class StopPhraseClassifier(GraphComponent, IntentClassifier):
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "StopPhraseClassifier":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str) and is_stop_request(text):
+                top = {INTENT_NAME_KEY: STOP, PREDICTED_CONFIDENCE_KEY: 1.0}
+                others = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != STOP]
+                message.set(INTENT, top, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [top] + [{**r, PREDICTED_CONFIDENCE_KEY: 0.0} for r in others],
+                            add_to_output=True)
+        return messages
