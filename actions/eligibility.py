@@ -5,6 +5,7 @@ maps slots to a profile, re-asks unclear answers with buttons, and words the ver
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -15,7 +16,7 @@ from rasa_sdk.types import DomainDict
 from actions.render import button, sources_line
 from bot.nlu.text_normalize import strip_diacritics
 from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, YES_NO, canonical, latest_entity,
-                           parse_cost, parse_count)
+                           named_province, parse_cost, parse_count)
 from policy_kb.eligibility import Profile, assess, missing_fields
 from policy_kb.provinces import load_provinces, province_of_old_name
 
@@ -24,6 +25,7 @@ ASKABLE = ["business_type", "province", "unit_type", "craft_village", "disadvant
            "revenue_vnd", "capital_vnd"]
 
 UNCLEAR = "Dạ, em chưa rõ ý anh/chị. Anh/chị chọn giúp em một trong các lựa chọn dưới đây, hoặc gõ lại ạ."
+NOTED = "Dạ, em đã ghi nhận."
 
 VERDICT_HEAD = {
     "eligible": "Dạ, theo thông tin anh/chị cung cấp, cơ sở có vẻ THUỘC đối tượng được hỗ trợ khuyến công.",
@@ -70,21 +72,27 @@ class ValidateEligibilityForm(FormValidationAction):
         needed = missing_fields(profile_from(tracker))
         return [f for f in needed if f in ASKABLE and not _answered(tracker, f)]
 
-    def _unclear(self, dispatcher: CollectingDispatcher, slot: str) -> Dict[Text, Any]:
-        dispatcher.utter_message(text=UNCLEAR)
+    def _unclear(self, dispatcher: CollectingDispatcher, slot: str, tracker: Tracker) -> Dict[Text, Any]:
+        # "quảng ngãi" when asked for the product: the province is kept (its own slot), so say so
+        # instead of "em chưa rõ ý"; the question is then asked again
+        other = {e.get("entity") for e in tracker.latest_message.get("entities", [])
+                 if e.get("entity") in ASKABLE and e.get("entity") != slot}
+        named = named_province(tracker) if "province" in other else None
+        dispatcher.utter_message(text=(f"Dạ, em đã ghi nhận địa bàn: {named.place}." if named else
+                                       NOTED if other else UNCLEAR))
         return {slot: None}
 
     def validate_business_type(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         key = canonical(value, "business_type", BUSINESS_TYPES, tracker)
-        return {"business_type": key} if key else self._unclear(dispatcher, "business_type")
+        return {"business_type": key} if key else self._unclear(dispatcher, "business_type", tracker)
 
     def validate_industry(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         key = canonical(value, "industry", INDUSTRIES, tracker)
-        return {"industry": key} if key else self._unclear(dispatcher, "industry")
+        return {"industry": key} if key else self._unclear(dispatcher, "industry", tracker)
 
     def validate_unit_type(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        key = canonical(value, "unit_type", UNIT_TYPES, tracker)
-        return {"unit_type": key} if key else self._unclear(dispatcher, "unit_type")
+        key = canonical(value, "unit_type", UNIT_TYPES, tracker) or unit_type_answer(value)
+        return {"unit_type": key} if key else self._unclear(dispatcher, "unit_type", tracker)
 
     def validate_province(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
         provinces = load_provinces()
@@ -126,6 +134,21 @@ class ValidateEligibilityForm(FormValidationAction):
             dispatcher.utter_message(text="Dạ, anh/chị gõ giúp em một con số, ví dụ: 15.")
             return {"employees": None}
         return {"employees": str(count)}
+
+
+#: the answer to "xã, phường hay đặc khu?" by its first word, typed with or without diacritics
+#: ("xa binh son", "P. Tân Mai"; thị trấn became xã in 2025). Outside that question "ở xa" means
+#: "far away", which is why the entity extractor alone does not read a bare "xa".
+_UNIT_ANSWER = re.compile(r"^(?:o\s+|tai\s+)?(xa|x|phuong|p|dac khu|thi tran|tt)\b")
+_UNIT_KEYS = {"xa": "xa", "x": "xa", "thi tran": "xa", "tt": "xa", "phuong": "phuong", "p": "phuong",
+              "dac khu": "dac_khu"}
+
+
+def unit_type_answer(value: Any) -> Optional[str]:
+    if not isinstance(value, str):
+        return None
+    m = _UNIT_ANSWER.match(" ".join(re.sub(r"[^\w\s]", " ", strip_diacritics(value)).split()))
+    return _UNIT_KEYS[m.group(1)] if m else None
 
 
 def _names_current(text: str, unit) -> bool:

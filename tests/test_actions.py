@@ -253,3 +253,26 @@ def test_inform_without_anything_usable_gets_the_help(kb_url):
 
     msgs, _ = run(ActionAnswerInform(), make_tracker("vâng thế này", "inform"))
     assert msgs[0]["response"] == "utter_help"
+
+
+# ------------------------------------------------------------- answers the check did not expect
+@pytest.mark.parametrize("text,key", [("xa binh son", "xa"), ("Xã Bình Sơn", "xa"), ("P. Tân Mai", "phuong"),
+                                      ("phường 5", "phuong"), ("thị trấn Hồ", "xa"), ("dac khu phu quoc", "dac_khu"),
+                                      ("ko", None), ("quang ngai", None)])
+def test_unit_type_answer_by_its_first_word(text, key):
+    from actions.eligibility import unit_type_answer
+
+    assert unit_type_answer(text) == key
+
+
+def test_another_fields_answer_is_acknowledged_not_called_unclear(kb_url):
+    from actions.eligibility import UNCLEAR, ValidateEligibilityForm
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("quang ngai", "inform", [{**ent("province", "quang_ngai"), "text": "quang ngai"}],
+                           slots={"province": "quang_ngai"})
+    assert ValidateEligibilityForm().validate_industry("quang ngai", dispatcher, tracker, {}) == {"industry": None}
+    assert dispatcher.messages[0]["text"] == "Dạ, em đã ghi nhận địa bàn: Tỉnh Quảng Ngãi."
+    dispatcher = CollectingDispatcher()
+    ValidateEligibilityForm().validate_industry("abc", dispatcher, make_tracker("abc", "inform"), {})
+    assert dispatcher.messages[0]["text"] == UNCLEAR

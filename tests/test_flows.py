@@ -190,3 +190,20 @@ def test_a_bare_stop_word_stops_the_check(live_bot, stop):
     sender = f"bare-stop-{uuid.uuid4().hex[:8]}"
     assert "loại hình" in live_bot.texts("kiểm tra điều kiện", sender)
     assert "đã dừng" in live_bot.texts(stop, sender)
+
+
+def test_answers_to_other_questions_and_a_bare_no_mid_check(live_bot):
+    # As people type: the province given when the product was asked, "ko" to "xã, phường hay đặc
+    # khu?", the commune without diacritics. Each is kept or re-asked; nothing says goodbye.
+    sender = f"offscript-{uuid.uuid4().hex[:8]}"
+    assert "loại hình" in live_bot.texts("kiem tra dieu kien giup minh", sender)
+    asked = live_bot.texts("htx", sender)
+    assert "mặt hàng gì" in asked
+    reply = live_bot.texts("quang ngai", sender)
+    assert "đã ghi nhận địa bàn: Tỉnh Quảng Ngãi" in reply and "chưa rõ" not in reply and "mặt hàng gì" in reply
+    reply = live_bot.texts("lam nuoc mam", sender)
+    assert "xã, phường hay đặc khu" in reply and "tỉnh, thành phố nào" not in reply
+    reply = live_bot.texts("ko", sender)
+    assert "chưa rõ" in reply and "xã, phường hay đặc khu" in reply and "em chào" not in reply
+    verdict = live_bot.texts("xa binh son", sender)
+    assert "THUỘC đối tượng" in verdict and "Căn cứ" in verdict
