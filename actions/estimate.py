@@ -7,8 +7,8 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb import KnowledgeUnavailable, kb_session
-from actions.render import KB_DOWN, button, support_level_text
-from actions.slots import named_province, parse_cost
+from actions.render import KB_DOWN, button, fmt_vnd, support_level_text
+from actions.slots import latest_value, named_province, parse_cost
 from actions.support_levels import ACTIVITY_GROUPS, AMBIGUOUS
 from policy_kb.queries import support_level
 
@@ -22,16 +22,17 @@ class ValidateEstimateForm(FormValidationAction):
         ent = [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == "activity"]
         key = value if isinstance(value, str) and not ent else (ent[0] if ent else None)
         if key in AMBIGUOUS:
-            question, options = AMBIGUOUS[key]
-            dispatcher.utter_message(text=question, buttons=[button(t, "inform", activity=k) for t, k in options])
-            return {"activity": None}
+            return {"activity": None}  # action_ask_activity asks which one (domestic or abroad)
         try:
             with kb_session() as session:
                 known = any(support_level(session, k) for k in ACTIVITY_GROUPS.get(key, [key])) if key else False
         except KnowledgeUnavailable:
             known = False
         if not known:
-            dispatcher.utter_message(text="Dạ, em chưa rõ hoạt động nào. Anh/chị chọn giúp em ạ.")
+            # "200tr" when the activity was asked: the cost is kept (money slot), say so
+            cost = parse_cost(latest_value(tracker, "money"))
+            dispatcher.utter_message(text=f"Dạ, em đã ghi nhận chi phí {fmt_vnd(cost)}." if cost else
+                                     "Dạ, em chưa rõ hoạt động nào. Anh/chị chọn giúp em ạ.")
             return {"activity": None}
         return {"activity": key}
 
@@ -42,6 +43,23 @@ class ValidateEstimateForm(FormValidationAction):
             dispatcher.utter_message(text="Dạ, anh/chị ghi rõ số tiền kèm đơn vị giúp em, ví dụ: 800 triệu, 1 tỷ 2.")
             return {"money": None}
         return {"money": cost}
+
+
+class ActionAskActivity(Action):
+    """The estimate form's question for the activity; after "hội chợ", which fair (the two have
+    different rules), as the only question on screen."""
+
+    def name(self) -> Text:
+        return "action_ask_activity"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        said = latest_value(tracker, "activity")
+        if said in AMBIGUOUS:
+            question, options = AMBIGUOUS[said]
+            dispatcher.utter_message(text=question, buttons=[button(t, "inform", activity=k) for t, k in options])
+        else:
+            dispatcher.utter_message(response="utter_ask_activity")
+        return []
 
 
 class ActionEstimateSupport(Action):

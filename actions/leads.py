@@ -88,6 +88,24 @@ class ActionAskConsent(Action):
         return []
 
 
+# "tên tôi là …", "em tên …", "mình là …", "họ tên: …" before the name itself (with or without
+# diacritics); the officer's export gets just the name
+_NAME_LEAD_IN = re.compile(
+    r"^(?:(?:dạ|vâng|da|vang|ok)[\s,]+)?(?:(?:họ\s+)?tên\s+(?:của\s+)?(?:tôi|em|mình|anh|chị|tui)\s+là|"
+    r"(?:tôi|em|mình|anh|chị|tui)\s+(?:tên\s+)?là|(?:tôi|em|mình|anh|chị|tui)\s+tên(?:\s+là)?|họ\s+tên|tên|"
+    r"(?:ho\s+)?ten\s+(?:cua\s+)?(?:toi|em|minh|anh|chi|tui)\s+la|(?:toi|em|minh|anh|chi|tui)\s+(?:ten\s+)?la|"
+    r"(?:toi|em|minh|anh|chi|tui)\s+ten(?:\s+la)?|ho\s+ten|ten)\s*[:\-]?\s+", re.IGNORECASE)
+
+
+def person_name(text: str) -> str:
+    """'ten toi la nguyen van dung ạ' → 'Nguyen Van Dung'. Written all in lower case, each word is
+    capitalised (the officer calls this person); otherwise kept exactly as typed."""
+    name = " ".join(text.split())
+    stripped = _NAME_LEAD_IN.sub("", name, count=1)
+    name = re.sub(r"[\s,.!]+(?:ạ|nhé|nhe|nha)[\s.!]*$", "", stripped if stripped else name).strip(" .,!")
+    return name.title() if name.islower() else name
+
+
 class ValidateLeadForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_lead_form"
@@ -106,7 +124,7 @@ class ValidateLeadForm(FormValidationAction):
         return {"consent": None}
 
     def validate_contact_name(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        name = " ".join(str(value or "").split())
+        name = person_name(str(value or ""))
         # the same rules as the leads store (policy_kb.leads), so an accepted name is always stored
         if not (2 <= len(name) <= 120) or not any(ch.isalpha() for ch in name) or not name.isprintable():
             dispatcher.utter_message(text="Dạ, anh/chị cho em xin họ tên (ví dụ: Nguyễn Văn An) ạ.")

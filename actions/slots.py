@@ -23,6 +23,11 @@ def latest_entity(tracker: Tracker, name: str) -> Optional[dict]:
     return found[0] if found else None
 
 
+def latest_value(tracker: Tracker, name: str) -> Any:
+    """The value of the first ``name`` entity in the latest message (None if there is none)."""
+    return (latest_entity(tracker, name) or {}).get("value")
+
+
 def canonical(value: Any, entity: str, allowed: set, tracker: Tracker) -> Optional[str]:
     """A known key: the value itself, or the entity NLU found in the latest message."""
     if isinstance(value, str) and value in allowed:

@@ -276,3 +276,15 @@ def test_another_fields_answer_is_acknowledged_not_called_unclear(kb_url):
     dispatcher = CollectingDispatcher()
     ValidateEligibilityForm().validate_industry("abc", dispatcher, make_tracker("abc", "inform"), {})
     assert dispatcher.messages[0]["text"] == UNCLEAR
+
+
+@pytest.mark.parametrize("typed,stored", [
+    ("ten toi la nguyen van dung", "Nguyen Van Dung"), ("Tên tôi là Nguyễn Văn Dũng ạ", "Nguyễn Văn Dũng"),
+    ("em tên Lan", "Lan"), ("mình là Trần Thị Dung nhé", "Trần Thị Dung"), ("Họ tên: Lê Văn An", "Lê Văn An"),
+    ("nguyễn thị hoa", "Nguyễn Thị Hoa"), ("Nguyễn Văn An", "Nguyễn Văn An"), ("nguyen van a", "Nguyen Van A"),
+    ("Anh Tuấn", "Anh Tuấn"),
+])
+def test_the_name_is_stored_without_the_words_around_it(typed, stored):
+    from actions.leads import ValidateLeadForm
+
+    assert ValidateLeadForm().validate_contact_name(typed, CollectingDispatcher(), None, {}) == {"contact_name": stored}

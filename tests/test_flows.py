@@ -207,3 +207,19 @@ def test_answers_to_other_questions_and_a_bare_no_mid_check(live_bot):
     assert "chưa rõ" in reply and "xã, phường hay đặc khu" in reply and "em chào" not in reply
     verdict = live_bot.texts("xa binh son", sender)
     assert "THUỘC đối tượng" in verdict and "Căn cứ" in verdict
+
+
+def test_estimate_fair_asks_which_fair_once_and_a_cost_given_early_is_kept(live_bot):
+    sender = f"fair-{uuid.uuid4().hex[:8]}"
+    assert "hoạt động nào" in live_bot.texts("uoc tinh ho tro", sender)
+    resp = live_bot.ask("hoi cho", sender).json()
+    assert [m.get("text") for m in resp] == ["Dạ, anh/chị hỏi về hội chợ, triển lãm trong nước hay ở nước ngoài ạ?"]
+    assert "chi phí dự kiến" in live_bot.texts('/inform{"activity": "fair_abroad"}', sender)
+    assert "Ước tính với chi phí 200 triệu đồng" in live_bot.texts("200tr", sender)
+
+    sender = f"cost-first-{uuid.uuid4().hex[:8]}"
+    live_bot.texts("uoc tinh ho tro", sender)
+    reply = live_bot.texts("200tr", sender)
+    assert "đã ghi nhận chi phí 200 triệu đồng" in reply and "hoạt động nào" in reply
+    reply = live_bot.texts("máy móc", sender)
+    assert "50% × 200 triệu đồng = 100 triệu đồng" in reply
