@@ -80,7 +80,11 @@ def sources_line(items: Iterable) -> str:
     for it in items:
         arts = grouped.setdefault(it.document, [])
         # the knowledge data says "chưa xác định" where the article has not been read yet
-        article = "chưa xác định điều, khoản" if it.article.strip().lower() == "chưa xác định" else it.article
+        article = it.article.strip()
+        if article.lower().startswith("chưa xác định") and "điều" not in article.lower():
+            note = article[len("chưa xác định"):].strip()
+            note = note[1:-1] if note.startswith("(") and note.endswith(")") else note
+            article = "chưa xác định điều, khoản" + (f"; {note}" if note else "")
         if article not in arts:
             arts.append(article)
     parts = [f"{doc} ({'; '.join(arts)})" for doc, arts in grouped.items()]

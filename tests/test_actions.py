@@ -108,6 +108,15 @@ def test_unread_article_is_said_so_in_the_citation(kb_url):
     assert "(chưa xác định điều, khoản)" in text and "(chưa xác định)" not in text
 
 
+def test_unread_article_with_a_note_reads_as_one_parenthesis():
+    from types import SimpleNamespace
+
+    from actions.render import sources_line
+
+    line = sources_line([SimpleNamespace(document="Thông tư 38/2025/TT-BCT", article="chưa xác định (trích dẫn)")])
+    assert line == "📄 Căn cứ: Thông tư 38/2025/TT-BCT (chưa xác định điều, khoản; trích dẫn)."
+
+
 @pytest.mark.parametrize("intent", sorted(INTENT_TOPICS))
 def test_every_topic_answer_cites_its_legal_basis(kb_url, intent):
     msgs, events = run(ActionAnswerTopic(), make_tracker("?", intent))
