@@ -14,6 +14,7 @@ flow for the rest:
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -25,6 +26,7 @@ from actions.estimate import ActionEstimateSupport
 from actions.render import button, sources_line
 from actions.slots import BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, latest_entity, named_province
 from actions.support_levels import AMBIGUOUS, ActionAnswerSupportLevel
+from bot.nlu.text_normalize import fold, normalize_text
 from policy_kb.eligibility import Profile, assess
 
 #: entities that describe the establishment (the eligibility form's slots of the same names)
@@ -41,6 +43,20 @@ def describes_establishment(tracker: Tracker) -> bool:
     "làm bánh tráng", "ở phường … Hà Nội")? A province alone ("ở Hà Nội ai được hỗ trợ") is a
     general question about that place."""
     return any(latest_entity(tracker, name) for name in ("business_type", "industry", "unit_type"))
+
+
+# "… bao nhiêu", "mấy phần trăm", "mức hỗ trợ": a question about an amount
+_AMOUNT_WORDS = re.compile(r"\b(?:bao nhieu|bn|bnhieu|may phan tram|muc ho tro|duoc may)\b")
+
+
+def asks_amount(tracker: Tracker) -> bool:
+    """Does the latest message ask how much an activity it names gets ("… mua máy sấy 800 triệu
+    thì được hỗ trợ bao nhiêu?")? Long messages full of details are often classed as a question
+    about beneficiaries or local levels; the amount is what the person wants first."""
+    if not latest_entity(tracker, "activity"):
+        return False
+    text = fold(normalize_text(tracker.latest_message.get("text") or ""))
+    return bool(latest_entity(tracker, "money")) or bool(_AMOUNT_WORDS.search(text))
 
 
 def said_now(tracker: Tracker) -> Profile:

@@ -9,8 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb import KnowledgeUnavailable, kb_session
 from actions.render import KB_DOWN, MAIN_MENU, button, province_note, topic_text
-from actions.quick_check import describes_establishment, quick_check
+from actions.quick_check import asks_amount, describes_establishment, quick_check
 from actions.slots import named_province
+from actions.support_levels import ActionAnswerSupportLevel
 from policy_kb.queries import topic_answer
 
 # intent → knowledge topic
@@ -55,6 +56,8 @@ PAGE = 4  # facts per message: fits a phone screen
 # with a button to this general answer.
 QUICK_CHECK_TOPICS = {"beneficiaries": ("Ai được hỗ trợ?", "ask_beneficiaries"),
                       "industries": ("Ngành nghề được hỗ trợ", "ask_industries")}
+# Topics a long "how much for <activity>" question is often classed as: the amount is answered.
+AMOUNT_TOPICS = {"beneficiaries", "industries", "local_levels", "activities"}
 # Topics where a named province changes who to ask: the answer starts with that province's line.
 LOCAL_TOPICS = {"local_levels", "procedure", "dossier", "agencies"}
 
@@ -74,6 +77,8 @@ class ActionAnswerTopic(Action):
         if not topic:
             dispatcher.utter_message(response="utter_help")
             return []
+        if topic in AMOUNT_TOPICS and asks_amount(tracker):
+            return ActionAnswerSupportLevel().run(dispatcher, tracker, domain)
         if topic in QUICK_CHECK_TOPICS and intent != "ask_more" and describes_establishment(tracker):
             return quick_check(dispatcher, tracker, QUICK_CHECK_TOPICS[topic])
         try:

@@ -297,3 +297,22 @@ def test_the_name_is_stored_without_the_words_around_it(typed, stored):
     from actions.leads import ValidateLeadForm
 
     assert ValidateLeadForm().validate_contact_name(typed, CollectingDispatcher(), None, {}) == {"contact_name": stored}
+
+
+def test_a_detailed_how_much_question_gets_the_estimate_whatever_its_topic(kb_url):
+    # "Mình là hộ kinh doanh ở xã Phú Riềng, Bình Phước, làm bánh tráng, muốn mua máy sấy 800 triệu
+    #  thì được hỗ trợ bao nhiêu?" is classed as a local-levels question
+    entities = [ent("activity", "machinery"), ent("money", 800_000_000), ent("business_type", "household_business"),
+                {**ent("province", "dong_nai"), "text": "Bình Phước"}]
+    for intent in ("ask_local_levels", "ask_beneficiaries"):
+        msgs, _ = run(ActionAnswerTopic(), make_tracker("… mua máy sấy 800 triệu thì được hỗ trợ bao nhiêu?", intent,
+                                                         entities, slots={"province": "dong_nai"}))
+        text = msgs[0]["text"]
+        assert "50% × 800 triệu đồng = 400 triệu đồng" in text and "tối đa 300 triệu đồng" in text, intent
+        assert "Sở Công Thương Đồng Nai" in text and "Thông tư 28/2018/TT-BTC" in text
+
+
+def test_a_question_without_an_amount_keeps_its_topic(kb_url):
+    msgs, _ = run(ActionAnswerTopic(), make_tracker("ở Đồng Nai mua máy thì tỉnh có hỗ trợ riêng không",
+                                                     "ask_local_levels", [ent("activity", "machinery")]))
+    assert "Về kinh phí" in msgs[0]["text"] or msgs[0]["text"].startswith("Dạ, về kinh phí")

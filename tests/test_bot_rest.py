@@ -125,3 +125,17 @@ def test_question_about_a_named_province_says_whom_to_ask_there(live_bot, text, 
     first = reply.splitlines()[0]
     assert place in first and ask in first
     assert "Căn cứ:" in reply
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Mình là hộ kinh doanh ở xã Phú Riềng, Bình Phước, làm bánh tráng, muốn mua máy sấy 800 triệu thì được "
+     "hỗ trợ bao nhiêu?", ["50% × 800 triệu đồng = 400 triệu đồng", "Sở Công Thương Đồng Nai"]),
+    ("Chào em, anh ở Tân Uyên Bình Dương cũ, bên anh là công ty TNHH nhỏ làm đồ gỗ xuất khẩu khoảng 40 công nhân, "
+     "muốn đầu tư dây chuyền sơn tĩnh điện khoảng 2 tỷ thì nhà nước hỗ trợ được bao nhiêu vậy em?",
+     ["450 triệu đồng", "Sở Công Thương TP. Hồ Chí Minh"]),
+])
+def test_a_long_detailed_how_much_question_gets_the_estimate(live_bot, text, expected):
+    reply = live_bot.texts(text, f"long-{uuid.uuid4().hex[:8]}")
+    for part in expected:
+        assert part in reply, reply
+    assert "Thông tư 28/2018/TT-BTC" in reply
