@@ -5,7 +5,6 @@ maps slots to a profile, re-asks unclear answers with buttons, and words the ver
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -14,9 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.render import button, sources_line
+from bot.nlu.places import unit_type_in_answer
 from bot.nlu.text_normalize import strip_diacritics
-from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, YES_NO, canonical, latest_entity,
-                           named_province, parse_cost, parse_count)
+from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, YES_NO, NamedProvince, canonical,
+                           latest_entity, named_province, parse_cost, parse_count)
 from policy_kb.eligibility import Profile, assess, missing_fields
 from policy_kb.provinces import load_provinces, province_of_old_name
 
@@ -91,7 +91,7 @@ class ValidateEligibilityForm(FormValidationAction):
         return {"industry": key} if key else self._unclear(dispatcher, "industry", tracker)
 
     def validate_unit_type(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        key = canonical(value, "unit_type", UNIT_TYPES, tracker) or unit_type_answer(value)
+        key = canonical(value, "unit_type", UNIT_TYPES, tracker) or (unit_type_in_answer(value) if isinstance(value, str) else None)
         return {"unit_type": key} if key else self._unclear(dispatcher, "unit_type", tracker)
 
     def validate_province(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
@@ -136,21 +136,6 @@ class ValidateEligibilityForm(FormValidationAction):
         return {"employees": str(count)}
 
 
-#: the answer to "xã, phường hay đặc khu?" by its first word, typed with or without diacritics
-#: ("xa binh son", "P. Tân Mai"; thị trấn became xã in 2025). Outside that question "ở xa" means
-#: "far away", which is why the entity extractor alone does not read a bare "xa".
-_UNIT_ANSWER = re.compile(r"^(?:o\s+|tai\s+)?(xa|x|phuong|p|dac khu|thi tran|tt)\b")
-_UNIT_KEYS = {"xa": "xa", "x": "xa", "thi tran": "xa", "tt": "xa", "phuong": "phuong", "p": "phuong",
-              "dac khu": "dac_khu"}
-
-
-def unit_type_answer(value: Any) -> Optional[str]:
-    if not isinstance(value, str):
-        return None
-    m = _UNIT_ANSWER.match(" ".join(re.sub(r"[^\w\s]", " ", strip_diacritics(value)).split()))
-    return _UNIT_KEYS[m.group(1)] if m else None
-
-
 def _names_current(text: str, unit) -> bool:
     t = strip_diacritics(text)
     return t in {strip_diacritics(unit.short_name), strip_diacritics(unit.name)}
@@ -158,11 +143,7 @@ def _names_current(text: str, unit) -> bool:
 
 def place_text(profile: Profile) -> str:
     unit = load_provinces().get(profile.province or "")
-    if unit is None:
-        return ""
-    if profile.old_province_name:
-        return f"{profile.old_province_name} (nay thuộc {unit.name})"
-    return unit.name
+    return NamedProvince(unit, profile.old_province_name).place if unit else ""
 
 
 def verdict_text(profile: Profile, verdict) -> str:

@@ -19,8 +19,7 @@ class ValidateEstimateForm(FormValidationAction):
 
     def validate_activity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: Dict) -> Dict[Text, Any]:
-        ent = [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == "activity"]
-        key = value if isinstance(value, str) and not ent else (ent[0] if ent else None)
+        key = latest_value(tracker, "activity") or (value if isinstance(value, str) else None)
         if key in AMBIGUOUS:
             return {"activity": None}  # action_ask_activity asks which one (domestic or abroad)
         try:

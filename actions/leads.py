@@ -18,13 +18,12 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.render import MAIN_MENU, button
 from actions.slots import channel_of, parse_cost
 from bot.nlu.stop_phrases import explicit_stop
 from policy_kb.consent import CONSENT_TEXT, CONSENT_VERSION, REFUSED_TEXT
-from sqlalchemy.exc import SQLAlchemyError
-
 from policy_kb.db import get_engine
 from policy_kb.leads import (LeadError, LeadInput, LeadStoreError, LeadValidationError, ensure_schema,
                              save_lead, validate_lead)

@@ -24,9 +24,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.eligibility import OUTCOME_MARK, PRE_CHECK, place_text, verdict_text
 from actions.estimate import ActionEstimateSupport
 from actions.render import button, sources_line
-from actions.slots import BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, latest_entity, named_province
+from actions.slots import BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, latest_entity, latest_value, named_province
 from actions.support_levels import AMBIGUOUS, ActionAnswerSupportLevel
-from bot.nlu.text_normalize import fold, normalize_text
+from bot.nlu.text_normalize import strip_diacritics
 from policy_kb.eligibility import Profile, assess
 
 #: entities that describe the establishment (the eligibility form's slots of the same names)
@@ -55,7 +55,7 @@ def asks_amount(tracker: Tracker) -> bool:
     about beneficiaries or local levels; the amount is what the person wants first."""
     if not latest_entity(tracker, "activity"):
         return False
-    text = fold(normalize_text(tracker.latest_message.get("text") or ""))
+    text = strip_diacritics(tracker.latest_message.get("text") or "")
     return bool(latest_entity(tracker, "money")) or bool(_AMOUNT_WORDS.search(text))
 
 
@@ -65,7 +65,7 @@ def said_now(tracker: Tracker) -> Profile:
     about sand mining, not about a large sand-mining enterprise. (The form, when the person goes on
     to it, does reuse everything said in the conversation, and shows it.)"""
     def value(name: str, allowed) -> Optional[str]:
-        found = (latest_entity(tracker, name) or {}).get("value")
+        found = latest_value(tracker, name)
         return found if found in allowed else None
 
     named = named_province(tracker) if latest_entity(tracker, "province") else None
@@ -115,11 +115,12 @@ class ActionAnswerInform(Action):
         return "action_answer_inform"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
-        cost = latest_entity(tracker, "money")
-        activity = self._activity(tracker)
+        cost = latest_value(tracker, "money")
+        said_activity = latest_value(tracker, "activity")
+        activity = said_activity or tracker.get_slot("activity")
         if cost and activity and activity not in AMBIGUOUS:
             return ActionEstimateSupport().run(dispatcher, tracker, domain)
-        if latest_entity(tracker, "activity"):
+        if said_activity:
             return ActionAnswerSupportLevel().run(dispatcher, tracker, domain)
         if names_establishment(tracker):
             return quick_check(dispatcher, tracker)
@@ -128,8 +129,3 @@ class ActionAnswerInform(Action):
             return [FollowupAction("estimate_form")]
         dispatcher.utter_message(response="utter_help")
         return []
-
-    @staticmethod
-    def _activity(tracker: Tracker) -> Optional[str]:
-        ent = latest_entity(tracker, "activity")
-        return (ent or {}).get("value") or tracker.get_slot("activity")

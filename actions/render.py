@@ -108,8 +108,10 @@ def bullets(facts: Iterable[FactView], history: bool = False) -> str:
     return "\n".join(f"• {_as_history(f.text) if history else f.text}" for f in facts)
 
 
-def topic_text(answer: TopicAnswer, shown: List[FactView], more: bool) -> str:
-    lines = [f"Dạ, về {answer.title[0].lower() + answer.title[1:]}:"]
+def topic_text(answer: TopicAnswer, shown: List[FactView], more: bool, intro: Optional[str] = None) -> str:
+    """``intro``: an opening line (it carries the "Dạ"); the topic heading then follows as "Về …:"."""
+    title = answer.title[0].lower() + answer.title[1:]
+    lines = [f"{intro}\nVề {title}:" if intro else f"Dạ, về {title}:"]
     cited: List = list(shown)
     if shown:
         lines.append(bullets(shown))

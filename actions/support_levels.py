@@ -1,7 +1,7 @@
 """Support-level answers: the national-fund maximum for a named activity, with its source."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb import KnowledgeUnavailable, kb_session
 from actions.render import KB_DOWN, button, support_level_text
-from actions.slots import named_province
+from actions.slots import latest_value, named_province
 from policy_kb.queries import support_level
 
 # Activity keys from the NLU that cover several support-level parameters.
@@ -35,11 +35,6 @@ CHOICES = [
 ]
 
 
-def _latest_entity(tracker: Tracker, name: str) -> Optional[Any]:
-    values = [e.get("value") for e in tracker.latest_message.get("entities", []) if e.get("entity") == name]
-    return values[0] if values else None
-
-
 class ActionAnswerSupportLevel(Action):
     def name(self) -> Text:
         return "action_answer_support_level"
@@ -48,8 +43,8 @@ class ActionAnswerSupportLevel(Action):
             domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         # Only an activity named in *this* message counts; otherwise ask, so that an old
         # slot value never answers a different question.
-        activity = _latest_entity(tracker, "activity")
-        cost = _latest_entity(tracker, "money")
+        activity = latest_value(tracker, "activity")
+        cost = latest_value(tracker, "money")
         if activity is None:
             dispatcher.utter_message(
                 text="Dạ, anh/chị muốn hỏi mức hỗ trợ cho hoạt động nào ạ?",

@@ -92,10 +92,9 @@ class ActionAnswerTopic(Action):
             return []
         shown = answer.current[offset: offset + PAGE]
         more_left = offset + PAGE < len(answer.current)
-        text = topic_text(answer, shown, more=offset > 0)
         named = named_province(tracker) if topic in LOCAL_TOPICS and offset == 0 else None
-        if named:  # "Dạ, với cơ sở ở Hà Nội, … ạ." then "Về …:" (one "Dạ" per message)
-            text = province_note(named.unit, named.place) + "\n" + (text[4].upper() + text[5:] if text.startswith("Dạ, ") else text)
+        text = topic_text(answer, shown, more=offset > 0,
+                          intro=province_note(named.unit, named.place) if named else None)
         buttons = [button("Xem thêm", "ask_more")] if more_left else []
         buttons += [button(t, i) for t, i in NEXT_BUTTONS.get(topic, [])]
         dispatcher.utter_message(text=text, buttons=buttons or MAIN_MENU)

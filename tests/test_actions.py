@@ -147,7 +147,8 @@ def test_mixed_up_document_number_is_corrected(kb_url):
     assert "28/2018/TT-BTC" in msgs[0]["text"]
 
 
-def test_knowledge_base_down_answers_from_the_built_in_copy(monkeypatch, kb_url):
+def ask_machinery_with_database_down(monkeypatch):
+    """The machinery question while the configured database refuses connections."""
     from actions import kb
     from policy_kb import db
 
@@ -159,25 +160,22 @@ def test_knowledge_base_down_answers_from_the_built_in_copy(monkeypatch, kb_url)
             "máy móc", "ask_support_level", [ent("activity", "machinery")]))
     finally:
         db.get_engine.cache_clear()
+    return msgs
+
+
+def test_knowledge_base_down_answers_from_the_built_in_copy(monkeypatch, kb_url):
+    msgs = ask_machinery_with_database_down(monkeypatch)
     assert "300 triệu đồng" in msgs[0]["text"] and "Căn cứ" in msgs[0]["text"]
 
 
 def test_knowledge_base_and_its_copy_down_gives_polite_reply(monkeypatch, kb_url):
     from actions import kb
-    from policy_kb import db
 
     def broken():
         raise RuntimeError("no copy either")
 
-    monkeypatch.setattr(kb, "_primary_down_until", 0.0)
     monkeypatch.setattr(kb, "fallback_engine", broken)
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
-    db.get_engine.cache_clear()
-    try:
-        msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
-            "máy móc", "ask_support_level", [ent("activity", "machinery")]))
-    finally:
-        db.get_engine.cache_clear()
+    msgs = ask_machinery_with_database_down(monkeypatch)
     assert "gián đoạn" in msgs[0]["text"]
 
 
@@ -269,9 +267,9 @@ def test_inform_without_anything_usable_gets_the_help(kb_url):
                                       ("phường 5", "phuong"), ("thị trấn Hồ", "xa"), ("dac khu phu quoc", "dac_khu"),
                                       ("ko", None), ("quang ngai", None)])
 def test_unit_type_answer_by_its_first_word(text, key):
-    from actions.eligibility import unit_type_answer
+    from bot.nlu.places import unit_type_in_answer
 
-    assert unit_type_answer(text) == key
+    assert unit_type_in_answer(text) == key
 
 
 def test_another_fields_answer_is_acknowledged_not_called_unclear(kb_url):

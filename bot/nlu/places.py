@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Optional
 
-from bot.nlu.text_normalize import fold
+from bot.nlu.text_normalize import fold, strip_diacritics
 
 UNIT_VALUES = {"xã": "xa", "thị trấn": "xa", "phường": "phuong", "đặc khu": "dac_khu"}
 _PLAIN = {"xa": "xa", "thi tran": "xa", "phuong": "phuong", "dac khu": "dac_khu"}
@@ -22,6 +22,8 @@ _ACCENTED = re.compile(r"(?<!\w)(xã|thị trấn|phường|đặc khu)(?!\w)", 
 _PLAIN_RE = re.compile(r"(?<!\w)(xa|thi tran|phuong|dac khu|p\.|x\.)(?=\s*[A-ZĐÂĂÊÔƠƯ]|\s)", re.IGNORECASE)
 _NAME = re.compile(r"\s*((?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][\wÀ-ỹ]*\s?){1,4})")
 _AFTER_PREP = re.compile(r"(?:^|\s)(?:o|tai|thuoc)\s$")
+_ANSWER = re.compile(r"^(?:(?:o|tai|thuoc)\s+)?(xa|thi tran|phuong|dac khu|x|p|tt)\b")
+_SHORT = {"x": "xa", "p": "phuong", "tt": "xa"}
 
 
 @dataclass(frozen=True)
@@ -53,3 +55,11 @@ def find_places(text: str) -> Iterator[Place]:
         if not has_name and not (value == "phuong" and _AFTER_PREP.search(folded[:m.start()])):
             continue
         yield _with_name(text, value, m.start(), m.end())
+
+
+def unit_type_in_answer(text: str) -> Optional[str]:
+    """The unit type an answer to "xã, phường hay đặc khu?" starts with ("xa binh son", "P. Tân
+    Mai", "thị trấn Hồ"). Once that question is asked, a lower-case "xa" is the commune, not "far
+    away", so no capitalised name is needed here."""
+    m = _ANSWER.match(" ".join(re.sub(r"[^\w\s]", " ", strip_diacritics(text or "")).split()))
+    return (_SHORT.get(m.group(1)) or _PLAIN[m.group(1)]) if m else None
