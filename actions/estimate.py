@@ -6,11 +6,11 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.kb import KnowledgeUnavailable, kb_session
-from actions.render import KB_DOWN, button, fmt_vnd, support_level_text
-from actions.slots import latest_value, named_province, parse_cost
-from actions.support_levels import ACTIVITY_GROUPS, AMBIGUOUS
-from policy_kb.queries import support_level
+from actions.kb import KnowledgeUnavailable
+from actions.quick_check import ESTIMATE_NEXT
+from actions.render import button, fmt_vnd
+from actions.slots import latest_value, parse_cost
+from actions.support_levels import AMBIGUOUS, levels_for, reply_level
 
 
 class ValidateEstimateForm(FormValidationAction):
@@ -23,8 +23,7 @@ class ValidateEstimateForm(FormValidationAction):
         if key in AMBIGUOUS:
             return {"activity": None}  # action_ask_activity asks which one (domestic or abroad)
         try:
-            with kb_session() as session:
-                known = any(support_level(session, k) for k in ACTIVITY_GROUPS.get(key, [key])) if key else False
+            known = bool(levels_for(key)) if key else False
         except KnowledgeUnavailable:
             known = False
         if not known:
@@ -67,17 +66,5 @@ class ActionEstimateSupport(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         activity, cost = tracker.get_slot("activity"), parse_cost(tracker.get_slot("money"))
-        try:
-            with kb_session() as session:
-                answers = [a for a in (support_level(session, k) for k in ACTIVITY_GROUPS.get(activity, [activity]))
-                           if a is not None]
-        except KnowledgeUnavailable:
-            dispatcher.utter_message(text=KB_DOWN)
-            return []
-        named = named_province(tracker)
-        unit = named.unit if named else None
-        text = "\n\n".join(support_level_text(a, cost, unit) for a in answers)
-        dispatcher.utter_message(text=text or "Dạ, em chưa có mức hỗ trợ cho hoạt động này.", buttons=[
-            button("Để lại liên hệ", "leave_contact"), button("Kiểm tra điều kiện", "check_eligibility"),
-            button("Thủ tục, hồ sơ", "ask_procedure")])
+        reply_level(dispatcher, tracker, activity, cost, buttons=ESTIMATE_NEXT)
         return []

@@ -22,12 +22,16 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.eligibility import OUTCOME_MARK, PRE_CHECK, place_text, verdict_text
-from actions.estimate import ActionEstimateSupport
 from actions.render import button, sources_line
-from actions.slots import BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, latest_entity, latest_value, named_province
-from actions.support_levels import AMBIGUOUS, ActionAnswerSupportLevel
+from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, latest_entity, latest_value, named_province,
+                           parse_cost)
+from actions.support_levels import AMBIGUOUS, ask_which, reply_level
 from bot.nlu.text_normalize import strip_diacritics
 from policy_kb.eligibility import Profile, assess
+
+#: after an estimate: what people do next
+ESTIMATE_NEXT = [button("Để lại liên hệ", "leave_contact"), button("Kiểm tra điều kiện", "check_eligibility"),
+                 button("Thủ tục, hồ sơ", "ask_procedure")]
 
 #: entities that describe the establishment (the eligibility form's slots of the same names)
 PROFILE_ENTITIES = ("business_type", "industry", "province", "unit_type")
@@ -119,9 +123,11 @@ class ActionAnswerInform(Action):
         said_activity = latest_value(tracker, "activity")
         activity = said_activity or tracker.get_slot("activity")
         if cost and activity and activity not in AMBIGUOUS:
-            return ActionEstimateSupport().run(dispatcher, tracker, domain)
+            return reply_level(dispatcher, tracker, activity, parse_cost(cost), buttons=ESTIMATE_NEXT)
         if said_activity:
-            return ActionAnswerSupportLevel().run(dispatcher, tracker, domain)
+            if ask_which(dispatcher, said_activity):
+                return []
+            return reply_level(dispatcher, tracker, said_activity)
         if names_establishment(tracker):
             return quick_check(dispatcher, tracker)
         if cost:

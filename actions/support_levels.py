@@ -1,16 +1,19 @@
-"""Support-level answers: the national-fund maximum for a named activity, with its source."""
+"""Support levels: which parameter an activity key means, and the reply for it (with an estimate
+when a cost is known). Reached through the answer action and the estimate form, never as an
+action of its own."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer_text import level_answer
 from actions.kb import KnowledgeUnavailable, kb_session
-from actions.render import KB_DOWN, button, support_level_text
-from actions.slots import latest_value, named_province
-from policy_kb.queries import support_level
+from actions.render import KB_DOWN, button
+from actions.slots import named_province
+from policy_kb.queries import LevelAnswer, support_level
 
 # Activity keys from the NLU that cover several support-level parameters.
 ACTIVITY_GROUPS = {
@@ -34,47 +37,49 @@ CHOICES = [
     ("Thương hiệu", "branding"),
 ]
 
+NEXT = [("Điều kiện", "ask_conditions"), ("Thủ tục, hồ sơ", "ask_procedure")]
 
-class ActionAnswerSupportLevel(Action):
-    def name(self) -> Text:
-        return "action_answer_support_level"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        # Only an activity named in *this* message counts; otherwise ask, so that an old
-        # slot value never answers a different question.
-        activity = latest_value(tracker, "activity")
-        cost = latest_value(tracker, "money")
-        if activity is None:
-            dispatcher.utter_message(
-                text="Dạ, anh/chị muốn hỏi mức hỗ trợ cho hoạt động nào ạ?",
-                buttons=[button(t, "ask_support_level", activity=k) for t, k in CHOICES])
-            return []
-        if activity in AMBIGUOUS:
-            question, options = AMBIGUOUS[activity]
-            dispatcher.utter_message(text=question,
-                                     buttons=[button(t, "ask_support_level", activity=k) for t, k in options])
-            return []
-        try:
-            with kb_session() as session:
-                answers = [support_level(session, key) for key in ACTIVITY_GROUPS.get(activity, [activity])]
-        except KnowledgeUnavailable:
-            dispatcher.utter_message(text=KB_DOWN)
-            return []
-        answers = [a for a in answers if a is not None]
-        if not answers:
-            dispatcher.utter_message(
-                text="Dạ, em chưa có mức hỗ trợ cho hoạt động này. Anh/chị chọn một hoạt động dưới đây ạ:",
-                buttons=[button(t, "ask_support_level", activity=k) for t, k in CHOICES])
-            return []
-        try:
-            cost_value = int(cost) if cost is not None else None
-        except (TypeError, ValueError):
-            cost_value = None
-        named = named_province(tracker)
-        unit = named.unit if named else None
-        text = "\n\n".join(support_level_text(a, cost_value, unit) for a in answers)
-        dispatcher.utter_message(text=text, buttons=[
-            button("Điều kiện", "ask_conditions"), button("Thủ tục, hồ sơ", "ask_procedure"),
-            button("Vì sao tỉnh khác nhau?", "ask_local_levels")])
-        return [SlotSet("activity", activity)]
+def levels_for(activity: str) -> List[LevelAnswer]:
+    """The support-level answers an activity key stands for (raises KnowledgeUnavailable)."""
+    with kb_session() as session:
+        found = [support_level(session, key) for key in ACTIVITY_GROUPS.get(activity, [activity])]
+    return [a for a in found if a is not None]
+
+
+def ask_activity(dispatcher: CollectingDispatcher, intent: str = "ask_support_level") -> None:
+    dispatcher.utter_message(text="Dạ, anh/chị muốn hỏi mức hỗ trợ cho hoạt động nào ạ?",
+                             buttons=[button(t, intent, activity=k) for t, k in CHOICES])
+
+
+def ask_which(dispatcher: CollectingDispatcher, activity: str, intent: str = "ask_support_level") -> bool:
+    """For an ambiguous key ("hội chợ"), ask which one; False when the key is not ambiguous."""
+    if activity not in AMBIGUOUS:
+        return False
+    question, options = AMBIGUOUS[activity]
+    dispatcher.utter_message(text=question, buttons=[button(t, intent, activity=k) for t, k in options])
+    return True
+
+
+def reply_level(dispatcher: CollectingDispatcher, tracker: Tracker, activity: str,
+                cost: Optional[int] = None, buttons: Optional[List[Dict[Text, Any]]] = None) -> List[Dict[Text, Any]]:
+    """The level (and estimate, with a cost) for ``activity``; the detail behind a button."""
+    try:
+        answers = levels_for(activity)
+    except KnowledgeUnavailable:
+        dispatcher.utter_message(text=KB_DOWN)
+        return []
+    if not answers:
+        dispatcher.utter_message(
+            text="Dạ, em chưa có mức hỗ trợ cho hoạt động này. Anh/chị chọn một hoạt động dưới đây ạ:",
+            buttons=[button(t, "ask_support_level", activity=k) for t, k in CHOICES])
+        return []
+    named = named_province(tracker)
+    place = named.place if named else None
+    text = "\n\n".join(level_answer(a, cost, place) for a in answers)
+    first = f"level.{answers[0].activity}"
+    extra = [button("Chi tiết", "ask_more", record=first, view="detail")]
+    if any(lv.status != "UNVERIFIED" for a in answers for lv in a.earlier):
+        extra.append(button("Quy định trước đây", "ask_more", record=first, view="history"))
+    dispatcher.utter_message(text=text, buttons=extra + (buttons or [button(t, i) for t, i in NEXT]))
+    return [SlotSet("activity", activity), SlotSet("last_record", first)]

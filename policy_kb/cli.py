@@ -14,6 +14,22 @@ def _redact(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
 
+def _print_index(data) -> None:
+    """Build the answer index as the action server will, and say what it holds and what it cost
+    (a record without example questions is found by its text only)."""
+    import json
+    import time
+
+    from policy_kb.retrieval import AnswerIndex, records_from_rows
+
+    start = time.perf_counter()
+    index = AnswerIndex(records_from_rows(data.records))
+    took = (time.perf_counter() - start) * 1000
+    bare = [r.id for r in data.records if not json.loads(r.questions)]
+    print(f"Answer index: {len(index.records)} records, {index.size} texts indexed in {took:.0f} ms"
+          + (f"; {len(bare)} records without example questions" if bare else ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="khuyencong-kb", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -26,10 +42,12 @@ def main(argv: list[str] | None = None) -> int:
             data = read_data()
             print(f"OK: {len(data.documents)} documents, {len(data.facts)} facts, "
                   f"{len(data.levels)} support-level values")
+            _print_index(data)
             return 0
         url = database_url()
         changed = build(get_engine(url), force=args.force)
         print(f"Knowledge base {'built' if changed else 'up to date'}: {_redact(url)}")
+        _print_index(read_data())
         return 0
     except KnowledgeDataError as exc:
         print(f"ERROR in knowledge data: {exc}", file=sys.stderr)

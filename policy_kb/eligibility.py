@@ -17,7 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from policy_kb.loader import DATA_DIR, KnowledgeDataError, _date, _read_yaml, _source, _status, _text
+from policy_kb.loader import (DATA_DIR, KnowledgeDataError, _date, _questions, _read_yaml, _source, _status,
+                              _text)
 from policy_kb.provinces import (Province, canonical_old_name, load_provinces, name_key,
                                  province_of_old_name)
 
@@ -92,6 +93,7 @@ class Rule:
     status_detail: Optional[str]
     ask: Tuple[str, ...] = ()
     size_check: bool = False
+    questions: Tuple[str, ...] = ()   # example questions: the rule is then an answerable record
 
     def matches(self, facts: Dict[str, Any]) -> bool:
         return all(_holds(key, expected, facts) for key, expected in self.when)
@@ -208,7 +210,7 @@ def _rule(rec: Any, file: str, record: str, priority: bool) -> Rule:
     return Rule(id=_text(rec, "id", file, record), when=_when(rec.get("when"), file, record),
                 outcome=outcome, text=text, document=src["document"], article=src["article"],
                 status=status, status_detail=rec.get("status_detail"), ask=tuple(ask),
-                size_check=size_check)
+                size_check=size_check, questions=tuple(_questions(rec, file, record)))
 
 
 def _rules(items: Any, file: str, where: str, priority: bool = False) -> Tuple[Rule, ...]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
@@ -16,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from policy_kb.models import (STATUSES, Base, Document, DocumentRelation, Fact, KBMeta,
-                              SupportLevel, Topic)
+from policy_kb.models import (STATUSES, AnswerRecord, Base, Document, DocumentRelation, Fact,
+                              KBMeta, SupportLevel, Topic)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TOPICS = ("overview", "objectives", "beneficiaries", "industries", "priorities", "activities",
@@ -41,6 +42,7 @@ class KnowledgeData:
     topics: List[Topic] = field(default_factory=list)
     facts: List[Fact] = field(default_factory=list)
     levels: List[SupportLevel] = field(default_factory=list)
+    records: List[AnswerRecord] = field(default_factory=list)  # what the answer engine retrieves
     digest: str = ""
 
 
@@ -80,11 +82,45 @@ def _source(src: Any, file: Path, record: str, key: str = "source") -> Dict[str,
     return out
 
 
+def _flag(rec: Dict[str, Any], key: str, file: Path | str, record: str, default: bool = True) -> bool:
+    value = rec.get(key, default)
+    if not isinstance(value, bool):
+        raise KnowledgeDataError(file, record, f"'{key}' must be true or false, got {value!r}")
+    return value
+
+
 def _status(rec: Dict[str, Any], file: Path, record: str) -> str:
     status = rec.get("status")
     if status not in STATUSES:
         raise KnowledgeDataError(file, record, f"status must be one of {', '.join(STATUSES)}, got {status!r}")
     return status
+
+
+MAX_QUESTION = 200
+
+
+def _questions(rec: Dict[str, Any], file: Path | str, record: str) -> List[str]:
+    """A record's example questions (``questions:``): how people ask for it. Optional here;
+    ``policy_kb check`` lists records without any, and a test requires two per record."""
+    value = rec.get("questions")
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(q, str) and q.strip() for q in value):
+        raise KnowledgeDataError(file, record, "'questions' must be a list of non-empty strings")
+    out = [" ".join(q.split()) for q in value]
+    long = [q for q in out if len(q) > MAX_QUESTION]
+    if long:
+        raise KnowledgeDataError(file, record, f"question longer than {MAX_QUESTION} characters: {long[0]!r}")
+    if len(set(out)) != len(out):
+        raise KnowledgeDataError(file, record, "the same question twice")
+    return out
+
+
+def _record(rid: str, kind: str, topic: str, status: str, text: str, src: Dict[str, str],
+            questions: List[str]) -> AnswerRecord:
+    return AnswerRecord(id=rid, kind=kind, topic=topic, position=0, status=status, text=text,
+                        source_document=src["document"], source_article=src["article"],
+                        questions=json.dumps(questions, ensure_ascii=False))
 
 
 def _read_yaml(path: Path) -> Any:
@@ -109,9 +145,12 @@ def _documents(path: Path, rel: str) -> Iterable[Any]:
             effective_from=_date(rec.get("effective_from"), rel, rid, "effective_from", False),
             effective_to=_date(rec.get("effective_to"), rel, rid, "effective_to", False),
             state=_text(rec, "state", rel, rid), summary=_text(rec, "summary", rel, rid),
+            state_verified=_flag(rec, "state_verified", rel, rid),
             status=_status(rec, rel, rid), status_detail=rec.get("status_detail"),
             source_document=src["document"], source_article=src["article"], source_file=rel)
         yield doc
+        yield _record(f"document.{doc.id}", "document", "legal_documents", doc.status,
+                      f"{doc.kind} {doc.number}: {doc.title}. {doc.summary}", src, _questions(rec, rel, rid))
         for relation in ("replaces", "amends"):
             for target in rec.get(relation) or []:
                 yield DocumentRelation(document_id=doc.id, relation=relation, target_number=str(target))
@@ -126,13 +165,15 @@ def _facts(path: Path, rel: str) -> Iterable[Any]:
     for i, rec in enumerate(data.get("facts") or []):
         rid = str(rec.get("id") or f"#{i + 1}")
         src = _source(rec.get("source"), rel, rid)
-        yield Fact(
+        fact = Fact(
             id=_text(rec, "id", rel, rid), topic=topic, key=rec.get("key"), position=i,
             text=_text(rec, "text", rel, rid), status=_status(rec, rel, rid),
             status_detail=rec.get("status_detail"),
             source_document=src["document"], source_article=src["article"], source_file=rel,
             effective_from=_date(rec.get("effective_from"), rel, rid, "effective_from", True),
             effective_to=_date(rec.get("effective_to"), rel, rid, "effective_to", False))
+        yield fact
+        yield _record(fact.id, "fact", topic, fact.status, fact.text, src, _questions(rec, rel, rid))
 
 
 def _support_levels(path: Path, rel: str) -> Iterable[Any]:
@@ -147,6 +188,8 @@ def _support_levels(path: Path, rel: str) -> Iterable[Any]:
     values = data.get("values")
     if not isinstance(values, dict) or not values:
         raise KnowledgeDataError(rel, activity, "no dated 'values'")
+    questions = _questions(data, rel, activity)
+    levels: List[SupportLevel] = []
     for when, rec in values.items():
         rid = f"{activity}@{when}"
         if not isinstance(rec, dict):
@@ -161,13 +204,22 @@ def _support_levels(path: Path, rel: str) -> Iterable[Any]:
         status = _status(rec, rel, rid)
         if status == "UNVERIFIED" and (share is not None or cap is not None):
             raise KnowledgeDataError(rel, rid, "an UNVERIFIED level may not carry figures")
-        yield SupportLevel(
+        level = SupportLevel(
             activity=activity, label=label, unit=unit, scope=scope,
             effective_from=_date(when, rel, rid, "effective date", True),
             share=share, cap_vnd=cap, text=_text(rec, "text", rel, rid), caveat=rec.get("caveat"),
             status=status,
             status_detail=rec.get("status_detail"),
             source_document=src["document"], source_article=src["article"], source_file=rel)
+        levels.append(level)
+        yield level
+    # One record per activity: the renderer reads its dated values. Indexed text: the label and
+    # the figures (their wording, "lãi suất", "thưởng", tells activities apart); the newest
+    # value's status and source stand for the record.
+    newest = max(levels, key=lambda lv: lv.effective_from)
+    figures = " ".join(lv.text for lv in levels if lv.status != "UNVERIFIED")
+    yield _record(f"level.{activity}", "level", "support_levels", newest.status, f"{label}. {figures}",
+                  {"document": newest.source_document, "article": newest.source_article}, questions)
 
 
 # ---------------------------------------------------------------- public API
@@ -198,13 +250,56 @@ def read_data(data_dir: Path = DATA_DIR) -> KnowledgeData:
                     raise KnowledgeDataError(rel, obj.id, f"duplicate id (also in {seen[ident]})")
                 seen[ident] = rel
             bucket = {Document: out.documents, DocumentRelation: out.relations, Topic: out.topics,
-                      Fact: out.facts, SupportLevel: out.levels}[type(obj)]
+                      Fact: out.facts, SupportLevel: out.levels, AnswerRecord: out.records}[type(obj)]
             bucket.append(obj)
     missing = set(TOPICS) - {t.key for t in out.topics}
     if missing:
         raise KnowledgeDataError(data_dir / "facts", None, f"missing topic files: {sorted(missing)}")
+    rules_file = data_dir / "eligibility.yml"
+    if rules_file.exists():
+        digest.update(b"eligibility.yml\0" + rules_file.read_bytes())
+        out.records += _rule_records(rules_file)
+    _check_questions(out.records)
+    for i, record in enumerate(out.records):
+        record.position = i
     out.digest = digest.hexdigest()
     return out
+
+
+# which knowledge topic an eligibility check belongs to (priors and "Xem thêm về …")
+RULE_TOPICS = {"business_type": "beneficiaries", "business_type_b": "beneficiaries",
+               "scope_b": "beneficiaries", "location": "beneficiaries", "industry": "industries"}
+
+
+def _rule_records(path: Path) -> List[AnswerRecord]:
+    """Eligibility rules that carry ``questions:`` are answerable records too ("hộ kinh doanh có
+    được không"); the others (mostly "cần biết …" prompts of the check) are not."""
+    from policy_kb.eligibility import load_rules  # it reads its file with this module's helpers
+
+    out = []
+    for rule_set in load_rules(path).rule_sets:
+        checks = [(RULE_TOPICS.get(name, "beneficiaries"), rule)
+                  for name, rules in rule_set.checks.items() for rule in rules]
+        for topic, rule in checks + [("priorities", r) for r in rule_set.priorities]:
+            if rule.questions:
+                out.append(_record(f"rule.{rule_set.id}.{rule.id}", "rule", topic, rule.status, rule.text,
+                                   {"document": rule.document, "article": rule.article}, list(rule.questions)))
+    return out
+
+
+def _check_questions(records: List[AnswerRecord]) -> None:
+    """One question, one record: the same example question on two records would make the
+    answer depend on index order. Every clash is listed, so that one edit fixes them all."""
+    seen: Dict[str, str] = {}
+    clashes = []
+    for record in records:
+        for q in json.loads(record.questions):
+            key = " ".join(q.lower().split())
+            if key in seen and seen[key] != record.id:
+                clashes.append(f"{q!r} on '{record.id}' and '{seen[key]}'")
+            seen.setdefault(key, record.id)
+    if clashes:
+        raise KnowledgeDataError("policy_kb/data", None, "the same question on two records: " + "; ".join(clashes))
 
 
 def build(engine: Engine, data_dir: Path = DATA_DIR, force: bool = False) -> bool:
@@ -217,7 +312,7 @@ def build(engine: Engine, data_dir: Path = DATA_DIR, force: bool = False) -> boo
     if current == data.digest and tables_exist and not force:
         return False
     kb_tables = [Document.__table__, DocumentRelation.__table__, Topic.__table__, Fact.__table__,
-                 SupportLevel.__table__]
+                 SupportLevel.__table__, AnswerRecord.__table__]
     # One transaction: readers keep the old KB until the new one is complete (PostgreSQL DDL
     # is transactional; SQLite takes a write lock for the duration).
     with Session(engine, future=True) as session, session.begin():
@@ -226,6 +321,6 @@ def build(engine: Engine, data_dir: Path = DATA_DIR, force: bool = False) -> boo
         Base.metadata.create_all(conn, tables=kb_tables)
         session.add_all(data.documents + data.topics)
         session.flush()
-        session.add_all(data.relations + data.facts + data.levels)
+        session.add_all(data.relations + data.facts + data.levels + data.records)
         session.merge(KBMeta(key="data_digest", value=data.digest))
     return True

@@ -1,7 +1,7 @@
 """SQL tables of the knowledge base (SQLAlchemy 1.4, 2.0-style usage)."""
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -29,6 +29,9 @@ class Document(SourcedMixin, Base):
     effective_from = Column(Date)
     effective_to = Column(Date)
     state = Column(String(16), nullable=False)
+    # False where the reference marks the document's *current* state unverified (e.g. whether
+    # TT 46/2012 was replaced after NĐ 235/2025): the bot then never calls it "đang có hiệu lực".
+    state_verified = Column(Boolean, nullable=False, default=True)
     summary = Column(Text, nullable=False)
 
 
@@ -71,6 +74,24 @@ class SupportLevel(SourcedMixin, Base):
     cap_vnd = Column(BigInteger)  # cap in đồng
     text = Column(Text, nullable=False)
     caveat = Column(Text)  # what is not confirmed about this value, said with it
+
+
+class AnswerRecord(Base):
+    """Everything the answer engine can retrieve and cite, one row per record: facts, support
+    levels (one per activity, its dated values read from kb_support_levels), documents and
+    eligibility rules. ``questions`` are the record's example questions (JSON list), indexed
+    with its text so that an officer can fix a badly answered question with one line of YAML."""
+
+    __tablename__ = "kb_records"
+    id = Column(String(160), primary_key=True)   # fact id | level.<activity> | document.<id> | rule.<set>.<id>
+    kind = Column(String(16), nullable=False)    # fact | level | document | rule
+    topic = Column(String(64), nullable=False)   # knowledge topic (priors, "Xem thêm về …")
+    position = Column(Integer, nullable=False)   # order of the data files
+    status = Column(String(16), nullable=False)
+    text = Column(Text, nullable=False)          # what is stated (or, for a level, its label)
+    source_document = Column(String(200), nullable=False)
+    source_article = Column(String(200), nullable=False)
+    questions = Column(Text, nullable=False)     # JSON list of strings
 
 
 class KBMeta(Base):

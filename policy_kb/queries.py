@@ -76,6 +76,9 @@ class DocumentView:
     amends: tuple = ()
     amended_by: tuple = ()
     replaced_by: tuple = ()
+    state_verified: bool = True
+    source_document: str = ""
+    source_article: str = ""
 
 
 def _fact_view(f: Fact) -> FactView:
@@ -123,15 +126,13 @@ def support_level(session: Session, activity: str, on: Optional[dt.date] = None)
     return LevelAnswer(activity, rows[0].label, current, earlier)
 
 
-def activities(session: Session) -> List[tuple]:
-    """(activity key, label) of every activity that has support levels."""
-    rows = session.execute(select(SupportLevel.activity, SupportLevel.label).distinct()
-                           .order_by(SupportLevel.activity)).all()
-    return [(a, label) for a, label in rows]
+def fact(session: Session, fact_id: str) -> Optional[FactView]:
+    row = session.get(Fact, fact_id)
+    return _fact_view(row) if row is not None else None
 
 
-def _digits(number: str) -> str:
-    return re.sub(r"\D", "", number)
+def document(session: Session, doc_id: str) -> Optional[DocumentView]:
+    return next((d for d in documents(session) if d.id == doc_id), None)
 
 
 def documents(session: Session) -> List[DocumentView]:
@@ -147,7 +148,8 @@ def documents(session: Session) -> List[DocumentView]:
             replaces=tuple(r.target_number for r in mine if r.relation == "replaces"),
             amends=tuple(r.target_number for r in mine if r.relation == "amends"),
             amended_by=tuple(_number_of(docs, r.document_id) for r in incoming if r.relation == "amends"),
-            replaced_by=tuple(_number_of(docs, r.document_id) for r in incoming if r.relation == "replaces")))
+            replaced_by=tuple(_number_of(docs, r.document_id) for r in incoming if r.relation == "replaces"),
+            state_verified=d.state_verified, source_document=d.source_document, source_article=d.source_article))
     return out
 
 
