@@ -7,8 +7,9 @@ run:        ## set up, build the KB, train if needed, serve on :5005 (REST) + :5
 test:       ## set up and run the whole suite (what CI runs)
 	scripts/test.sh
 
-eval:       ## test-split scores in 3 views, entities, latency — ours vs stock rasa init, both trained now
-	scripts/setup.sh && .venv/bin/python scripts/evaluate.py --compare-stock
+eval:       ## NLU test-split scores (ours vs stock rasa init, both trained now) and the answer engine's retrieval table
+	scripts/setup.sh && .venv/bin/python scripts/evaluate.py --compare-stock && scripts/train.sh && \
+	    .venv/bin/python scripts/evaluate_answers.py
 
 train:
 	scripts/setup.sh && scripts/train.sh

@@ -20,7 +20,7 @@ from policy_kb.retrieval import Record
 MAX_FIRST = 450
 
 #: the one-line reminder every national figure carries
-NATIONAL_CAP = "Đây là mức tối đa quốc gia; tỉnh quy định mức riêng."
+NATIONAL_CAP = "Đây là mức tối đa từ kinh phí khuyến công quốc gia; tỉnh quy định mức riêng."
 
 _KIND_SHORT = (("Thông tư liên tịch", "TTLT"), ("Thông tư", "TT"), ("Nghị định", "NĐ"),
                ("Quyết định", "QĐ"), ("Nghị quyết", "NQ"), ("Chỉ thị", "CT"))
@@ -63,15 +63,18 @@ def historical(text: str, document: str, until: Optional[object] = None, current
     return sentence if current_known else f"Quy định hiện hành em chưa xác minh được; {sentence[0].lower()}{sentence[1:]}"
 
 
-def _fit(lines: List[str], cite: str, limit: int = MAX_FIRST) -> str:
-    """Lines + citation within ``limit`` characters: the last lines are shortened first."""
-    text = "\n".join(lines + [cite])
-    while len(text) > limit and len(lines) > 1 and len(lines[-1]) > 0:
-        lines = lines[:-1]
-        text = "\n".join(lines + [cite])
+def _fit(lines: List[str], cite: str, optional: Sequence[str] = (), limit: int = MAX_FIRST) -> str:
+    """``lines`` (all kept) + each ``optional`` line that still fits + the citation, within
+    ``limit`` characters; if the kept lines alone are too long, the first is cut at a word."""
+    kept = list(lines)
+    for extra in optional:
+        if len("\n".join(kept + [extra, cite])) <= limit:
+            kept.append(extra)
+    text = "\n".join(kept + [cite])
     if len(text) > limit:
-        room = limit - len(cite) - 2
-        text = lines[0][:room].rsplit(" ", 1)[0] + "…\n" + cite
+        room = limit - len(cite) - len("\n".join(kept[1:])) - 3
+        kept[0] = kept[0][:max(room, 80)].rsplit(" ", 1)[0] + "…"
+        text = "\n".join(kept + [cite])
     return text
 
 
@@ -81,39 +84,42 @@ def statement(record: Record, until: Optional[object] = None) -> str:
     """One record's fact as a sentence with its status framing (no citation). ``until``: the
     date an earlier rule stopped applying, when known (then the current rule is known too)."""
     if record.status == "UNVERIFIED":
-        return f"Điểm này em chưa xác minh được: {_body(record.text)}"
+        return f"em chưa xác minh được điều này: {_body(record.text)}"
     if record.status == "HISTORICAL":
         return historical(record.text, record.document, until, current_known=bool(until))
     return record.text
 
 
 def fact_answer(record: Record, until: Optional[object] = None, province_line: Optional[str] = None) -> str:
-    lines = [f"{province_line}" if province_line else "Dạ,"]
-    lines[0] += (" " if province_line is None else "\n") + statement(record, until)
-    if record.status == "UNVERIFIED":
-        lines.append(next_step())
-    return _fit(lines, sources_line([Cited(record.document, record.article)]))
+    first = f"{province_line}\n" if province_line else "Dạ, "
+    optional = [next_step()] if record.status == "UNVERIFIED" else []
+    return _fit([first + statement(record, until)], sources_line([Cited(record.document, record.article)]), optional)
 
 
 # ---------------------------------------------------------------- support levels
 
 def _level_line(label: str, current: LevelView) -> str:
-    return f"Dạ, với “{label}”: {current.text.rstrip('.')} (áp dụng từ {fmt_date(current.effective_from)})."
+    return f"Dạ, với “{label}”: {current.text.rstrip('.')}."
 
 
-def level_answer(answer: LevelAnswer, cost: Optional[int] = None, place: Optional[str] = None) -> str:
+def level_answer(answer: LevelAnswer, cost: Optional[int] = None, named=None) -> str:
     """The figure in effect (or that none is verified, and the earlier one), the national-cap
-    line, the estimate for a cost; the caveat and every earlier value are in ``level_detail``."""
+    line, the estimate for a cost; the caveat and every earlier value are in ``level_detail``.
+    ``named``: the province the person named (actions.slots.NamedProvince), if any."""
     current = answer.current
     lines: List[str] = []
+    optional: List[str] = []
     cited: List = []
-    earlier = next((lv for lv in answer.earlier if lv.status in ("HISTORICAL", "VERIFIED")
-                    and lv.status != "UNVERIFIED"), None)
+    earlier = next((lv for lv in answer.earlier if lv.status != "UNVERIFIED"), None)
     if current is not None and current.status == "VERIFIED":
         lines.append(_level_line(answer.label, current))
-        lines.append(NATIONAL_CAP + (f" Ở {place}, anh/chị hỏi Sở Công Thương về mức của tỉnh." if place else ""))
         if cost:
             lines.append(estimate_text(current, cost))
+        # always, however long the rest: a national cap is not what the province pays
+        lines.append(f"Đây là mức tối đa quốc gia; mức ở {named.place} do tỉnh quy định, anh/chị hỏi Sở Công "
+                     f"Thương {named.unit.short_name}." if named else NATIONAL_CAP)
+        if not named:
+            optional.append("Anh/chị hỏi Trung tâm Khuyến công tỉnh về mức đang áp dụng.")
         cited.append(current)
     else:
         lines.append(f"Dạ, mức hiện hành cho “{answer.label}” em chưa xác minh được theo văn bản đang có "
@@ -122,8 +128,8 @@ def level_answer(answer: LevelAnswer, cost: Optional[int] = None, place: Optiona
             lines.append(f"Theo {short_doc(earlier.document)} trước đây: {earlier.text.rstrip('.')}.")
             cited.append(earlier)   # the figure stated is the earlier document's
         lines.append(LOCAL_RULE)
-    text = _fit(lines, sources_line(cited) if cited else next_step())
-    return text
+        optional.append(next_step(named.unit if named else None))
+    return _fit(lines, sources_line(cited) if cited else "", optional).rstrip("\n")
 
 
 def level_detail(answer: LevelAnswer, place_unit=None) -> str:
@@ -195,7 +201,7 @@ def document_answer(doc: DocumentView) -> str:
             lines.append(f"Văn bản này sửa đổi, bổ sung {', '.join(doc.amends)}.")
         if doc.replaces:
             lines.append(f"Văn bản này thay thế {', '.join(doc.replaces)}.")
-    return _fit(lines, sources_line([Cited(doc.source_document, doc.source_article)]))
+    return _fit(lines[:1], sources_line([Cited(doc.source_document, doc.source_article)]), lines[1:])
 
 
 def document_detail(doc: DocumentView) -> str:

@@ -75,8 +75,7 @@ def reply_level(dispatcher: CollectingDispatcher, tracker: Tracker, activity: st
             buttons=[button(t, "ask_support_level", activity=k) for t, k in CHOICES])
         return []
     named = named_province(tracker)
-    place = named.place if named else None
-    text = "\n\n".join(level_answer(a, cost, place) for a in answers)
+    text = "\n\n".join(level_answer(a, cost, named) for a in answers)
     first = f"level.{answers[0].activity}"
     extra = [button("Chi tiết", "ask_more", record=first, view="detail")]
     if any(lv.status != "UNVERIFIED" for a in answers for lv in a.earlier):

@@ -48,6 +48,9 @@ def parse_all(texts: List[str]) -> Dict[str, dict]:
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(MODEL))
+    import structlog  # Rasa prints every parse at debug level through structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
     async def run():
         return {t: await agent.parse_message(t) for t in texts}
@@ -105,7 +108,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     ]
     if not nlu:
         variants = variants[:3]
-    from actions.answer import THRESHOLD
+    from actions.answer import THRESHOLD, accepts
+
+    def intent_of(text):
+        return ((nlu.get(text) or {}).get("intent") or {}).get("name")
 
     print(f"\nANSWER ENGINE · held-out questions: {len(answerable)} answerable, {len(unanswerable)} "
           f"unanswerable · {len(records)} records, threshold {THRESHOLD}")
@@ -120,9 +126,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         neg = [index.search(q["q"], priors(q["q"], index) if use_priors else None, k=1)[0] for q in unanswerable]
         top1 = sum(h[0].record.id in q["answers"] for q, h in rows) / len(rows)
         top3 = sum(any(x.record.id in q["answers"] for x in h) for q, h in rows) / len(rows)
-        right = sum(h[0].record.id in q["answers"] and h[0].score >= THRESHOLD for q, h in rows) / len(rows)
-        rejected_pos = sum(h[0].score < THRESHOLD for _, h in rows)
-        rejected_neg = sum(h.score < THRESHOLD for h in neg)
+        right = sum(h[0].record.id in q["answers"] and accepts(h[0], intent_of(q["q"])) for q, h in rows) / len(rows)
+        rejected_pos = sum(not accepts(h[0], intent_of(q["q"])) for q, h in rows)
+        rejected_neg = sum(not accepts(h, intent_of(q["q"])) for q, h in zip(unanswerable, neg))
         prec = rejected_neg / (rejected_neg + rejected_pos) if rejected_neg + rejected_pos else 0.0
         rec = rejected_neg / len(neg) if neg else 0.0
         results[label] = (rows, neg, index)
@@ -173,7 +179,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 print(f"  [{q.get('style')}] {q['q']}\n      want {q['answers'][0]}  got {h[0].explain()}")
         print("\nunanswerable accepted:")
         for q, h in zip(unanswerable, neg):
-            if h.score >= THRESHOLD:
+            if accepts(h, intent_of(q["q"])):
                 print(f"  {q['q']}\n      got {h.explain()}")
 
     failed = []

@@ -22,3 +22,6 @@ echo "==> pytest (tests/harden at HARDEN_BUDGET=${HARDEN_BUDGET:-small}; full si
 "$VENV_BIN/pytest" "$@"
 echo "==> Evaluation on the held-back test split"
 "$VENV_BIN/python" scripts/evaluate.py --min-macro-f1 0.95 --max-view-gap 0.03
+echo "==> Answer engine on the held-out questions (tests/data/answer_eval)"
+"$VENV_BIN/python" scripts/evaluate_answers.py --min-top1 0.85 --min-top3 0.95 --max-median-chars 450 \
+    --min-coverage 1.0

@@ -2,10 +2,9 @@
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.documents import ActionAnswerLegalDocuments
+from actions.answer import ActionAnswer
 from actions.render import fmt_vnd
-from actions.support_levels import ActionAnswerSupportLevel
-from actions.topics import INTENT_TOPICS, ActionAnswerTopic
+from policy_kb.retrieval import INTENT_TOPICS
 from tests.conftest import make_tracker
 
 
@@ -20,64 +19,73 @@ def ent(name, value):
 
 
 def test_machinery_answer_has_share_cap_source_and_local_caveat(kb_url):
-    msgs, events = run(ActionAnswerSupportLevel(), make_tracker(
+    msgs, events = run(ActionAnswer(), make_tracker(
         "Mua máy móc thiết bị được hỗ trợ bao nhiêu?", "ask_support_level", [ent("activity", "machinery")]))
     text = msgs[0]["text"]
     assert "50%" in text and "300 triệu đồng" in text
     assert "Thông tư 28/2018/TT-BTC" in text and "Điều 8" in text
-    assert "kinh phí khuyến công quốc gia" in text and "tỉnh" in text
+    assert "mức tối đa từ kinh phí khuyến công quốc gia; tỉnh quy định mức riêng" in text
     assert "Trung tâm Khuyến công" in text
-    assert "Theo quy định trước đây" in text  # the TTLT 26/2014 level, said as history
-    assert msgs[0]["buttons"]
+    assert "200 triệu" not in text and len(text) <= 450  # the TTLT 26/2014 level is behind a button
+    titles = [b["title"] for b in msgs[0]["buttons"]]
+    assert "Chi tiết" in titles and "Quy định trước đây" in titles
     assert {"event": "slot", "name": "activity", "value": "machinery", "timestamp": None} in events
 
 
+def test_the_earlier_level_is_behind_its_button_with_its_document(kb_url):
+    msgs, _ = run(ActionAnswer(), make_tracker("", "ask_more", [ent("record", "level.machinery"), ent("view", "history")]))
+    text = msgs[0]["text"]
+    assert "Theo TTLT 26/2014" in text and "200 triệu đồng" in text
+    assert "Thông tư liên tịch 26/2014/TTLT-BTC-BCT" in text
+
+
 def test_estimate_with_cost_is_capped(kb_url):
-    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
+    msgs, _ = run(ActionAnswer(), make_tracker(
         "mua máy 800 triệu", "ask_support_level", [ent("activity", "machinery"), ent("money", 800_000_000)]))
     text = msgs[0]["text"]
     assert "400 triệu đồng" in text and "tối đa 300 triệu đồng" in text
 
 
 def test_no_activity_gets_buttons_to_choose(kb_url):
-    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker("mức hỗ trợ bao nhiêu", "ask_support_level"))
+    msgs, _ = run(ActionAnswer(), make_tracker("mức hỗ trợ bao nhiêu", "ask_support_level"))
     assert "hoạt động nào" in msgs[0]["text"]
     payloads = [b["payload"] for b in msgs[0]["buttons"]]
     assert '/ask_support_level{"activity": "machinery"}' in payloads
 
 
 def test_generic_fair_asks_domestic_or_abroad(kb_url):
-    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker("hội chợ", "ask_support_level", [ent("activity", "fair")]))
+    msgs, _ = run(ActionAnswer(), make_tracker("hội chợ", "ask_support_level", [ent("activity", "fair")]))
     assert len(msgs[0]["buttons"]) == 2
 
 
 def test_fair_abroad_is_100_percent(kb_url):
-    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
+    msgs, _ = run(ActionAnswer(), make_tracker(
         "hội chợ ở nước ngoài", "ask_support_level", [ent("activity", "fair_abroad")]))
     assert "100%" in msgs[0]["text"] and "Thông tư 28/2018/TT-BTC" in msgs[0]["text"]
 
 
 def test_unverified_level_is_not_stated_as_current(kb_url):
-    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
+    msgs, _ = run(ActionAnswer(), make_tracker(
         "xây dựng thương hiệu được hỗ trợ bao nhiêu", "ask_support_level", [ent("activity", "branding")]))
     text = msgs[0]["text"]
     assert "chưa xác minh" in text
     first_line = text.splitlines()[0]
     assert "35 triệu" not in first_line and "%" not in first_line
-    assert "Theo quy định trước đây" in text
+    assert "Theo TTLT 26/2014 trước đây" in text  # the earlier figure, with its document
+    assert "Thông tư 28/2018" not in text.splitlines()[-1]  # no figure from it is stated: not cited
 
 
 def test_unverified_level_does_not_call_anything_a_maximum(kb_url):
     # no figure is given, so "Đây là mức tối đa …" would point at nothing
-    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
+    msgs, _ = run(ActionAnswer(), make_tracker(
         "đào tạo nghề được hỗ trợ bao nhiêu", "ask_support_level", [ent("activity", "training")]))
     text = msgs[0]["text"]
     assert "chưa xác minh" in text and "mức tối đa" not in text
-    assert "Mỗi tỉnh tự quy định" in text and "Căn cứ:" in text
+    assert "Mỗi tỉnh tự quy định" in text
 
 
 def test_named_province_is_who_to_ask_about_levels(kb_url):
-    msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
+    msgs, _ = run(ActionAnswer(), make_tracker(
         "mua máy ở Bình Dương được hỗ trợ bao nhiêu", "ask_support_level",
         [ent("activity", "machinery"), {**ent("province", "ho_chi_minh"), "text": "Bình Dương"}]))
     assert "Sở Công Thương TP. Hồ Chí Minh" in msgs[0]["text"]
@@ -85,25 +93,25 @@ def test_named_province_is_who_to_ask_about_levels(kb_url):
 
 @pytest.mark.parametrize("intent", ["ask_local_levels", "ask_procedure", "ask_dossier", "ask_agencies"])
 def test_local_topics_start_with_the_named_province(kb_url, intent):
-    msgs, _ = run(ActionAnswerTopic(), make_tracker(
+    msgs, _ = run(ActionAnswer(), make_tracker(
         "ở hà giang thì sao", intent, [{**ent("province", "tuyen_quang"), "text": "hà giang"}]))
     first, second = msgs[0]["text"].splitlines()[:2]
     assert first.startswith("Dạ, với cơ sở ở Hà Giang (nay thuộc Tỉnh Tuyên Quang)")
     assert "Sở Công Thương Tuyên Quang" in first and "mức hỗ trợ của tỉnh" in first
-    assert second.startswith("Về ")  # one "Dạ" per message
+    assert not second.startswith("Dạ")  # one "Dạ" per message
     assert "Căn cứ:" in msgs[0]["text"]
 
 
 def test_province_from_earlier_in_the_conversation_and_city_wording(kb_url):
-    msgs, _ = run(ActionAnswerTopic(), make_tracker("thủ tục thế nào", "ask_procedure", slots={"province": "ha_noi"}))
+    msgs, _ = run(ActionAnswer(), make_tracker("thủ tục thế nào", "ask_procedure", slots={"province": "ha_noi"}))
     first = msgs[0]["text"].splitlines()[0]
     assert "Thành phố Hà Nội" in first and "mức hỗ trợ của thành phố" in first
-    msgs, _ = run(ActionAnswerTopic(), make_tracker("mục tiêu là gì", "ask_objectives", slots={"province": "ha_noi"}))
+    msgs, _ = run(ActionAnswer(), make_tracker("mục tiêu là gì", "ask_objectives", slots={"province": "ha_noi"}))
     assert "Hà Nội" not in msgs[0]["text"]  # not a topic where the province changes anything
 
 
 def test_unread_article_is_said_so_in_the_citation(kb_url):
-    msgs, _ = run(ActionAnswerTopic(), make_tracker("mức của tỉnh", "ask_local_levels"))
+    msgs, _ = run(ActionAnswer(), make_tracker("mức của tỉnh", "ask_local_levels"))
     text = msgs[0]["text"]
     assert "(chưa xác định điều, khoản)" in text and "(chưa xác định)" not in text
 
@@ -117,32 +125,32 @@ def test_unread_article_with_a_note_reads_as_one_parenthesis():
     assert line == "📄 Căn cứ: Thông tư 38/2025/TT-BCT (chưa xác định điều, khoản; trích dẫn)."
 
 
-@pytest.mark.parametrize("intent", sorted(INTENT_TOPICS))
+@pytest.mark.parametrize("intent", sorted(set(INTENT_TOPICS) - {"ask_support_level"}))
 def test_every_topic_answer_cites_its_legal_basis(kb_url, intent):
-    msgs, events = run(ActionAnswerTopic(), make_tracker("?", intent))
+    msgs, events = run(ActionAnswer(), make_tracker("?", intent))
     text = msgs[0]["text"]
     assert text.startswith("Dạ")
     assert "Căn cứ:" in text
     assert msgs[0]["buttons"]
-    assert len(text) < 2000  # Zalo's limit; a phone screen or two
+    assert len(text) <= 450  # the first answer fits a phone screen; the rest is behind buttons
 
 
 def test_more_continues_the_last_topic(kb_url):
-    first, events = run(ActionAnswerTopic(), make_tracker("ngành nghề nào", "ask_industries"))
+    first, events = run(ActionAnswer(), make_tracker("ngành nghề nào", "ask_industries"))
     offset = [e["value"] for e in events if e["name"] == "topic_offset"][0]
-    more, _ = run(ActionAnswerTopic(), make_tracker("xem thêm", "ask_more",
+    more, _ = run(ActionAnswer(), make_tracker("xem thêm", "ask_more",
                                                     slots={"last_topic": "industries", "topic_offset": offset}))
     assert more[0]["text"] != first[0]["text"] and "Căn cứ" in more[0]["text"]
 
 
 def test_named_document(kb_url):
-    msgs, _ = run(ActionAnswerLegalDocuments(), make_tracker("Nghị định 45/2012/NĐ-CP còn hiệu lực không",
+    msgs, _ = run(ActionAnswer(), make_tracker("Nghị định 45/2012/NĐ-CP còn hiệu lực không",
                                                              "ask_legal_documents"))
     assert "45/2012/NĐ-CP" in msgs[0]["text"] and "235/2025" in msgs[0]["text"]
 
 
 def test_mixed_up_document_number_is_corrected(kb_url):
-    msgs, _ = run(ActionAnswerLegalDocuments(), make_tracker("thông tư 80/2018/TT-BTC quy định gì",
+    msgs, _ = run(ActionAnswer(), make_tracker("thông tư 80/2018/TT-BTC quy định gì",
                                                              "ask_legal_documents"))
     assert "28/2018/TT-BTC" in msgs[0]["text"]
 
@@ -156,7 +164,7 @@ def ask_machinery_with_database_down(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
     db.get_engine.cache_clear()
     try:
-        msgs, _ = run(ActionAnswerSupportLevel(), make_tracker(
+        msgs, _ = run(ActionAnswer(), make_tracker(
             "máy móc", "ask_support_level", [ent("activity", "machinery")]))
     finally:
         db.get_engine.cache_clear()
@@ -188,9 +196,7 @@ def test_money_format(amount, text):
 
 # -------------------------------------------------------- questions about *this* establishment
 def test_industry_question_naming_the_product_gets_the_quick_check(kb_url):
-    from actions.topics import ActionAnswerTopic
-
-    msgs, events = run(ActionAnswerTopic(), make_tracker(
+    msgs, events = run(ActionAnswer(), make_tracker(
         "làm bánh tráng ở Bình Phước có được hỗ trợ không", "ask_industries",
         [ent("industry", "food_processing"), {**ent("province", "dong_nai"), "text": "Bình Phước"}],
         slots={"industry": "food_processing", "province": "dong_nai"}))
@@ -205,7 +211,7 @@ def test_industry_question_naming_the_product_gets_the_quick_check(kb_url):
 
 
 def test_ward_of_a_centrally_run_city_is_the_open_question(kb_url):
-    msgs, _ = run(ActionAnswerTopic(), make_tracker(
+    msgs, _ = run(ActionAnswer(), make_tracker(
         "tôi ở phường của Hà Nội có được hỗ trợ không", "ask_beneficiaries",
         [ent("province", "ha_noi"), ent("unit_type", "phuong")], slots={"province": "ha_noi", "unit_type": "phuong"}))
     text = msgs[0]["text"]
@@ -214,9 +220,10 @@ def test_ward_of_a_centrally_run_city_is_the_open_question(kb_url):
 
 
 def test_general_question_about_a_place_keeps_the_topic_answer(kb_url):
-    msgs, _ = run(ActionAnswerTopic(), make_tracker(
+    msgs, _ = run(ActionAnswer(), make_tracker(
         "ở Hà Nội ai được hỗ trợ", "ask_beneficiaries", [ent("province", "ha_noi")], slots={"province": "ha_noi"}))
-    assert msgs[0]["text"].startswith("Dạ, về")
+    text = msgs[0]["text"]
+    assert not text.startswith("Dạ, theo những gì anh/chị nêu") and "Căn cứ" in text  # no quick check
 
 
 def test_inform_cost_with_an_activity_known_is_estimated(kb_url):
@@ -247,7 +254,7 @@ def test_inform_a_shop_is_not_eligible_with_the_reason(kb_url):
 
 def test_quick_check_judges_this_message_not_earlier_questions(kb_url):
     # earlier: "doanh nghiệp lớn có được không" (slot business_type) and "ở Hà Nội" (slot province)
-    msgs, _ = run(ActionAnswerTopic(), make_tracker(
+    msgs, _ = run(ActionAnswer(), make_tracker(
         "khai thác cát có được hỗ trợ không", "ask_industries", [ent("industry", "mining")],
         slots={"business_type": "large_enterprise", "province": "ha_noi", "industry": "mining"}))
     text = msgs[0]["text"]
@@ -303,7 +310,7 @@ def test_a_detailed_how_much_question_gets_the_estimate_whatever_its_topic(kb_ur
     entities = [ent("activity", "machinery"), ent("money", 800_000_000), ent("business_type", "household_business"),
                 {**ent("province", "dong_nai"), "text": "Bình Phước"}]
     for intent in ("ask_local_levels", "ask_beneficiaries"):
-        msgs, _ = run(ActionAnswerTopic(), make_tracker("… mua máy sấy 800 triệu thì được hỗ trợ bao nhiêu?", intent,
+        msgs, _ = run(ActionAnswer(), make_tracker("… mua máy sấy 800 triệu thì được hỗ trợ bao nhiêu?", intent,
                                                          entities, slots={"province": "dong_nai"}))
         text = msgs[0]["text"]
         assert "50% × 800 triệu đồng = 400 triệu đồng" in text and "tối đa 300 triệu đồng" in text, intent
@@ -311,6 +318,7 @@ def test_a_detailed_how_much_question_gets_the_estimate_whatever_its_topic(kb_ur
 
 
 def test_a_question_without_an_amount_keeps_its_topic(kb_url):
-    msgs, _ = run(ActionAnswerTopic(), make_tracker("ở Đồng Nai mua máy thì tỉnh có hỗ trợ riêng không",
-                                                     "ask_local_levels", [ent("activity", "machinery")]))
-    assert "Về kinh phí" in msgs[0]["text"] or msgs[0]["text"].startswith("Dạ, về kinh phí")
+    text = "ở Đồng Nai mua máy thì tỉnh có hỗ trợ riêng không"
+    province = {"entity": "province", "value": "dong_nai", "start": 2, "end": 10, "text": "Đồng Nai"}
+    msgs, _ = run(ActionAnswer(), make_tracker(text, "ask_local_levels", [ent("activity", "machinery"), province]))
+    assert "mỗi tỉnh tự quy định mức chi" in msgs[0]["text"]
