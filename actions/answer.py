@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 #: and 76 % of unanswerable ones do (0.80: 2.6 % / 67 %; 0.90: 8 % / 88 %).
 THRESHOLD = 0.84
 #: a message the classifier calls out of scope needs a clearly better match to be answered
-THRESHOLD_OUT_OF_SCOPE = 1.0
+THRESHOLD_OUT_OF_SCOPE = 0.9
 
 
 def accepts(hit: Optional[Hit], intent: Optional[str]) -> bool:

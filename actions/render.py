@@ -12,13 +12,10 @@ from collections import OrderedDict
 from typing import Dict, Iterable, List, Optional
 
 from policy_kb.provinces import Province
-from policy_kb.queries import FactView, LevelAnswer, LevelView, TopicAnswer
+from policy_kb.queries import FactView, LevelView, TopicAnswer
 
 NEXT_STEP = ("Anh/chị nên liên hệ Trung tâm Khuyến công hoặc Sở Công Thương tỉnh nơi cơ sở "
              "sản xuất để được hướng dẫn cụ thể.")
-LOCAL_CAVEAT = ("Đây là mức tối đa từ kinh phí khuyến công quốc gia, không phải mức chắc chắn được "
-                "nhận. Mỗi tỉnh tự quy định mức chi từ kinh phí địa phương, nên mức ở tỉnh mình có thể "
-                "khác.")
 #: when no current figure is given, "this is the maximum" would point at nothing
 LOCAL_RULE = "Mỗi tỉnh tự quy định mức chi từ kinh phí khuyến công địa phương."
 KB_DOWN = ("Dạ, hệ thống tra cứu đang tạm gián đoạn nên em chưa trả lời chính xác được. "
@@ -124,42 +121,6 @@ def topic_text(answer: TopicAnswer, shown: List[FactView], more: bool, intro: Op
     if answer.unverified and not more:
         lines.append(f"Lưu ý: {answer.unverified[0].text}")
     lines.append(sources_line(cited) if cited else NEXT_STEP)
-    return "\n".join(lines)
-
-
-def _level_figure(level: LevelView) -> str:
-    return level.text.rstrip(".")
-
-
-def support_level_text(answer: LevelAnswer, cost: Optional[int] = None, unit: Optional[Province] = None) -> str:
-    current = answer.current
-    lines: List[str] = []
-    cited: List = []
-    if current is None:
-        lines.append(f"Dạ, em chưa có mức hỗ trợ nào cho “{answer.label}”.")
-    elif current.status == "VERIFIED":
-        lines.append(f"Dạ, với “{answer.label}”, mức hỗ trợ tối đa từ kinh phí khuyến công quốc gia là: "
-                     f"{_level_figure(current)} (áp dụng từ {fmt_date(current.effective_from)}).")
-        cited.append(current)
-        if current.caveat:
-            lines.append(f"Lưu ý: {current.caveat}")
-        if cost:
-            lines.append(estimate_text(current, cost))
-    else:
-        # UNVERIFIED (or only historical): no figure is given as the current rule.
-        lines.append(f"Dạ, mức hỗ trợ hiện hành cho “{answer.label}” em chưa xác minh được theo văn bản "
-                     f"đang có hiệu lực, nên em không đưa con số để tránh sai.")
-        cited.append(current)
-    hist = [lv for lv in answer.earlier if lv.status in ("HISTORICAL", "VERIFIED") and (lv.share or lv.cap_vnd)]
-    if hist:
-        old = hist[0]
-        lines.append(f"Theo quy định trước đây ({old.document}, từ {fmt_date(old.effective_from)}): "
-                     f"{_level_figure(old)}.")
-        cited.append(old)
-    has_figure = current is not None and current.status == "VERIFIED"
-    lines.append((LOCAL_CAVEAT if has_figure else LOCAL_RULE) + " " + next_step(unit))
-    if cited:
-        lines.append(sources_line(cited))
     return "\n".join(lines)
 
 
