@@ -17,7 +17,6 @@ Routes, in order:
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -31,6 +30,7 @@ from actions.quick_check import asks_amount, describes_establishment, quick_chec
 from actions.render import KB_DOWN, MAIN_MENU, button, province_note, topic_text
 from actions.slots import channel_of, latest_value, named_province, parse_cost
 from actions.support_levels import ACTIVITY_GROUPS, ask_activity, ask_which, levels_for, reply_level
+from bot.nlu.language import is_english
 from policy_kb import queries, unanswered
 from policy_kb.eligibility import load_rules
 from policy_kb.retrieval import INTENT_TOPICS, STOP, Hit, Record, lemmas, priors_for, split_questions
@@ -67,19 +67,6 @@ LOCAL_TOPICS = {"local_levels", "procedure", "dossier", "agencies"}
 QUICK_CHECK_TOPICS = {"beneficiaries": ("Ai được hỗ trợ?", "ask_beneficiaries"),
                       "industries": ("Ngành nghề được hỗ trợ", "ask_industries")}
 PAGE = 4  # facts per topic page
-
-_ENGLISH = frozenset("""the is are what how can could does do you your i my we our please support help who where
-when which apply much get business company hello hi thanks thank loan money want need about this that for
-with of and in to an a any there speak english information policy""".split())
-
-
-def is_english(text: str) -> bool:
-    """A message written in English (not Vietnamese typed without diacritics)."""
-    if re.search(r"[^\x00-\x7f]", text or ""):
-        return False
-    words = re.findall(r"[a-zA-Z']+", text.lower())
-    return len(words) >= 2 and sum(w in _ENGLISH for w in words) / len(words) >= 0.5
-
 
 def _intent(tracker: Tracker) -> Tuple[Optional[str], float]:
     intent = tracker.latest_message.get("intent") or {}

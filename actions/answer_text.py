@@ -233,6 +233,6 @@ def no_answer(place_unit=None) -> str:
             + " Em đã ghi lại câu hỏi để cán bộ bổ sung ạ.")
 
 
-ENGLISH_REPLY = ("Hello! This assistant answers questions about khuyến công (Vietnam's industrial-extension "
+ENGLISH_REPLY = ("Dạ, em trả lời bằng tiếng Việt ạ. Hello! This assistant answers questions about khuyến công (Vietnam's industrial-extension "
                  "support for rural producers) in Vietnamese. Please type your question in Vietnamese, "
                  "with or without diacritics, or pick a topic below.")

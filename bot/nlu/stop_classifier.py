@@ -1,4 +1,10 @@
-"""NLU component: a short message that starts with a stop word is the intent ``stop``.
+"""NLU components that overrule the statistical classifier where it cannot be right:
+
+* ``StopPhraseClassifier``: a short message that starts with a stop word is the intent ``stop``.
+* ``EnglishMessageClassifier``: a message in English is ``out_of_scope`` (the answer action then
+  replies in English that the assistant answers in Vietnamese); the classifier, trained on
+  Vietnamese, called "Hello, can I get support?" a greeting and answered in Vietnamese.
+
 
 The statistical classifier sees "thôi" with few neighbours and splits it between stop, goodbye
 and deny, so the fallback answers; in the middle of a form the text then becomes an answer ("thôi"
@@ -17,9 +23,20 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.language import is_english
 from bot.nlu.stop_phrases import is_stop_request
 
 STOP = "stop"
+OUT_OF_SCOPE = "out_of_scope"
+
+
+def set_intent(message: Message, name: str) -> None:
+    """Make ``name`` the message's intent with confidence 1 (the others ranked at 0)."""
+    top = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    others = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [top] + [{**r, PREDICTED_CONFIDENCE_KEY: 0.0} for r in others],
+                add_to_output=True)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -33,9 +50,20 @@ class StopPhraseClassifier(GraphComponent, IntentClassifier):
         for message in messages:
             text = message.get(TEXT)
             if isinstance(text, str) and is_stop_request(text):
-                top = {INTENT_NAME_KEY: STOP, PREDICTED_CONFIDENCE_KEY: 1.0}
-                others = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != STOP]
-                message.set(INTENT, top, add_to_output=True)
-                message.set(INTENT_RANKING_KEY, [top] + [{**r, PREDICTED_CONFIDENCE_KEY: 0.0} for r in others],
-                            add_to_output=True)
+                set_intent(message, STOP)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class EnglishMessageClassifier(GraphComponent, IntentClassifier):
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "EnglishMessageClassifier":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str) and not text.startswith("/") and is_english(text):
+                set_intent(message, OUT_OF_SCOPE)
         return messages
