@@ -45,11 +45,19 @@ THRESHOLD = 0.84
 THRESHOLD_OUT_OF_SCOPE = 0.9
 
 
-def accepts(hit: Optional[Hit], intent: Optional[str]) -> bool:
-    """Does ``hit`` answer the question well enough to be stated?"""
+#: the classifier and the ranking agreeing on the topic lowers the bar this much
+AGREEMENT = 0.2
+
+
+def accepts(hit: Optional[Hit], intent: Optional[str], confidence: float = 0.0) -> bool:
+    """Does ``hit`` answer the question well enough to be stated? Two independent signals that
+    agree — a confident intent whose topic is the best record's topic — need less score."""
     if hit is None:
         return False
-    return hit.score >= (THRESHOLD_OUT_OF_SCOPE if intent == "out_of_scope" else THRESHOLD)
+    if intent == "out_of_scope":
+        return hit.score >= THRESHOLD_OUT_OF_SCOPE
+    agree = confidence >= 0.7 and INTENT_TOPICS.get(intent or "") == hit.record.topic
+    return hit.score >= THRESHOLD - (AGREEMENT if agree else 0.0)
 #: a second record is shown with the first only when it scores this close and is another kind
 #: of answer to the same question (e.g. the fact and the document it names)
 SECOND_WITHIN = 0.0
@@ -69,7 +77,14 @@ QUICK_CHECK_TOPICS = {"beneficiaries": ("Ai được hỗ trợ?", "ask_benefici
 PAGE = 4  # facts per topic page
 
 def _intent(tracker: Tracker) -> Tuple[Optional[str], float]:
+    """The classifier's intent; for a low-confidence message (``nlu_fallback``) its best guess
+    from the ranking, which is still a prior for the ranking of records."""
     intent = tracker.latest_message.get("intent") or {}
+    if intent.get("name") == "nlu_fallback":
+        guess = next((r for r in tracker.latest_message.get("intent_ranking") or []
+                      if r.get("name") not in (None, "nlu_fallback")), None)
+        if guess:
+            return guess.get("name"), float(guess.get("confidence") or 0.0)
     return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
@@ -208,7 +223,19 @@ class ActionAnswer(Action):
             return quick_check(dispatcher, tracker, QUICK_CHECK_TOPICS[topic_of_intent])
         activity = latest_value(tracker, "activity")
         if activity and (intent == "ask_support_level" or asks_amount(tracker)):
-            if ask_which(dispatcher, activity):
+            # the entity is a prior: "thưởng sản phẩm tiêu biểu" names the selection activity, but
+            # the best-ranked level (the prize) is the one asked about
+            try:
+                with kb_session() as session:
+                    levels = [h for h in Answerer(tracker, session).rank(text) if h.record.kind == "level"]
+            except KnowledgeUnavailable:
+                levels = []
+            # judged on the text's own evidence (score without priors), so that the entity's
+            # prior does not pick its own activity over the one the words describe
+            top = max(levels, key=lambda h: h.score - h.prior, default=None)
+            if top is not None and top.score - top.prior >= THRESHOLD - AGREEMENT:
+                activity = top.record.id.split(".", 1)[1]
+            elif ask_which(dispatcher, activity):
                 return []
             return reply_level(dispatcher, tracker, activity, parse_cost(latest_value(tracker, "money")))
         try:
@@ -226,10 +253,12 @@ class ActionAnswer(Action):
             return self.several(dispatcher, tracker, engine, parts, intent)
         hits = engine.rank(text)
         top = hits[0] if hits else None
-        if intent == "ask_support_level" and (top is None or top.record.kind != "level" or not accepts(top, intent)):
+        confidence = _intent(tracker)[1]
+        if intent == "ask_support_level" and (top is None or top.record.kind != "level"
+                                              or not accepts(top, intent)):
             ask_activity(dispatcher)   # "mức hỗ trợ bao nhiêu?" without an activity
             return []
-        if not accepts(top, intent) and self.general(tracker, text, intent):
+        if not accepts(top, intent, confidence) and self.general(tracker, text, intent):
             # "thủ tục thế nào", "ở Hà Giang thì sao": a question about the topic as a whole gets
             # the topic's best-matching record (its first, most general one on a tie) and the
             # button to the rest of the topic — not "em chưa có thông tin"
@@ -239,7 +268,7 @@ class ActionAnswer(Action):
             record = top.record if top else next(r for r in engine.index.records if r.topic == topic)
             dispatcher.utter_message(text=engine.first_answer(record), buttons=engine.buttons(record))
             return [SlotSet("last_record", record.id), SlotSet("last_topic", topic), SlotSet("topic_offset", 0.0)]
-        if not accepts(top, intent):
+        if not accepts(top, intent, confidence):
             if intent == "out_of_scope":   # "giá vàng hôm nay": not a question for officers
                 dispatcher.utter_message(response="utter_out_of_scope")
                 return []
@@ -253,20 +282,21 @@ class ActionAnswer(Action):
 
     @staticmethod
     def general(tracker: Tracker, text: str, intent: Optional[str]) -> bool:
-        """A short question about a whole topic, confidently classed: at most a few words
-        besides the place it names and chat filler ("thủ tục thế nào", "ở Hà Giang thì sao")."""
+        """A question about a whole topic: very confidently classed, or short (at most a few
+        words besides the place it names and chat filler: "thủ tục thế nào", "ở Hà Giang thì sao")."""
         name, confidence = _intent(tracker)
         if INTENT_TOPICS.get(intent or "") in (None, "support_levels") or confidence < 0.5:
             return False
-        return len([w for w in lemmas(without_places(tracker, text)) if w not in STOP]) <= 4
+        return confidence >= 0.75 or len([w for w in lemmas(without_places(tracker, text)) if w not in STOP]) <= 4
 
     def several(self, dispatcher, tracker, engine: Answerer, parts: Sequence[str], intent) -> List[Dict[Text, Any]]:
         answers, missing, shown = [], [], []
+        confidence = _intent(tracker)[1]
         for part in parts:
             hits = engine.rank(part)
             top = hits[0] if hits else None
-            if not accepts(top, intent) or top.record.id in shown:
-                if not accepts(top, intent):
+            if not accepts(top, intent, confidence) or top.record.id in shown:
+                if not accepts(top, intent, confidence):
                     missing.append(part)
                     unanswered.record(part, channel_of(tracker), top.score if top else 0.0,
                                       top.record.id if top else None, intent)

@@ -90,10 +90,16 @@ def statement(record: Record, until: Optional[object] = None) -> str:
     return record.text
 
 
+def _after_da(text: str) -> str:
+    """'Quy định …' → 'quy định …' after "Dạ, " (acronyms such as 'TT', 'NĐ' stay)."""
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
 def fact_answer(record: Record, until: Optional[object] = None, province_line: Optional[str] = None) -> str:
-    first = f"{province_line}\n" if province_line else "Dạ, "
+    said = statement(record, until)
+    first = f"{province_line}\n{said}" if province_line else f"Dạ, {_after_da(said)}"
     optional = [next_step()] if record.status == "UNVERIFIED" else []
-    return _fit([first + statement(record, until)], sources_line([Cited(record.document, record.article)]), optional)
+    return _fit([first], sources_line([Cited(record.document, record.article)]), optional)
 
 
 # ---------------------------------------------------------------- support levels

@@ -113,6 +113,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     def intent_of(text):
         return ((nlu.get(text) or {}).get("intent") or {}).get("name")
 
+    def confidence_of(text):
+        return float(((nlu.get(text) or {}).get("intent") or {}).get("confidence") or 0.0)
+
     print(f"\nANSWER ENGINE · held-out questions: {len(answerable)} answerable, {len(unanswerable)} "
           f"unanswerable · {len(records)} records, threshold {THRESHOLD}")
     print(f"{'ranking':46} {'top-1':>6} {'top-3':>6} {'answered':>9} {'no-ans P':>9} {'no-ans R':>9}")
@@ -126,9 +129,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         neg = [index.search(q["q"], priors(q["q"], index) if use_priors else None, k=1)[0] for q in unanswerable]
         top1 = sum(h[0].record.id in q["answers"] for q, h in rows) / len(rows)
         top3 = sum(any(x.record.id in q["answers"] for x in h) for q, h in rows) / len(rows)
-        right = sum(h[0].record.id in q["answers"] and accepts(h[0], intent_of(q["q"])) for q, h in rows) / len(rows)
-        rejected_pos = sum(not accepts(h[0], intent_of(q["q"])) for q, h in rows)
-        rejected_neg = sum(not accepts(h, intent_of(q["q"])) for q, h in zip(unanswerable, neg))
+        right = sum(h[0].record.id in q["answers"] and accepts(h[0], intent_of(q["q"]), confidence_of(q["q"])) for q, h in rows) / len(rows)
+        rejected_pos = sum(not accepts(h[0], intent_of(q["q"]), confidence_of(q["q"])) for q, h in rows)
+        rejected_neg = sum(not accepts(h, intent_of(q["q"]), confidence_of(q["q"])) for q, h in zip(unanswerable, neg))
         prec = rejected_neg / (rejected_neg + rejected_pos) if rejected_neg + rejected_pos else 0.0
         rec = rejected_neg / len(neg) if neg else 0.0
         results[label] = (rows, neg, index)
@@ -179,7 +182,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 print(f"  [{q.get('style')}] {q['q']}\n      want {q['answers'][0]}  got {h[0].explain()}")
         print("\nunanswerable accepted:")
         for q, h in zip(unanswerable, neg):
-            if accepts(h, intent_of(q["q"])):
+            if accepts(h, intent_of(q["q"]), confidence_of(q["q"])):
                 print(f"  {q['q']}\n      got {h.explain()}")
 
     failed = []
