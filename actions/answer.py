@@ -56,7 +56,7 @@ def accepts(hit: Optional[Hit], intent: Optional[str], confidence: float = 0.0) 
         return False
     if intent == "out_of_scope":
         return hit.score >= THRESHOLD_OUT_OF_SCOPE
-    agree = confidence >= 0.7 and INTENT_TOPICS.get(intent or "") == hit.record.topic
+    agree = confidence >= 0.5 and INTENT_TOPICS.get(intent or "") == hit.record.topic
     return hit.score >= THRESHOLD - (AGREEMENT if agree else 0.0)
 #: a second record is shown with the first only when it scores this close and is another kind
 #: of answer to the same question (e.g. the fact and the document it names)
