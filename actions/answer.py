@@ -75,6 +75,8 @@ LOCAL_TOPICS = {"local_levels", "procedure", "dossier", "agencies"}
 QUICK_CHECK_TOPICS = {"beneficiaries": ("Ai được hỗ trợ?", "ask_beneficiaries"),
                       "industries": ("Ngành nghề được hỗ trợ", "ask_industries")}
 PAGE = 4  # facts per topic page
+# words nearly every question has: they do not make a question specific ("khuyến công hỗ trợ gì")
+GENERIC = frozenset({"khuyen", "cong", "ho", "tro", "chinh", "sach", "duoc", "nha", "nuoc"})
 
 def _intent(tracker: Tracker) -> Tuple[Optional[str], float]:
     """The classifier's intent; for a low-confidence message (``nlu_fallback``) its best guess
@@ -287,7 +289,8 @@ class ActionAnswer(Action):
         name, confidence = _intent(tracker)
         if INTENT_TOPICS.get(intent or "") in (None, "support_levels") or confidence < 0.5:
             return False
-        return confidence >= 0.75 or len([w for w in lemmas(without_places(tracker, text)) if w not in STOP]) <= 4
+        words = [w for w in lemmas(without_places(tracker, text)) if w not in STOP and w not in GENERIC]
+        return confidence >= 0.75 or len(words) <= 4
 
     def several(self, dispatcher, tracker, engine: Answerer, parts: Sequence[str], intent) -> List[Dict[Text, Any]]:
         answers, missing, shown = [], [], []
