@@ -21,6 +21,13 @@
 5. Rasa's HTTP API (``--enable-api``) returns whole conversations, names and phone numbers
    included. The server refuses to start with it on a non-loopback interface unless it is
    protected by ``--auth-token`` or ``--jwt-secret``.
+6. Bursts. Rasa starts every arriving message at once; its turns are CPU-bound (NLU, policies,
+   the synchronous SQL tracker store), so under 200 simultaneous conversations each turn's
+   action call waited seconds for the *Rasa* event loop and hit ``ACTION_TIMEOUT``: the person
+   got "hệ thống đang bận" although the action server was idle (py-spy: Rasa 95 % busy, the
+   action server 8 %). At most ``RASA_CONCURRENT_TURNS`` (default 4) turns now run at once; the
+   others wait *before* starting, which neither counts against the action timeout nor lowers
+   throughput (the CPU was the limit anyway).
 """
 from __future__ import annotations
 
@@ -140,6 +147,30 @@ async def _run_remote_action(self: RemoteAction, output_channel: Any, nlg: Any, 
 
 # ------------------------------------------------------------------------------- privacy
 
+def concurrent_turns() -> int:
+    try:
+        return max(1, int(os.environ.get("RASA_CONCURRENT_TURNS", "4")))
+    except ValueError:
+        return 4
+
+
+class _TurnGate:
+    """At most ``concurrent_turns()`` message turns at once (created lazily: the semaphore must
+    belong to the server's event loop)."""
+
+    def __init__(self) -> None:
+        self._semaphore: "asyncio.Semaphore | None" = None
+
+    @property
+    def semaphore(self) -> asyncio.Semaphore:
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(concurrent_turns())
+        return self._semaphore
+
+
+_turn_gate = _TurnGate()
+
+
 def _patch_processor() -> None:
     from rasa.core.processor import MessageProcessor
 
@@ -147,8 +178,9 @@ def _patch_processor() -> None:
     original_with_tracker = MessageProcessor._handle_message_with_tracker
 
     async def handle_message(self, message):  # type: ignore[no-untyped-def]
-        with log_privacy.conversation(message.sender_id):
-            return await original_handle(self, message)
+        async with _turn_gate.semaphore:
+            with log_privacy.conversation(message.sender_id):
+                return await original_handle(self, message)
 
     async def _handle_message_with_tracker(self, message, tracker):  # type: ignore[no-untyped-def]
         personal = [tracker.get_slot(s) for s in log_privacy.PERSONAL_SLOTS]
