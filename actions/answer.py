@@ -58,10 +58,6 @@ def accepts(hit: Optional[Hit], intent: Optional[str], confidence: float = 0.0) 
         return hit.score >= THRESHOLD_OUT_OF_SCOPE
     agree = confidence >= 0.5 and INTENT_TOPICS.get(intent or "") == hit.record.topic
     return hit.score >= THRESHOLD - (AGREEMENT if agree else 0.0)
-#: a second record is shown with the first only when it scores this close and is another kind
-#: of answer to the same question (e.g. the fact and the document it names)
-SECOND_WITHIN = 0.0
-
 TOPIC_TITLES = {
     "overview": "khuyến công", "objectives": "mục tiêu", "beneficiaries": "đối tượng",
     "industries": "ngành nghề", "priorities": "ưu tiên", "activities": "nội dung hỗ trợ",
@@ -157,7 +153,7 @@ class Answerer:
         out = []
         if record.kind in ("level", "document"):
             out.append(button("Chi tiết", "ask_more", record=record.id, view="detail"))
-        if self._history(record):
+        if self.history(record):
             out.append(button("Quy định trước đây", "ask_more", record=record.id, view="history"))
         topic = "legal_documents" if record.kind == "document" else record.topic
         if topic != "support_levels":
@@ -167,7 +163,7 @@ class Answerer:
             out.append(button("Thủ tục, hồ sơ", "ask_procedure"))
         return out[:3]
 
-    def _history(self, record: Record) -> Optional[str]:
+    def history(self, record: Record) -> Optional[str]:
         """The earlier rule behind a record: a level's earlier values; for a current fact, the
         HISTORICAL facts of its topic that the question also matches best."""
         if record.kind == "level":
@@ -220,9 +216,9 @@ class ActionAnswer(Action):
         if is_english(text):
             dispatcher.utter_message(text=copy.ENGLISH_REPLY, buttons=MAIN_MENU)
             return []
-        topic_of_intent = {"ask_beneficiaries": "beneficiaries", "ask_industries": "industries"}.get(intent)
-        if topic_of_intent and describes_establishment(tracker) and not asks_amount(tracker):
-            return quick_check(dispatcher, tracker, QUICK_CHECK_TOPICS[topic_of_intent])
+        general = QUICK_CHECK_TOPICS.get(INTENT_TOPICS.get(intent or ""))
+        if general and describes_establishment(tracker) and not asks_amount(tracker):
+            return quick_check(dispatcher, tracker, general)
         activity = latest_value(tracker, "activity")
         if activity and (intent == "ask_support_level" or asks_amount(tracker)):
             # the entity is a prior: "thưởng sản phẩm tiêu biểu" names the selection activity, but
@@ -354,7 +350,7 @@ class ActionAnswer(Action):
                         ask_activity(dispatcher)
                         return []
                     return _topic_page(dispatcher, session, topic, 0)
-                text = engine._history(record) if view == "history" else engine.detail(record)
+                text = engine.history(record) if view == "history" else engine.detail(record)
                 dispatcher.utter_message(text=text or engine.first_answer(record),
                                          buttons=[b for b in engine.buttons(record) if '"topic"' in b["payload"]])
                 return [SlotSet("last_record", record.id)]

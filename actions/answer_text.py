@@ -48,10 +48,14 @@ class Cited:
 _LEAD = re.compile(r"^(?:Theo|Trước đây,? theo)\s[^,]{0,70},\s*")
 
 
+def _after_da(text: str) -> str:
+    """'Quy định …' → 'quy định …' mid-sentence (acronyms such as 'TT', 'NĐ' stay)."""
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
 def _body(text: str) -> str:
     """A fact's text without its own "Theo …," lead-in (the renderer frames it)."""
-    rest = _LEAD.sub("", text, count=1)
-    return rest[:1].lower() + rest[1:] if rest[:2] != rest[:2].upper() else rest
+    return _after_da(_LEAD.sub("", text, count=1))
 
 
 def historical(text: str, document: str, until: Optional[object] = None, current_known: bool = False) -> str:
@@ -88,11 +92,6 @@ def statement(record: Record, until: Optional[object] = None) -> str:
     if record.status == "HISTORICAL":
         return historical(record.text, record.document, until, current_known=bool(until))
     return record.text
-
-
-def _after_da(text: str) -> str:
-    """'Quy định …' → 'quy định …' after "Dạ, " (acronyms such as 'TT', 'NĐ' stay)."""
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
 def fact_answer(record: Record, until: Optional[object] = None, province_line: Optional[str] = None) -> str:

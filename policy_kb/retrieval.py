@@ -65,9 +65,9 @@ _WORD = re.compile(r"\w+")
 # Function words and politeness that say nothing about which fact is wanted. Question words
 # ("ai", "bao lau", "o dau", "khi nao", "bao nhieu") are kept: they tell a deadline from a place.
 STOP = frozenset("""
-a ah a ak ạ u ha nha nhe nhi oi voi vay the thi la cua va cho cac nhung mot nay do ay kia
+a ah ak u ha nha nhe nhi oi voi vay the thi la cua va cho cac nhung mot nay do ay kia
 em anh chi minh toi chung ban ong ba co chu bac
-xin hoi cho biet giup muon can duoc khong co phai roi nua cai con
+xin hoi biet giup muon can duoc khong phai roi nua cai con
 """.split())
 
 

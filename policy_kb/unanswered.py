@@ -63,8 +63,14 @@ def redact(text: str) -> str:
     return out[:MAX_TEXT]
 
 
+_created: set = set()
+
+
 def ensure_table(engine) -> None:
-    Base.metadata.create_all(engine, tables=[UnansweredQuestion.__table__])
+    """Create the table once per engine (not a catalogue query on every write)."""
+    if str(engine.url) not in _created:
+        Base.metadata.create_all(engine, tables=[UnansweredQuestion.__table__])
+        _created.add(str(engine.url))
 
 
 def record(text: str, channel: str, best_score: float, best_record: Optional[str],
