@@ -1,9 +1,10 @@
 """NLU components that overrule the statistical classifier where it cannot be right:
 
 * ``StopPhraseClassifier``: a short message that starts with a stop word is the intent ``stop``.
-* ``EnglishMessageClassifier``: a message in English is ``out_of_scope`` (the answer action then
+* ``EnglishMessageClassifier``: a question in English is ``out_of_scope`` (the answer action then
   replies in English that the assistant answers in Vietnamese); the classifier, trained on
-  Vietnamese, called "Hello, can I get support?" a greeting and answered in Vietnamese.
+  Vietnamese, called "Hello, can I get support for my company?" a greeting and answered in
+  Vietnamese. Short small talk it was trained on ("thank you", "are you a bot") keeps its intent.
 
 
 The statistical classifier sees "thôi" with few neighbours and splits it between stop, goodbye
@@ -23,11 +24,13 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.language import is_english
+from bot.nlu.language import is_english, words
 from bot.nlu.stop_phrases import is_stop_request
 
 STOP = "stop"
 OUT_OF_SCOPE = "out_of_scope"
+#: intents the bot answers whatever the language; a longer English sentence is still a question
+SMALL_TALK = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "ask_help", OUT_OF_SCOPE}
 
 
 def set_intent(message: Message, name: str) -> None:
@@ -64,6 +67,9 @@ class EnglishMessageClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
-            if isinstance(text, str) and not text.startswith("/") and is_english(text):
+            if not isinstance(text, str) or text.startswith("/") or not is_english(text):
+                continue
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if intent not in SMALL_TALK or len(words(text)) >= 5:
                 set_intent(message, OUT_OF_SCOPE)
         return messages
