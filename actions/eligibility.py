@@ -12,7 +12,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.render import button, sources_line
+from actions.render import button
+from actions.verdict_text import verdict_text
 from bot.nlu.places import unit_type_in_answer
 from bot.nlu.text_normalize import strip_diacritics
 from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, YES_NO, NamedProvince, canonical,
@@ -26,16 +27,6 @@ ASKABLE = ["business_type", "province", "unit_type", "craft_village", "disadvant
 
 UNCLEAR = "Dạ, em chưa rõ ý anh/chị. Anh/chị chọn giúp em một trong các lựa chọn dưới đây, hoặc gõ lại ạ."
 NOTED = "Dạ, em đã ghi nhận."
-
-VERDICT_HEAD = {
-    "eligible": "Dạ, theo thông tin anh/chị cung cấp, cơ sở có vẻ THUỘC đối tượng được hỗ trợ khuyến công.",
-    "not_eligible": "Dạ, theo thông tin anh/chị cung cấp, cơ sở có vẻ CHƯA thuộc đối tượng được hỗ trợ khuyến công.",
-    "unknown": "Dạ, với thông tin hiện có em chưa kết luận được cơ sở có thuộc đối tượng hay không.",
-}
-OUTCOME_MARK = {"pass": "✓", "fail": "✗", "unknown": "?"}
-PRE_CHECK = ("Đây chỉ là kiểm tra sơ bộ, không phải quyết định: Trung tâm Khuyến công / Sở Công Thương "
-             "tỉnh sẽ xem xét hồ sơ và quyết định.")
-
 
 def _flag(value: Optional[str]) -> Optional[bool]:
     return {"yes": True, "no": False}.get(value or "")
@@ -139,27 +130,6 @@ class ValidateEligibilityForm(FormValidationAction):
 def _names_current(text: str, unit) -> bool:
     t = strip_diacritics(text)
     return t in {strip_diacritics(unit.short_name), strip_diacritics(unit.name)}
-
-
-def place_text(profile: Profile) -> str:
-    unit = load_provinces().get(profile.province or "")
-    return NamedProvince(unit, profile.old_province_name).place if unit else ""
-
-
-def verdict_text(profile: Profile, verdict) -> str:
-    lines = [VERDICT_HEAD[verdict.verdict]]
-    place = place_text(profile)
-    if place:
-        lines.append(f"Địa bàn: {place}.")
-    lines += [f"{OUTCOME_MARK.get(r.outcome, '•')} {r.text}" for r in verdict.reasons]
-    if verdict.priorities:
-        lines.append("Thuộc diện ưu tiên:")
-        lines += [f"• {p.text}" for p in verdict.priorities]
-    lines.append(PRE_CHECK)
-    cited = [r for r in verdict.reasons + verdict.priorities if r.document and r.article]
-    if cited:
-        lines.append(sources_line(cited))
-    return "\n".join(lines)
 
 
 class ActionEligibilityVerdict(Action):

@@ -21,7 +21,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.eligibility import OUTCOME_MARK, PRE_CHECK, place_text, verdict_text
+from actions.verdict_text import OUTCOME_MARK, PRE_CHECK, place_text, verdict_text
 from actions.render import button, sources_line
 from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, latest_entity, latest_value, named_province,
                            parse_cost)
