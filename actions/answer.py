@@ -26,7 +26,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import answer_text as copy
 from actions.answer_index import answer_index
 from actions.kb import KnowledgeUnavailable, kb_session
-from actions.quick_check import asks_amount, describes_establishment, quick_check
+from actions.listen import replied_this_turn, say_note
+from actions.quick_check import asks_amount, describes_establishment, quick_check, verdict_again
 from actions.render import KB_DOWN, MAIN_MENU, button, province_note, topic_text
 from actions.slots import channel_of, latest_value, named_province, parse_cost
 from actions.support_levels import ACTIVITY_GROUPS, ask_activity, ask_which, levels_for, reply_level
@@ -216,6 +217,12 @@ class ActionAnswer(Action):
         if is_english(text):
             dispatcher.utter_message(text=copy.ENGLISH_REPLY, buttons=MAIN_MENU)
             return []
+        say_note(dispatcher, tracker)
+        again = verdict_again(dispatcher, tracker)
+        if again is not None:
+            return again
+        if replied_this_turn(tracker) and (intent in (None, "nlu_fallback", "out_of_scope") or _intent(tracker)[1] < 0.75):
+            return []  # already answered as it was read ("sao lại Đồng Nai, tôi ở Bình Phước mà")
         general = QUICK_CHECK_TOPICS.get(INTENT_TOPICS.get(intent or ""))
         if general and describes_establishment(tracker) and not asks_amount(tracker):
             return quick_check(dispatcher, tracker, general)

@@ -5,6 +5,7 @@ maps slots to a profile, re-asks unclear answers with buttons, and words the ver
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -12,21 +13,24 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.listen import say_note
 from actions.render import button
 from actions.verdict_text import verdict_text
+from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, YES_NO, latest_entity, named_province,
+                           parse_cost, parse_count)
 from bot.nlu.places import unit_type_in_answer
-from bot.nlu.text_normalize import strip_diacritics
-from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, YES_NO, NamedProvince, canonical,
-                           latest_entity, named_province, parse_cost, parse_count)
+from bot.nlu.statements import UNCLEAR, UNKNOWN
 from policy_kb.eligibility import Profile, assess, missing_fields
-from policy_kb.provinces import load_provinces, province_of_old_name
+from policy_kb.provinces import load_provinces
 
 # Profile fields the conversation can ask, by slot name (same names).
 ASKABLE = ["business_type", "province", "unit_type", "craft_village", "disadvantaged", "industry", "employees",
            "revenue_vnd", "capital_vnd"]
+#: an answer not understood this many times is skipped ("không rõ"): never asked a third time
+MAX_UNCLEAR = 2
 
-UNCLEAR = "Dạ, em chưa rõ ý anh/chị. Anh/chị chọn giúp em một trong các lựa chọn dưới đây, hoặc gõ lại ạ."
 NOTED = "Dạ, em đã ghi nhận."
+
 
 def _flag(value: Optional[str]) -> Optional[bool]:
     return {"yes": True, "no": False}.get(value or "")
@@ -46,90 +50,144 @@ def profile_from(tracker: Tracker) -> Profile:
         employees=employees,
         revenue_vnd=parse_cost(slot("revenue_vnd")),
         capital_vnd=parse_cost(slot("capital_vnd")),
+        women_owned=_flag(slot("women_owned")),
+        ethnic_minority_owned=_flag(slot("ethnic_minority_owned")),
+        **_optional_facts(slot),
     )
 
 
-def _answered(tracker: Tracker, field: str) -> bool:
-    """Yes/no questions answered "không rõ" count as answered: do not ask them again."""
-    return tracker.get_slot(field) == "unknown"
+def _optional_facts(slot) -> Dict[str, Optional[bool]]:
+    """Facts the rules engine may or may not know yet (exports, local materials, fired bricks)."""
+    fields = getattr(Profile, "__dataclass_fields__", {})
+    return {name: _flag(slot(name)) for name in ("exports", "local_materials", "fired_clay_brick") if name in fields}
+
+
+def _skipped(tracker: Tracker, field: str) -> bool:
+    """Answered "không rõ" (or skipped after two unclear answers): do not ask again."""
+    return tracker.get_slot(field) == UNKNOWN
+
+
+def reasks(tracker: Tracker) -> Dict[str, int]:
+    try:
+        counts = json.loads(tracker.get_slot("reasks") or "{}")
+    except ValueError:
+        return {}
+    return counts if isinstance(counts, dict) else {}
 
 
 class ValidateEligibilityForm(FormValidationAction):
+    """Values arrive already read (actions/listen.py): a canonical key, "unknown", or "unclear"
+    when the answer to the question just asked could not be read."""
+
     def name(self) -> Text:
         return "validate_eligibility_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[Dict]:
+        say_note(dispatcher, tracker)
+        return await super().run(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         needed = missing_fields(profile_from(tracker))
-        return [f for f in needed if f in ASKABLE and not _answered(tracker, f)]
+        return [f for f in needed if f in ASKABLE and not _skipped(tracker, f)]
 
     def _unclear(self, dispatcher: CollectingDispatcher, slot: str, tracker: Tracker) -> Dict[Text, Any]:
-        # "quảng ngãi" when asked for the product: the province is kept (its own slot), so say so
-        # instead of "em chưa rõ ý"; the question is then asked again
-        other = {e.get("entity") for e in tracker.latest_message.get("entities", [])
-                 if e.get("entity") in ASKABLE and e.get("entity") != slot}
-        named = named_province(tracker) if "province" in other else None
-        dispatcher.utter_message(text=(f"Dạ, em đã ghi nhận địa bàn: {named.place}." if named else
-                                       NOTED if other else UNCLEAR))
-        return {slot: None}
+        counts = reasks(tracker)
+        counts[slot] = counts.get(slot, 0) + 1
+        if counts[slot] >= MAX_UNCLEAR:
+            # twice not understood: move on; the verdict names what is missing
+            dispatcher.utter_message(response="utter_question_skipped")
+            return {slot: UNKNOWN, "reasks": json.dumps(counts)}
+        # "quảng ngãi" when asked for the product: the province was kept, so say so
+        named = named_province(tracker) if tracker.get_slot("province") and latest_entity(tracker, "province") else None
+        if named:
+            dispatcher.utter_message(text=f"Dạ, em đã ghi nhận địa bàn: {named.place}.")
+        return {slot: None, "reasks": json.dumps(counts)}
+
+    def _keyed(self, slot: str, value: Any, allowed: set, dispatcher, tracker) -> Dict[Text, Any]:
+        if value in allowed or value == UNKNOWN:
+            return {slot: value}
+        if value is None:
+            return {slot: None}
+        return self._unclear(dispatcher, slot, tracker)
 
     def validate_business_type(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        key = canonical(value, "business_type", BUSINESS_TYPES, tracker)
-        return {"business_type": key} if key else self._unclear(dispatcher, "business_type", tracker)
+        return self._keyed("business_type", value, BUSINESS_TYPES, dispatcher, tracker)
 
     def validate_industry(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        key = canonical(value, "industry", INDUSTRIES, tracker)
-        return {"industry": key} if key else self._unclear(dispatcher, "industry", tracker)
+        return self._keyed("industry", value, INDUSTRIES, dispatcher, tracker)
 
     def validate_unit_type(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        key = canonical(value, "unit_type", UNIT_TYPES, tracker) or (unit_type_in_answer(value) if isinstance(value, str) else None)
-        return {"unit_type": key} if key else self._unclear(dispatcher, "unit_type", tracker)
+        if value == UNCLEAR and tracker.get_slot("requested_slot") == "unit_type":
+            # once the question is asked, a lower-case "xa binh son" is the commune
+            value = unit_type_in_answer(tracker.latest_message.get("text") or "") or value
+        return self._keyed("unit_type", value, UNIT_TYPES, dispatcher, tracker)
 
     def validate_province(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        provinces = load_provinces()
-        key = canonical(value, "province", set(provinces), tracker)
-        if not key:
-            dispatcher.utter_message(text="Dạ, em chưa nhận ra tên tỉnh. Anh/chị gõ lại tên tỉnh, thành phố "
-                                          "(có dấu hoặc không dấu đều được) giúp em ạ.")
-            return {"province": None}
-        ent = latest_entity(tracker, "province")
-        old = None
-        if ent and ent.get("text"):
-            unit = province_of_old_name(ent["text"])
-            if unit is not None and unit.key == key and not _names_current(ent["text"], unit):
-                old = ent["text"]
-        return {"province": key, "old_province": old or tracker.get_slot("old_province")}
+        return self._keyed("province", value, set(load_provinces()), dispatcher, tracker)
 
     def validate_craft_village(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return {"craft_village": value if value in YES_NO else ("yes" if value == "craft_village" else None)}
+        return self._keyed("craft_village", value, YES_NO, dispatcher, tracker)
 
     def validate_disadvantaged(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return {"disadvantaged": value if value in YES_NO else None}
+        return self._keyed("disadvantaged", value, YES_NO, dispatcher, tracker)
 
     def validate_revenue_vnd(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return self._amount("revenue_vnd", value, dispatcher)
+        return self._amount("revenue_vnd", value, dispatcher, tracker)
 
     def validate_capital_vnd(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return self._amount("capital_vnd", value, dispatcher)
+        return self._amount("capital_vnd", value, dispatcher, tracker)
 
-    def _amount(self, slot: str, value: Any, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
-        amount = parse_cost(value)
+    def _amount(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        if value in (None, UNKNOWN):
+            return {slot: value}
+        amount = parse_cost(value) if value != UNCLEAR else None
         if amount is None:
-            dispatcher.utter_message(text="Dạ, anh/chị ghi số tiền kèm đơn vị giúp em, ví dụ: 5 tỷ, 800 triệu.")
-            return {slot: None}
+            return self._unclear(dispatcher, slot, tracker)
         return {slot: str(amount)}
 
     def validate_employees(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        count = parse_count(value)
+        if value in (None, UNKNOWN):
+            return {"employees": value}
+        count = parse_count(value) if value != UNCLEAR else None
         if count is None:
-            dispatcher.utter_message(text="Dạ, anh/chị gõ giúp em một con số, ví dụ: 15.")
-            return {"employees": None}
+            return self._unclear(dispatcher, "employees", tracker)
         return {"employees": str(count)}
 
 
-def _names_current(text: str, unit) -> bool:
-    t = strip_diacritics(text)
-    return t in {strip_diacritics(unit.short_name), strip_diacritics(unit.name)}
+class _AskEligibility(Action):
+    """The form's question for one slot: as written in the domain the first time; after an answer
+    that was not understood, why it is asked, with a way out ("Không rõ / bỏ qua")."""
+
+    slot = ""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.slot}"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        again = reasks(tracker).get(self.slot, 0) > 0
+        dispatcher.utter_message(response=f"utter_{'reask' if again else 'ask'}_{self.slot}")
+        return []
+
+
+# one ask action per question (Rasa looks up action_ask_<slot> by name)
+for _slot in ASKABLE:
+    globals()[f"AskEligibility_{_slot}"] = type(f"AskEligibility_{_slot}", (_AskEligibility,), {"slot": _slot})
+
+
+def give_verdict(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
+    """The verdict on everything the conversation knows (after the form, or again after a
+    correction: "à nhầm, bên tôi là doanh nghiệp lớn")."""
+    profile = profile_from(tracker)
+    verdict = assess(profile)
+    buttons = [button("Ước tính mức hỗ trợ", "estimate_support"),
+               button("Để lại liên hệ", "leave_contact"),
+               button("Thủ tục, hồ sơ", "ask_procedure")]
+    if verdict.verdict == "not_eligible":
+        buttons = [button("Thủ tục, hồ sơ", "ask_procedure"), button("Để lại liên hệ", "leave_contact"),
+                   button("Hỏi đáp khác", "ask_help")]
+    dispatcher.utter_message(text=verdict_text(profile, verdict), buttons=buttons)
+    return [SlotSet("verdict", verdict.verdict), SlotSet("reasks", None)]
 
 
 class ActionEligibilityVerdict(Action):
@@ -137,13 +195,4 @@ class ActionEligibilityVerdict(Action):
         return "action_eligibility_verdict"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
-        profile = profile_from(tracker)
-        verdict = assess(profile)
-        buttons = [button("Ước tính mức hỗ trợ", "estimate_support"),
-                   button("Để lại liên hệ", "leave_contact"),
-                   button("Thủ tục, hồ sơ", "ask_procedure")]
-        if verdict.verdict == "not_eligible":
-            buttons = [button("Thủ tục, hồ sơ", "ask_procedure"), button("Để lại liên hệ", "leave_contact"),
-                       button("Hỏi đáp khác", "ask_help")]
-        dispatcher.utter_message(text=verdict_text(profile, verdict), buttons=buttons)
-        return [SlotSet("verdict", verdict.verdict)]
+        return give_verdict(dispatcher, tracker)

@@ -7,6 +7,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb import KnowledgeUnavailable
+from actions.listen import say_note
 from actions.quick_check import ESTIMATE_NEXT
 from actions.render import button, fmt_vnd
 from actions.slots import latest_value, parse_cost
@@ -16,6 +17,10 @@ from actions.support_levels import AMBIGUOUS, levels_for, reply_level
 class ValidateEstimateForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_estimate_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        say_note(dispatcher, tracker)
+        return await super().run(dispatcher, tracker, domain)
 
     def validate_activity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                           domain: Dict) -> Dict[Text, Any]:

@@ -21,13 +21,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.eligibility import give_verdict
+from actions.listen import PROFILE_SLOTS, changed_this_turn, old_name, replied_this_turn, say_note
 from actions.verdict_text import OUTCOME_MARK, PRE_CHECK, place_text, verdict_text
 from actions.render import button, sources_line
 from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, latest_entity, latest_value, named_province,
                            parse_cost)
 from actions.support_levels import AMBIGUOUS, ask_which, reply_level
+from bot.nlu.statements import Context, read
 from bot.nlu.text_normalize import strip_diacritics
 from policy_kb.eligibility import Profile, assess
+from policy_kb.provinces import load_provinces
 
 #: after an estimate: what people do next
 ESTIMATE_NEXT = [button("Để lại liên hệ", "leave_contact"), button("Kiểm tra điều kiện", "check_eligibility"),
@@ -64,18 +68,27 @@ def asks_amount(tracker: Tracker) -> bool:
 
 
 def said_now(tracker: Tracker) -> Profile:
-    """The establishment as *this message* describes it. Earlier answers are not mixed in: a
-    person who first asked "doanh nghiệp lớn có được không" and then "khai thác cát thì sao" asks
-    about sand mining, not about a large sand-mining enterprise. (The form, when the person goes on
-    to it, does reuse everything said in the conversation, and shows it.)"""
-    def value(name: str, allowed) -> Optional[str]:
-        found = latest_value(tracker, name)
-        return found if found in allowed else None
+    """The establishment as *this message* describes it, read the way every message is read
+    (negation, scope: bot.nlu.statements). Earlier answers are not mixed in: a person who first
+    asked "doanh nghiệp lớn có được không" and then "khai thác cát thì sao" asks about sand
+    mining, not about a large sand-mining enterprise. (The form, when the person goes on to it,
+    does reuse everything said in the conversation, and shows it.)"""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    reading = read(tracker.latest_message.get("text") or "", tracker.latest_message.get("entities") or [],
+                   Context(intent=intent))
+    said = reading.values
 
-    named = named_province(tracker) if latest_entity(tracker, "province") else None
+    def value(name: str, allowed) -> Optional[str]:
+        return said.get(name) if said.get(name) in allowed else None
+
+    province = value("province", set(load_provinces()))
+    flag = {"yes": True, "no": False}.get
     return Profile(business_type=value("business_type", BUSINESS_TYPES), industry=value("industry", INDUSTRIES),
-                   unit_type=value("unit_type", UNIT_TYPES), province=named.unit.key if named else None,
-                   old_province_name=named.old_name if named else None)
+                   unit_type=value("unit_type", UNIT_TYPES), province=province,
+                   old_province_name=old_name(reading.old_province_name, province) if province else None,
+                   craft_village=flag(said.get("craft_village")), disadvantaged=flag(said.get("disadvantaged")),
+                   women_owned=flag(said.get("women_owned")),
+                   ethnic_minority_owned=flag(said.get("ethnic_minority_owned")))
 
 
 def quick_check(dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -112,6 +125,14 @@ def quick_check(dispatcher: CollectingDispatcher, tracker: Tracker,
     return remembered
 
 
+def verdict_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """After a verdict, a correction of what it rested on gives the verdict again (None: nothing
+    it depends on changed in this message)."""
+    if tracker.get_slot("verdict") and any(s in PROFILE_SLOTS for s in changed_this_turn(tracker)):
+        return give_verdict(dispatcher, tracker)
+    return None
+
+
 class ActionAnswerInform(Action):
     """A statement outside a flow ("chi phí máy khoảng 500tr", "htx em làm nước mắm")."""
 
@@ -119,6 +140,12 @@ class ActionAnswerInform(Action):
         return "action_answer_inform"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
+        say_note(dispatcher, tracker)
+        again = verdict_again(dispatcher, tracker)
+        if again is not None:
+            return again
+        if replied_this_turn(tracker):
+            return []  # the message was answered as it was read (the 2025 merger explained)
         cost = latest_value(tracker, "money")
         said_activity = latest_value(tracker, "activity")
         activity = said_activity or tracker.get_slot("activity")
@@ -133,5 +160,6 @@ class ActionAnswerInform(Action):
         if cost:
             # the cost is already in the money slot: the estimate form asks only for the activity
             return [FollowupAction("estimate_form")]
-        dispatcher.utter_message(response="utter_help")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        dispatcher.utter_message(response="utter_goodbye" if intent == "deny" else "utter_help")
         return []

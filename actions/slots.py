@@ -7,6 +7,7 @@ from typing import Any, NamedTuple, Optional
 from rasa_sdk import Tracker
 
 from bot.nlu.money import parse_money
+from bot.nlu.statements import happens_elsewhere
 from bot.nlu.text_normalize import fold, normalize_text
 from policy_kb.provinces import Province, canonical_old_name, load_provinces, name_key
 
@@ -49,8 +50,11 @@ class NamedProvince(NamedTuple):
 
 
 def named_province(tracker: Tracker) -> Optional[NamedProvince]:
-    """The province this message names, else the one given earlier in the conversation."""
-    ent = latest_entity(tracker, "province")
+    """The province this message names, else the one given earlier in the conversation. A
+    province where something else happens ("đi hội chợ ở Hà Nội") is not the one meant."""
+    text = tracker.latest_message.get("text") or ""
+    ent = next((e for e in tracker.latest_message.get("entities", [])
+                if e.get("entity") == "province" and not happens_elsewhere(text, e)), None)
     unit = load_provinces().get((ent or {}).get("value") or tracker.get_slot("province") or "")
     if unit is None:
         return None

@@ -196,7 +196,9 @@ def channel_bot(tmp: Path, label: str, credentials: str,
 
 @pytest.fixture(scope="session")
 def live_bot(kb_url, tmp_path_factory):
-    bot = LiveBot(tmp_path_factory.mktemp("live"), kb_url).start()
+    # with the (token-protected) HTTP API, so that dialogue tests can read the slots of a turn
+    bot = ApiLiveBot(tmp_path_factory.mktemp("live"), kb_url).start()
+    bot.db_url = kb_url
     yield bot
     bot.stop()
     bot.save_logs()

@@ -1,4 +1,19 @@
-"""Scripted dialogues (tests/dialogues/*.yml) through the real bot's REST channel."""
+"""Scripted dialogues (tests/dialogues/*.yml) through the real model, action server and REST channel.
+
+A dialogue is data:
+
+    - name: what the conversation shows
+      item: the issue item it covers (free text, for the report)
+      turns:
+        - user: what the person types
+          expect: [phrases that must be in the bot's reply]
+          reject: [phrases that must not be]
+          slots: {slot: value}        # the tracker's slots after the turn (null = not set)
+          max_chars: 450              # length of the first message
+      lead: {province: ha_noi}        # the lead stored for this sender at the end (null = none)
+
+A failure prints the whole conversation so far.
+"""
 import uuid
 from pathlib import Path
 
@@ -9,17 +24,57 @@ DIALOGUES = [d for path in sorted((Path(__file__).parent / "dialogues").glob("*.
              for d in yaml.safe_load(path.read_text("utf-8"))["dialogues"]]
 
 
+def _stored_leads(db_url: str, sender: str):
+    from sqlalchemy import select
+
+    from policy_kb.db import new_session
+    from policy_kb.leads import Lead, ensure_schema
+    from policy_kb.db import get_engine
+
+    ensure_schema(get_engine(db_url))
+    with new_session(db_url) as session:
+        return list(session.scalars(select(Lead).where(Lead.conversation_id == sender)))
+
+
 @pytest.mark.parametrize("dialogue", DIALOGUES, ids=[d["name"][:60] for d in DIALOGUES])
 def test_dialogue(live_bot, dialogue):
     sender = f"dlg-{uuid.uuid4().hex[:8]}"
+    transcript = []
+
+    def fail(message: str) -> None:
+        pytest.fail(f"{message}\n--- conversation ---\n" + "\n".join(transcript), pytrace=False)
+
     for turn in dialogue["turns"]:
         resp = live_bot.ask(turn["user"], sender)
         assert resp.status_code == 200, resp.text
         messages = [m.get("text") or "" for m in resp.json()]
         reply = "\n".join(messages)
+        transcript.append(f"USER: {turn['user']}")
+        transcript += [f"BOT:  {m}" for m in messages]
         for phrase in turn.get("expect", []):
-            assert phrase in reply, f"{turn['user']!r}: missing {phrase!r} in\n{reply}"
+            if phrase not in reply:
+                fail(f"{turn['user']!r}: missing {phrase!r}")
         for phrase in turn.get("reject", []):
-            assert phrase not in reply, f"{turn['user']!r}: {phrase!r} should not be in\n{reply}"
-        if "max_chars" in turn:
-            assert len(messages[0]) <= turn["max_chars"], f"{len(messages[0])} chars:\n{messages[0]}"
+            if phrase in reply:
+                fail(f"{turn['user']!r}: {phrase!r} should not be in the reply")
+        if "max_chars" in turn and len(messages[0]) > turn["max_chars"]:
+            fail(f"{turn['user']!r}: first message has {len(messages[0])} chars > {turn['max_chars']}")
+        if "slots" in turn:
+            slots = live_bot.tracker(sender)["slots"]
+            for name, want in turn["slots"].items():
+                got = slots.get(name)
+                if str(got) != str(want) if want is not None else got is not None:
+                    transcript.append(f"      slots: { {k: v for k, v in slots.items() if v is not None} }")
+                    fail(f"{turn['user']!r}: slot {name} = {got!r}, expected {want!r}")
+    if "lead" in dialogue:
+        leads = _stored_leads(live_bot.db_url, sender)
+        if dialogue["lead"] is None:
+            if leads:
+                fail(f"expected no stored lead, found {len(leads)}")
+        else:
+            if len(leads) != 1:
+                fail(f"expected one stored lead, found {len(leads)}")
+            for name, want in dialogue["lead"].items():
+                got = getattr(leads[0], name)
+                if str(got) != str(want):
+                    fail(f"stored lead: {name} = {got!r}, expected {want!r}")

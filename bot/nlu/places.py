@@ -18,6 +18,9 @@ from bot.nlu.text_normalize import fold, strip_diacritics
 UNIT_VALUES = {"xã": "xa", "thị trấn": "xa", "phường": "phuong", "đặc khu": "dac_khu"}
 _PLAIN = {"xa": "xa", "thi tran": "xa", "phuong": "phuong", "dac khu": "dac_khu"}
 
+# "hợp tác xã", "tổ hợp tác xã", "xã hội", "bảo hiểm xã hội", "xã viên" are not communes
+_NOT_A_COMMUNE = re.compile(r"(?:hop\s+tac|ht|kinh\s+te|bao\s+hiem)[\s\-–]*$")
+_NOT_A_COMMUNE_AFTER = re.compile(r"^\s*(?:hoi|vien)\b")
 _ACCENTED = re.compile(r"(?<!\w)(xã|thị trấn|phường|đặc khu)(?!\w)", re.IGNORECASE)
 _PLAIN_RE = re.compile(r"(?<!\w)(xa|thi tran|phuong|dac khu|p\.|x\.)(?=\s*[A-ZĐÂĂÊÔƠƯ]|\s)", re.IGNORECASE)
 _NAME = re.compile(r"\s*((?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ][\wÀ-ỹ]*\s?){1,4})")
@@ -41,12 +44,21 @@ def _with_name(text: str, value: str, start: int, end: int) -> Place:
     return Place(value, start, end, name.group(1).strip() if name else "")
 
 
+def _not_a_commune(folded: str, start: int, end: int) -> bool:
+    return folded[start:end].lower().startswith("xa") and bool(
+        _NOT_A_COMMUNE.search(folded[max(0, start - 20):start]) or _NOT_A_COMMUNE_AFTER.match(folded[end:]))
+
+
 def find_places(text: str) -> Iterator[Place]:
     """Units named in ``text`` (normalised); at most one per keyword position."""
-    for m in _ACCENTED.finditer(text):
-        yield _with_name(text, UNIT_VALUES[m.group(1).lower()], m.start(), m.end())
     folded = fold(text)
+    for m in _ACCENTED.finditer(text):
+        if _not_a_commune(folded, m.start(), m.end()):
+            continue
+        yield _with_name(text, UNIT_VALUES[m.group(1).lower()], m.start(), m.end())
     for m in _PLAIN_RE.finditer(folded):
+        if _not_a_commune(folded, m.start(), m.end()):
+            continue
         if not text[m.start():m.end()].isascii():
             continue  # accented forms were handled above; "xá", "phương" are other words
         key = folded[m.start():m.end()].lower()

@@ -1,0 +1,193 @@
+"""Every message, in and out of the forms, is read for what it says about the establishment.
+
+``action_read_message`` is the custom slot mapping of the establishment's slots (see
+bot/domain/flows.yml): Rasa's ``action_extract_slots`` calls it after each user message, before
+any policy runs, so a form never asks for what was already said, and an answer to a question
+outside the form is kept for later. What the message means is decided by
+:mod:`bot.nlu.statements` (negation, scope, corrections); this module turns that into slots and
+says what changed when a value already given is replaced.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.render import fmt_vnd
+from bot.nlu.statements import ANSWER_INTENTS, UNCLEAR, UNKNOWN, Context, changed, is_question, read
+from bot.nlu.text_normalize import fold
+from policy_kb.provinces import canonical_old_name, load_provinces, name_key, province_of_old_name
+
+#: slots this action owns (each has ``{type: custom, action: action_read_message}`` in the domain)
+READ_SLOTS = ("business_type", "industry", "province", "unit_type", "craft_village", "disadvantaged",
+              "employees", "revenue_vnd", "capital_vnd", "money", "women_owned", "ethnic_minority_owned",
+              "exports", "local_materials", "fired_clay_brick")
+#: questions of the eligibility form whose answer, when it cannot be read, is re-asked with help
+FORM_SLOTS = ("business_type", "province", "unit_type", "craft_village", "disadvantaged", "industry",
+              "employees", "revenue_vnd", "capital_vnd")
+#: what the establishment is (a change re-runs a verdict already given)
+PROFILE_SLOTS = FORM_SLOTS + ("women_owned", "ethnic_minority_owned", "exports", "local_materials",
+                              "fired_clay_brick")
+
+FIELD_LABEL = {
+    "business_type": "loại hình", "industry": "ngành nghề", "province": "tỉnh, thành phố",
+    "unit_type": "nơi sản xuất", "craft_village": "làng nghề được công nhận",
+    "disadvantaged": "địa bàn khó khăn", "employees": "số lao động", "revenue_vnd": "doanh thu năm",
+    "capital_vnd": "tổng nguồn vốn", "money": "chi phí dự kiến", "women_owned": "chủ là phụ nữ",
+    "ethnic_minority_owned": "chủ là người dân tộc thiểu số", "exports": "có thị trường xuất khẩu",
+    "local_materials": "dùng nguyên liệu tại chỗ", "fired_clay_brick": "gạch đất sét nung",
+}
+VALUE_LABEL = {
+    "household_business": "hộ kinh doanh", "cooperative": "hợp tác xã", "cooperative_group": "tổ hợp tác",
+    "cooperative_union": "liên hiệp hợp tác xã", "sme": "doanh nghiệp nhỏ và vừa",
+    "large_enterprise": "doanh nghiệp lớn", "enterprise": "doanh nghiệp", "individual": "cá nhân",
+    "shop": "cửa hàng, buôn bán",
+    "food_processing": "chế biến nông sản, thực phẩm", "consumer_goods": "hàng tiêu dùng",
+    "agro_chemicals": "hóa chất phục vụ nông nghiệp", "building_materials": "vật liệu xây dựng",
+    "mechanical": "cơ khí", "handicraft": "thủ công mỹ nghệ", "mining": "khai thác, chế biến khoáng sản",
+    "cleaner_production": "sản xuất sạch hơn", "wood_processing": "chế biến gỗ",
+    "trade_services": "thương mại, dịch vụ",
+    "xa": "xã", "phuong": "phường", "dac_khu": "đặc khu",
+    "yes": "có", "no": "không", "unknown": "không rõ",
+}
+
+_GOODBYE = re.compile(r"\b(?:tam biet|bye|bai bai|chao (?:em|ban|nhe|nha|tam biet)|hen gap lai|cam on(?: em)?,? chao)\b")
+
+
+def value_label(slot: str, value: Any) -> str:
+    if slot == "province":
+        unit = load_provinces().get(str(value))
+        return unit.name if unit else str(value)
+    if slot in ("revenue_vnd", "capital_vnd", "money"):
+        try:
+            return fmt_vnd(int(value))
+        except (TypeError, ValueError):
+            return str(value)
+    if slot == "employees":
+        return f"{value} người"
+    return VALUE_LABEL.get(str(value), str(value))
+
+
+def _intent(tracker: Tracker) -> tuple:
+    intent = tracker.latest_message.get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+
+def old_name(typed: Optional[str], key: str) -> Optional[str]:
+    """The pre-2025 name the person used ("Bình Phước" for Đồng Nai), if that is what they typed."""
+    if not typed:
+        return None
+    unit = province_of_old_name(typed)
+    if unit is None or unit.key != key:
+        return None
+    old = canonical_old_name(typed)
+    return old if old and name_key(old) not in {name_key(unit.short_name), name_key(unit.name)} else None
+
+
+def merger_text(old: str, key: str) -> str:
+    """'sao lại Đồng Nai, tôi ở Bình Phước mà': the 2025 merger, from provinces.yml."""
+    unit = load_provinces()[key]
+    kind = "thành phố" if unit.centrally_run else "tỉnh"
+    return (f"Dạ, từ ngày 01/07/2025, {old} đã được sáp nhập vào {unit.name} (sắp xếp lại đơn vị hành chính "
+            f"cấp tỉnh). Vì vậy em xét theo {unit.name} và ghi là \"{old} (nay thuộc {unit.name})\"; cơ sở "
+            f"liên hệ Trung tâm Khuyến công hoặc Sở Công Thương {kind} {unit.short_name} ạ.\n"
+            f"📄 Căn cứ: Nghị quyết 202/2025/QH15 (sắp xếp đơn vị hành chính cấp tỉnh; theo nguồn thứ cấp, "
+            f"chưa đối chiếu điều khoản).")
+
+
+def is_answer_attempt(text: str, intent: Optional[str]) -> bool:
+    """Is this message meant as the answer to the form's question? Questions and commands of their
+    own are not (they are answered by their rule and the form resumes)."""
+    folded = fold(text or "")
+    if not folded or folded.startswith("/"):
+        return False
+    if intent == "goodbye":
+        return not _GOODBYE.search(folded)
+    if intent in ANSWER_INTENTS:
+        return intent not in ("nlu_fallback", "out_of_scope") or not is_question(folded)
+    return False
+
+
+class ActionReadMessage(Action):
+    def name(self) -> Text:
+        return "action_read_message"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict[Text, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        intent, confidence = _intent(tracker)
+        loop = (tracker.active_loop or {}).get("name")
+        requested = tracker.get_slot("requested_slot") if loop else None
+        reading = read(text, tracker.latest_message.get("entities") or [],
+                       Context(requested_slot=requested, active_loop=loop, intent=intent, confidence=confidence))
+        values = dict(reading.values)
+        events: List[Dict[Text, Any]] = []
+        said: List[str] = []
+        merger = False
+
+        if "province" in values:
+            key = values["province"]
+            if key not in load_provinces():
+                values.pop("province")
+            else:
+                old = old_name(reading.old_province_name, key)
+                if old or key != tracker.get_slot("province"):
+                    events.append(SlotSet("old_province", old))
+                if old and reading.asks_about_merger:
+                    said.append(merger_text(old, key))
+                    merger = True
+        # "không phải hợp tác xã": what was kept is no longer true, so it is asked again
+        for slot, value in reading.denied.items():
+            if slot not in values and tracker.get_slot(slot) == value:
+                values[slot] = None
+
+        # an answer to the question that could not be read is "unclear" (re-asked with help),
+        # unless the message said something else the form uses, or was answered as it was read
+        other = [s for s in values if s in FORM_SLOTS and values[s] != tracker.get_slot(s)]
+        if loop == "eligibility_form" and requested in FORM_SLOTS and requested not in values \
+                and not other and not merger and is_answer_attempt(text, intent):
+            values[requested] = UNCLEAR
+
+        current = {slot: tracker.get_slot(slot) for slot in READ_SLOTS}
+        replaced = [(s, old, new) for s, old, new in changed(current, values)
+                    if new not in (None, UNCLEAR, UNKNOWN) and s in PROFILE_SLOTS + ("money",)]
+        if replaced and (loop or tracker.get_slot("verdict") or reading.correction):
+            parts = [f"{FIELD_LABEL[s]}: {value_label(s, old)} → {value_label(s, new)}" for s, old, new in replaced]
+            said.insert(0, "Dạ, em đã sửa lại " + "; ".join(parts) + ".")
+        # Rasa keeps only the slots of a slot-mapping action (its messages are dropped), so what
+        # is to be said travels in a slot and the turn's own action says it first (say_note)
+        note = "\n\n".join(said) or None
+        if note != tracker.get_slot("reader_note"):
+            events.append(SlotSet("reader_note", note))
+
+        events += [SlotSet(slot, value) for slot, value in values.items() if value != current.get(slot)]
+        changed_now = json.dumps([s for s, _, _ in replaced]) if replaced else None
+        if changed_now != tracker.get_slot("profile_changed"):
+            events.append(SlotSet("profile_changed", changed_now))
+        replied = merger or None
+        if replied != tracker.get_slot("reader_replied"):
+            events.append(SlotSet("reader_replied", replied))
+        return events
+
+
+def say_note(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Say what action_read_message noted for this message (a correction, the 2025 merger)."""
+    note = tracker.get_slot("reader_note")
+    if note:
+        dispatcher.utter_message(text=note)
+
+
+def replied_this_turn(tracker: Tracker) -> bool:
+    """Did action_read_message already answer this message (a merger explained, a correction
+    confirmed)? Then the turn's own action adds nothing unless it was a question."""
+    return bool(tracker.get_slot("reader_replied"))
+
+
+def changed_this_turn(tracker: Tracker) -> List[str]:
+    try:
+        return json.loads(tracker.get_slot("profile_changed") or "[]")
+    except ValueError:
+        return []
