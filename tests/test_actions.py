@@ -18,6 +18,12 @@ def ent(name, value):
     return {"entity": name, "value": value, "start": 0, "end": 1}
 
 
+def ent_in(text, name, value, phrase):
+    """An entity where the extractor would put it (the reader judges scope by what precedes it)."""
+    start = text.index(phrase)
+    return {"entity": name, "value": value, "start": start, "end": start + len(phrase), "text": phrase}
+
+
 def test_machinery_answer_has_share_cap_source_and_local_caveat(kb_url):
     msgs, events = run(ActionAnswer(), make_tracker(
         "Mua máy móc thiết bị được hỗ trợ bao nhiêu?", "ask_support_level", [ent("activity", "machinery")]))
@@ -196,9 +202,10 @@ def test_money_format(amount, text):
 
 # -------------------------------------------------------- questions about *this* establishment
 def test_industry_question_naming_the_product_gets_the_quick_check(kb_url):
+    said = "làm bánh tráng ở Bình Phước có được hỗ trợ không"
     msgs, events = run(ActionAnswer(), make_tracker(
-        "làm bánh tráng ở Bình Phước có được hỗ trợ không", "ask_industries",
-        [ent("industry", "food_processing"), {**ent("province", "dong_nai"), "text": "Bình Phước"}],
+        said, "ask_industries",
+        [ent_in(said, "industry", "food_processing", "bánh tráng"), ent_in(said, "province", "dong_nai", "Bình Phước")],
         slots={"industry": "food_processing", "province": "dong_nai"}))
     text = msgs[0]["text"]
     assert text.startswith("Dạ, theo những gì anh/chị nêu:")
@@ -211,9 +218,10 @@ def test_industry_question_naming_the_product_gets_the_quick_check(kb_url):
 
 
 def test_ward_of_a_centrally_run_city_is_the_open_question(kb_url):
+    said = "tôi ở phường của Hà Nội có được hỗ trợ không"
     msgs, _ = run(ActionAnswer(), make_tracker(
-        "tôi ở phường của Hà Nội có được hỗ trợ không", "ask_beneficiaries",
-        [ent("province", "ha_noi"), ent("unit_type", "phuong")], slots={"province": "ha_noi", "unit_type": "phuong"}))
+        said, "ask_beneficiaries", [ent_in(said, "province", "ha_noi", "Hà Nội"), ent_in(said, "unit_type", "phuong", "phường")],
+        slots={"province": "ha_noi", "unit_type": "phuong"}))
     text = msgs[0]["text"]
     assert text.startswith("Dạ, theo những gì anh/chị nêu:") and "Địa bàn: Thành phố Hà Nội." in text
     assert "? " in text and "làng nghề" in text  # a ward of Hà Nội qualifies only through a craft village
@@ -279,17 +287,20 @@ def test_unit_type_answer_by_its_first_word(text, key):
     assert unit_type_in_answer(text) == key
 
 
-def test_another_fields_answer_is_acknowledged_not_called_unclear(kb_url):
-    from actions.eligibility import UNCLEAR, ValidateEligibilityForm
+def test_an_unclear_answer_is_counted_then_skipped_and_another_fields_answer_acknowledged(kb_url):
+    from actions.eligibility import ValidateEligibilityForm
 
+    form = ValidateEligibilityForm()
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("quang ngai", "inform", [{**ent("province", "quang_ngai"), "text": "quang ngai"}],
                            slots={"province": "quang_ngai"})
-    assert ValidateEligibilityForm().validate_industry("quang ngai", dispatcher, tracker, {}) == {"industry": None}
+    assert form.validate_industry("unclear", dispatcher, tracker, {}) == {"industry": None, "reasks": '{"industry": 1}'}
     assert dispatcher.messages[0]["text"] == "Dạ, em đã ghi nhận địa bàn: Tỉnh Quảng Ngãi."
     dispatcher = CollectingDispatcher()
-    ValidateEligibilityForm().validate_industry("abc", dispatcher, make_tracker("abc", "inform"), {})
-    assert dispatcher.messages[0]["text"] == UNCLEAR
+    again = make_tracker("abc", "inform", slots={"reasks": '{"industry": 1}'})
+    assert form.validate_industry("unclear", dispatcher, again, {}) == {"industry": "unknown", "reasks": '{"industry": 2}'}
+    assert dispatcher.messages[0]["response"] == "utter_question_skipped"
+    assert form.validate_industry("mining", CollectingDispatcher(), again, {}) == {"industry": "mining"}
 
 
 @pytest.mark.parametrize("typed,stored", [

@@ -1,0 +1,51 @@
+"""What a message says about the establishment (bot/nlu/statements.py), as YAML cases
+(tests/data/statements.yml), with entities from the real lookup tables and extractors."""
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.nlu.gazetteer import Gazetteer
+from bot.nlu.money import find_money
+from bot.nlu.places import find_places
+from bot.nlu.statements import Context, read
+from bot.nlu.text_normalize import fold, normalize_text
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "statements.yml").read_text("utf-8"))["cases"]
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    table = {}
+    for path in sorted((ROOT / "nlu_data" / "lookups").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text("utf-8"))["nlu"]:
+            entity, value = item["lookup"].split(".", 1)
+            phrases = [line[2:].strip() for line in item["examples"].splitlines() if line.strip().startswith("- ")]
+            table.setdefault(entity, {}).setdefault(value, []).extend(phrases)
+    return Gazetteer(table)
+
+
+def entities(text: str):
+    found = [{"entity": m.entity, "value": m.value, "start": m.start, "end": m.end, "text": text[m.start:m.end]}
+             for m in gazetteer().find(text)]
+    found += [{"entity": "money", "value": m.value, "start": m.start, "end": m.end} for m in find_money(fold(text))]
+    found += [{"entity": "unit_type", "value": p.unit_type, "start": p.start, "end": p.end} for p in find_places(text)]
+    return found
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["text"][:50] for c in CASES])
+def test_reading(case):
+    text = normalize_text(case["text"])
+    reading = read(text, entities(text), Context(**case.get("context", {})))
+    for slot, want in case.get("values", {}).items():
+        assert str(reading.values.get(slot)) == str(want), (slot, reading)
+    for slot in case.get("absent", []):
+        assert slot not in reading.values, (slot, reading)
+    for slot, want in case.get("denied", {}).items():
+        assert reading.denied.get(slot) == want, (slot, reading)
+    if "correction" in case:
+        assert reading.correction is case["correction"], reading
+    if "merger" in case:
+        assert reading.asks_about_merger is case["merger"], reading
