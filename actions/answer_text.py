@@ -116,10 +116,13 @@ def level_answer(answer: LevelAnswer, cost: Optional[int] = None, named=None) ->
     optional: List[str] = []
     cited: List = []
     earlier = next((lv for lv in answer.earlier if lv.status != "UNVERIFIED"), None)
+    limit = MAX_FIRST
     if current is not None and current.status == "VERIFIED":
         lines.append(_level_line(answer.label, current))
         if cost:
-            lines.append(estimate_text(current, cost))
+            estimate = estimate_text(current, cost)
+            lines.append(estimate)
+            limit += len(estimate) + 1  # the estimate is asked for: it does not crowd out the level
         # always, however long the rest: a national cap is not what the province pays
         lines.append(f"Đây là mức tối đa quốc gia; mức ở {named.place} do tỉnh quy định, anh/chị hỏi Sở Công "
                      f"Thương {named.unit.short_name}." if named else NATIONAL_CAP)
@@ -134,7 +137,7 @@ def level_answer(answer: LevelAnswer, cost: Optional[int] = None, named=None) ->
             cited.append(earlier)   # the figure stated is the earlier document's
         lines.append(LOCAL_RULE)
         optional.append(next_step(named.unit if named else None))
-    return _fit(lines, sources_line(cited) if cited else "", optional).rstrip("\n")
+    return _fit(lines, sources_line(cited) if cited else "", optional, limit).rstrip("\n")
 
 
 def level_detail(answer: LevelAnswer, place_unit=None) -> str:

@@ -186,6 +186,9 @@ def give_verdict(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     if verdict.verdict == "not_eligible":
         buttons = [button("Thủ tục, hồ sơ", "ask_procedure"), button("Để lại liên hệ", "leave_contact"),
                    button("Hỏi đáp khác", "ask_help")]
+    elif verdict.verdict == "unknown" and any(not _skipped(tracker, f) for f in verdict.missing if f in ASKABLE):
+        # a correction reopened a question ("à nhầm, ở xã chứ không phải phường"): go on from there
+        buttons = [button("Trả lời tiếp", "check_eligibility")] + buttons[1:]
     dispatcher.utter_message(text=verdict_text(profile, verdict), buttons=buttons)
     return [SlotSet("verdict", verdict.verdict), SlotSet("reasks", None)]
 

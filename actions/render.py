@@ -9,7 +9,8 @@ import datetime as dt
 import json
 import re
 from collections import OrderedDict
-from typing import Dict, Iterable, List, Optional
+from functools import lru_cache
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from policy_kb.provinces import Province
 from policy_kb.queries import FactView, LevelView, TopicAnswer
@@ -124,17 +125,98 @@ def topic_text(answer: TopicAnswer, shown: List[FactView], more: bool, intro: Op
     return "\n".join(lines)
 
 
+#: TT 46/2012 Điều 4 conditions of an activity that the level itself does not say (the earlier rule,
+#: kept as HISTORICAL facts in data/facts/activities.yml under the same activity key): text, fact id
+ACTIVITY_CONDITIONS: Dict[str, Tuple[str, str]] = {
+    "machinery": ("Theo TT 46/2012 trước đây (Điều 4 khoản 4), máy được hỗ trợ phải là máy mới, nâng được năng "
+                  "suất, chất lượng hoặc giảm ô nhiễm so với máy cơ sở đang dùng.",
+                  "activities.machinery_must_be_new"),
+    "fair_abroad": ("Theo TT 46/2012 trước đây (Điều 4 khoản 1 điểm b), mỗi cơ sở được hỗ trợ dự hội chợ, "
+                    "triển lãm ở nước ngoài không quá 2 lần/năm.",
+                    "activities.fair_abroad_twice_a_year"),
+    "demonstration_model": ("Theo TT 46/2012 trước đây (Điều 4 khoản 2 điểm a), mô hình của đề án quốc gia phải "
+                            "dùng công nghệ, sản phẩm chưa cơ sở nào trong huyện áp dụng; nay đã bỏ cấp huyện, "
+                            "cách xét chưa xác minh.",
+                            "activities.demo_model_new_in_district"),
+}
+
+
+@lru_cache(maxsize=1)
+def _relative_levels() -> Dict[Tuple[str, dt.date], Dict[str, Any]]:
+    """``relative_to`` of the dated support-level values (data/support_levels/*.yml): a level set
+    as a multiple of another ("1,5 lần mức hỗ trợ máy móc"), or a share of something other than the
+    cost (loan interest). Read from the same files as the KB; the loader does not carry this field."""
+    from policy_kb.loader import DATA_DIR, _read_yaml
+
+    out: Dict[Tuple[str, dt.date], Dict[str, Any]] = {}
+    for path in sorted((DATA_DIR / "support_levels").glob("*.yml")):
+        data = _read_yaml(path) or {}
+        for when, rec in (data.get("values") or {}).items():
+            if isinstance(rec, dict) and isinstance(rec.get("relative_to"), dict):
+                out[(data.get("activity"), when)] = rec["relative_to"]
+    return out
+
+
+def relative_to(level: LevelView) -> Optional[Dict[str, Any]]:
+    """What a level is relative to, when not simply the cost: {'of': 'mức hỗ trợ máy móc thiết bị',
+    'factor': 1.5, 'activity': 'machinery'} (a multiple of another level), or {'of': 'lãi suất …'}
+    without a factor (the level's share is of that, not of the cost); None otherwise."""
+    return _relative_levels().get((level.activity, level.effective_from))
+
+
+def _pct(share: float) -> str:
+    return f"{share * 100:g}".replace(".", ",") + "%"
+
+
+def _factor(factor: float) -> str:
+    return f"{factor:g}".replace(".", ",")
+
+
 def estimate_text(level: LevelView, cost: int) -> str:
-    """National-fund maximum for a cost: share × cost, capped."""
-    if level.share is None and level.cap_vnd is None:
-        return ""
-    by_share = cost * level.share if level.share is not None else cost
-    amount = min(by_share, level.cap_vnd) if level.cap_vnd else by_share
-    parts = [f"Ước tính với chi phí {fmt_vnd(cost)}:"]
-    if level.share is not None:
-        parts.append(f"{level.share * 100:g}% × {fmt_vnd(cost)} = {fmt_vnd(by_share)}")
-    if level.cap_vnd and by_share > level.cap_vnd:
-        parts.append(f"vượt mức trần nên tối đa {fmt_vnd(level.cap_vnd)}")
+    """What the national fund may pay towards ``cost``, inventing nothing:
+
+    * share × cost, capped, only where a share is known (the arithmetic stays visible);
+    * a cap alone: the cap, and that the share is set when the đề án is approved (no 100 %);
+    * a relative level ("1,5 lần mức …"): what it is relative to;
+    * HISTORICAL: framed as the earlier rule of its document; UNVERIFIED: no figure at all;
+    * the TT 46/2012 Điều 4 condition of the activity, as the earlier rule, when there is one.
+    The caller adds that the province sets its own levels (answer_text.level_answer)."""
+    head = f"Ước tính với chi phí {fmt_vnd(cost)}:"
+    if level.status == "UNVERIFIED":
+        return f"{head} mức hỗ trợ hiện hành em chưa xác minh được nên em không ước tính số tiền."
+    rel = relative_to(level)
+    times = f"bằng {_factor(rel['factor'])} lần {rel['of']}" if rel and rel.get("factor") else ""
+    cap = f"{fmt_vnd(level.cap_vnd)}/{level.unit}" if level.cap_vnd else ""
+    if level.share is not None and rel and not times:
+        # a share of something else (the loan interest), not of the cost: no arithmetic on the cost
+        body = (f"tỷ lệ {_pct(level.share)} tính trên {rel['of']}, không tính trên chi phí"
+                + (f", không quá {cap}" if cap else "")
+                + "; số tiền cụ thể được xác định khi đề án được phê duyệt.")
+    elif level.share is not None:
+        by_share = cost * level.share
+        body = f"{_pct(level.share)} × {fmt_vnd(cost)} = {fmt_vnd(by_share)}"
+        if level.cap_vnd and by_share > level.cap_vnd:
+            body += f", vượt mức trần nên tối đa {fmt_vnd(level.cap_vnd)}."
+        elif level.cap_vnd:
+            body += f", tối đa khoảng {fmt_vnd(by_share)}."
+        elif "không quá" in level.text:
+            # caps the data carry only in words (one per kind of hội…): never an uncapped amount
+            body += ", nhưng không vượt mức trần nêu trong quy định."
+        else:
+            body += f", tối đa khoảng {fmt_vnd(by_share)} nếu toàn bộ là khoản chi được hỗ trợ."
+    elif level.cap_vnd is not None:
+        cap += f" ({times})" if times else ""
+        body = f"chỉ có mức trần {cap}, văn bản không nêu tỷ lệ; tỷ lệ hỗ trợ được xác định khi đề án được phê duyệt."
+    elif times:
+        body = (f"mức này tối đa {times}, không tính theo chi phí; mức cụ thể được xác định khi đề án "
+                f"được phê duyệt.")
     else:
-        parts.append(f"tối đa khoảng {fmt_vnd(amount)}")
-    return " ".join(parts[:1]) + " " + ", ".join(parts[1:]) + "."
+        body = ("văn bản không nêu tỷ lệ hay mức trần để tính theo chi phí; mức cụ thể được xác định khi "
+                "đề án được phê duyệt.")
+    text = f"{head} {body}"
+    if level.status == "HISTORICAL":
+        from actions.answer_text import short_doc  # answer_text imports this module
+
+        text = f"Theo {short_doc(level.document)} trước đây, {text[:1].lower()}{text[1:]}"
+    condition = ACTIVITY_CONDITIONS.get(level.activity)
+    return f"{text}\n{condition[0]}" if condition else text

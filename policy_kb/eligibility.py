@@ -7,12 +7,19 @@ reason (pass / fail / unknown). Any fail → "not_eligible", else any unknown �
 "eligible". These mean *appears* eligible / *appears* not eligible / cannot tell yet: this is a
 pre-check for a conversation, and the Trung tâm Khuyến công decides.
 
+Every reason keeps its rule's status (VERIFIED / HISTORICAL / UNVERIFIED), and so does the
+verdict: ``Verdict.unverified_basis`` lists the deciding reasons that are UNVERIFIED readings and
+``Verdict.rests_on_unverified`` says whether the verdict stands or falls with them, so that the
+wording (actions/verdict_text.py) is never stronger than the text it rests on. Priorities and
+caveats (earlier rules that would change the answer) are rules of the same shape, all of which
+apply when they match.
+
 Deterministic; the only I/O is reading the YAML files once (cached).
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Tuple
@@ -32,7 +39,8 @@ UNIT_TYPES = ("xa", "phuong", "dac_khu")
 # Facts a rule's `when` may test. centrally_run is derived from the province key, so the user
 # never has to know it; min_employees is "employees >= N".
 CONDITION_KEYS = ("business_type", "industry", "province", "centrally_run", "unit_type",
-                  "craft_village", "disadvantaged", "women_owned", "ethnic_minority_owned",
+                  "craft_village", "disadvantaged", "ethnic_minority_area", "women_owned",
+                  "ethnic_minority_owned", "exports", "local_materials", "fired_clay_brick",
                   "min_employees")
 MAX_TEXT = 200  # reason texts stay short: they are read in a chat
 
@@ -55,6 +63,14 @@ class Profile:
     capital_vnd: Optional[int] = None
     women_owned: Optional[bool] = None            # priorities only (NĐ 235/2025, secondary)
     ethnic_minority_owned: Optional[bool] = None  # priorities only (NĐ 235/2025, secondary)
+    # Priorities of NĐ 45/2012 Điều 6 (never asked by the form; set them when the user says so):
+    exports: Optional[bool] = None               # makes products with an export market (export
+                                                 # contract, or produces for export) – Đ6.2.b
+    local_materials: Optional[bool] = None       # main raw materials come from the province – Đ6.2.b
+    ethnic_minority_area: Optional[bool] = None  # in a vùng đồng bào dân tộc thiểu số – Đ6.1
+    # TT 46/2012 Điều 5 khoản 1 (earlier rule): makes fired clay bricks (gạch đất sét nung) in an
+    # improved hand-fired kiln (lò thủ công cải tiến) or a ring kiln (lò vòng).
+    fired_clay_brick: Optional[bool] = None
 
 
 @dataclass(frozen=True)
@@ -72,11 +88,46 @@ class Reason:
 class Verdict:
     verdict: str                 # eligible | not_eligible | unknown ("appears …" / cannot tell yet)
     reasons: List[Reason]
-    priorities: List[Reason]
+    priorities: List[Reason]     # every matching priority, each with its status (see stated_priorities)
     missing: List[str]           # profile fields still needed, in FIELD_ORDER
     rule_set_effective_from: dt.date
     rule_set: str = ""           # id of the rule set used
     group: str = ""              # beneficiary group used: 'a' or 'b'
+    caveats: List[Reason] = field(default_factory=list)  # earlier rules / open points ("Lưu ý:")
+    rule_set_status: str = "VERIFIED"  # status of the rule set used (HISTORICAL for the earlier rule)
+    rule_set_label: str = ""
+
+    @property
+    def deciding_reasons(self) -> List[Reason]:
+        """What the verdict rests on: the failing reasons of a not_eligible verdict, every
+        (passing) reason of an eligible one, the open reasons of an unknown one."""
+        wanted = {"not_eligible": "fail", "eligible": "pass", "unknown": "unknown"}[self.verdict]
+        return [r for r in self.reasons if r.outcome == wanted]
+
+    @property
+    def unverified_basis(self) -> List[Reason]:
+        """The deciding reasons whose status is UNVERIFIED."""
+        return [r for r in self.deciding_reasons if r.status == "UNVERIFIED"]
+
+    @property
+    def rests_on_unverified(self) -> bool:
+        """Would the verdict change if an UNVERIFIED reading were wrong? Eligible: yes as soon as
+        one passing reason is unverified. Not eligible / unknown: yes when every failing (open)
+        reason is unverified; one verified fail decides on its own."""
+        unverified = self.unverified_basis
+        if self.verdict == "eligible":
+            return bool(unverified)
+        return bool(unverified) and len(unverified) == len(self.deciding_reasons)
+
+    @property
+    def stated_priorities(self) -> List[Reason]:
+        """Priorities that may be listed as such (VERIFIED, or HISTORICAL under the earlier rule)."""
+        return [p for p in self.priorities if p.status != "UNVERIFIED"]
+
+    @property
+    def unverified_priorities(self) -> List[Reason]:
+        """Priorities the user matches only under an UNVERIFIED reading: a note at most."""
+        return [p for p in self.priorities if p.status == "UNVERIFIED"]
 
 
 # ---------------------------------------------------------------- rules as loaded
@@ -135,6 +186,7 @@ class RuleSet:
     groups: Tuple[Group, ...]
     checks: Dict[str, Tuple[Rule, ...]]
     priorities: Tuple[Rule, ...]
+    caveats: Tuple[Rule, ...] = ()   # earlier rules / open points that would change the answer
 
 
 @dataclass(frozen=True)
@@ -188,7 +240,7 @@ def _when(value: Any, file: str, record: str, key: str = "when") -> Tuple[Tuple[
     return tuple(value.items())
 
 
-def _rule(rec: Any, file: str, record: str, priority: bool) -> Rule:
+def _rule(rec: Any, file: str, record: str, kind: str) -> Rule:
     if not isinstance(rec, dict):
         raise KnowledgeDataError(file, record, "a rule must be a mapping")
     src = _source(rec.get("source"), file, record)
@@ -196,7 +248,12 @@ def _rule(rec: Any, file: str, record: str, priority: bool) -> Rule:
     text = _text(rec, "text", file, record)
     if len(text) > MAX_TEXT:
         raise KnowledgeDataError(file, record, f"text longer than {MAX_TEXT} characters")
-    outcome = "pass" if priority else rec.get("outcome")
+    if kind != "check":
+        # a priority or caveat applies whenever it matches: it decides nothing and asks nothing
+        extra = sorted({"outcome", "ask", "size_check"} & set(rec))
+        if extra:
+            raise KnowledgeDataError(file, record, f"a {kind} rule may not have {extra}")
+    outcome = {"check": rec.get("outcome"), "priority": "pass", "caveat": "unknown"}[kind]
     if outcome not in OUTCOMES:
         raise KnowledgeDataError(file, record, f"outcome must be one of {OUTCOMES}, got {outcome!r}")
     ask = rec.get("ask") or []
@@ -213,13 +270,15 @@ def _rule(rec: Any, file: str, record: str, priority: bool) -> Rule:
                 size_check=size_check, questions=tuple(_questions(rec, file, record)))
 
 
-def _rules(items: Any, file: str, where: str, priority: bool = False) -> Tuple[Rule, ...]:
-    if not isinstance(items, list) or not items:
+def _rules(items: Any, file: str, where: str, kind: str = "check", optional: bool = False) -> Tuple[Rule, ...]:
+    if optional and items is None:
+        return ()
+    if not isinstance(items, list) or (not items and not optional):
         raise KnowledgeDataError(file, where, "expected a non-empty list of rules")
     out = []
     for i, rec in enumerate(items):
         rid = rec.get("id") if isinstance(rec, dict) else None
-        out.append(_rule(rec, file, f"{where}/{rid or '#' + str(i + 1)}", priority))
+        out.append(_rule(rec, file, f"{where}/{rid or '#' + str(i + 1)}", kind))
     return tuple(out)
 
 
@@ -246,14 +305,15 @@ def _rule_set(when: Any, rec: Any, file: str) -> RuleSet:
     if not groups or groups[-1].applies_when:
         # The last group must apply to everyone, so that assess() always has a group.
         raise KnowledgeDataError(file, record, "the last group must have an empty 'applies_when'")
-    all_ids = [r.id for rules in checks.values() for r in rules]
+    priorities = _rules(rec.get("priorities"), file, f"{record}/priorities", "priority")
+    caveats = _rules(rec.get("caveats"), file, f"{record}/caveats", "caveat", optional=True)
+    all_ids = [r.id for rules in checks.values() for r in rules] + [r.id for r in priorities + caveats]
     duplicates = {i for i in all_ids if all_ids.count(i) > 1}
     if duplicates:
         raise KnowledgeDataError(file, record, f"duplicate rule ids {sorted(duplicates)}")
     return RuleSet(effective_from=_date(when, file, record, "effective date", True), id=rec["id"],
                    label=_text(rec, "label", file, record), status=_status(rec, file, record),
-                   groups=tuple(groups), checks=checks,
-                   priorities=_rules(rec.get("priorities"), file, f"{record}/priorities", True))
+                   groups=tuple(groups), checks=checks, priorities=priorities, caveats=caveats)
 
 
 def _sme_definition(when: Any, rec: Any, file: str) -> SmeDefinition:
@@ -396,14 +456,16 @@ def assess(profile: Profile, on: Optional[dt.date] = None) -> Verdict:
     verdict = _verdict_of(reason.outcome for reason, _ in judged)
     if verdict == "not_eligible":
         # Once something fails, open questions are noise: show what decided it, ask nothing.
-        reasons, missing, priorities = [r for r, _ in judged if r.outcome != "unknown"], [], []
+        reasons, missing, priorities, caveats = [r for r, _ in judged if r.outcome != "unknown"], [], [], []
     else:
         reasons = [r for r, _ in judged]
         missing = _ordered(f for r, ask in judged if r.outcome == "unknown" for f in ask)
         priorities = [rule.reason(unit) for rule in rule_set.priorities if rule.matches(facts)]
+        caveats = [rule.reason(unit) for rule in rule_set.caveats if rule.matches(facts)]
     return Verdict(verdict=verdict, reasons=reasons, priorities=priorities, missing=missing,
                    rule_set_effective_from=rule_set.effective_from, rule_set=rule_set.id,
-                   group=group.id)
+                   group=group.id, caveats=caveats, rule_set_status=rule_set.status,
+                   rule_set_label=rule_set.label)
 
 
 def missing_fields(profile: Profile, on: Optional[dt.date] = None) -> List[str]:
