@@ -7,6 +7,7 @@ from typing import Any, NamedTuple, Optional
 from rasa_sdk import Tracker
 
 from bot.nlu.money import parse_money
+from bot.nlu.numbers import read_count
 from bot.nlu.statements import happens_elsewhere
 from bot.nlu.text_normalize import fold, normalize_text
 from policy_kb.provinces import Province, canonical_old_name, load_provinces, name_key
@@ -66,14 +67,14 @@ def named_province(tracker: Tracker) -> Optional[NamedProvince]:
 
 
 def parse_count(value: Any) -> Optional[int]:
-    """'15', 'khoảng 20 người', '1.200 lao động' → an integer; None when there is no number."""
-    if isinstance(value, (int, float)) and value >= 0:
-        return int(value)
-    m = re.search(r"\d[\d.,]*", str(value or ""))
-    if not m:
+    """'15', 'khoảng 20 người', 'bốn mươi', '30-40' (→ 40), 'hơn 50' (→ 51) → an integer; None otherwise.
+    A range gives its upper end: cautious for the SME ceiling of 200 workers."""
+    if isinstance(value, bool):
         return None
-    digits = re.sub(r"[.,]", "", m.group(0))
-    return int(digits) if digits.isdigit() and len(digits) < 9 else None
+    if isinstance(value, (int, float)):
+        return int(value) if value >= 0 else None
+    count = read_count(normalize_text(str(value or "")))
+    return count.high if count is not None else None
 
 
 def parse_cost(value: Any) -> Optional[int]:

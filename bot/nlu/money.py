@@ -1,13 +1,18 @@
-"""Parse Vietnamese money amounts ("800tr", "1 tỷ 2", "1ty2", "1.200.000.000đ", "1,2 tỉ").
+"""Parse Vietnamese money amounts ("800tr", "1 tỷ 2", "1ty2", "1.200.000.000đ", "1,2 tỉ") and
+amounts in words ("ba trăm rưỡi triệu", "hai tỷ rưỡi", "một tỷ hai", "tám trăm củ", "1 tỷ rưỡi";
+see ``bot.nlu.numbers.money_in_words``).
 
 Works on *folded* text (see ``text_normalize.fold``), which has the same length as the text, so
-match offsets are offsets in the message.
+match offsets are offsets in the message. A number of thousands (or a bare number) followed by a
+counting unit ("2 nghìn người", "1.200.000 lao động") is a count, not money.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from typing import Iterator, Optional
+
+from bot.nlu.numbers import COUNT_UNIT_AFTER, money_in_words
 
 _UNITS = {
     "ty": 1_000_000_000, "ti": 1_000_000_000,
@@ -48,6 +53,14 @@ def _number(raw: str) -> Optional[float]:
 
 
 def find_money(folded: str) -> Iterator[Money]:
+    """Amounts in đồng in a folded text, in order of position."""
+    words = [Money(s, e, v) for s, e, v in money_in_words(folded)]
+    digits = [m for m in _digit_money(folded)
+              if not any(w.start < m.end and m.start < w.end for w in words)]
+    yield from sorted(words + digits, key=lambda m: m.start)
+
+
+def _digit_money(folded: str) -> Iterator[Money]:
     for m in _MONEY.finditer(folded):
         num = _number(m.group("num"))
         if num is None:
@@ -59,6 +72,8 @@ def find_money(folded: str) -> Iterator[Money]:
         if unit is None and (digits.startswith("0") and 9 <= len(digits) <= 11
                              or digits.startswith("84") and len(digits) in (11, 12)):
             continue  # a phone number ("0912345678", "0912.345.678", "84912345678"), not đồng
+        if unit in (None, "nghin", "ngan", "k") and not m.group("rest") and COUNT_UNIT_AFTER.match(folded, m.end()):
+            continue  # "2 nghìn người", "1.200.000 lao động": a count
         mult = _UNITS[unit] if unit else 1
         value = num * mult
         rest = m.group("rest")
