@@ -1,7 +1,6 @@
 """Turning slot values and the latest message into canonical knowledge-base keys."""
 from __future__ import annotations
 
-import re
 from typing import Any, NamedTuple, Optional
 
 from rasa_sdk import Tracker
