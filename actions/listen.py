@@ -88,6 +88,14 @@ def old_name(typed: Optional[str], key: str) -> Optional[str]:
     return old if old and name_key(old) not in {name_key(unit.short_name), name_key(unit.name)} else None
 
 
+def _noted(slot: str, value: Any, tracker: Tracker, reading) -> str:
+    if slot == "province":
+        unit = load_provinces()[value]
+        old = old_name(reading.old_province_name, value)
+        return f"địa bàn: {old} (nay thuộc {unit.name})" if old else f"địa bàn: {unit.name}"
+    return f"{FIELD_LABEL[slot]}: {value_label(slot, value)}"
+
+
 def merger_text(old: str, key: str) -> str:
     """'sao lại Đồng Nai, tôi ở Bình Phước mà': the 2025 merger, from provinces.yml."""
     unit = load_provinces()[key]
@@ -147,9 +155,12 @@ class ActionReadMessage(Action):
         # an answer to the question that could not be read is "unclear" (re-asked with help),
         # unless the message said something else the form uses, or was answered as it was read
         other = [s for s in values if s in FORM_SLOTS and values[s] != tracker.get_slot(s)]
-        if loop == "eligibility_form" and requested in FORM_SLOTS and requested not in values \
-                and not other and not merger and is_answer_attempt(text, intent):
-            values[requested] = UNCLEAR
+        if loop == "eligibility_form" and requested in FORM_SLOTS and requested not in values:
+            if other and not merger:
+                # "quảng ngãi" when the product was asked: kept, said, and the question asked again
+                said.append("Dạ, em đã ghi nhận " + "; ".join(_noted(s, values[s], tracker, reading) for s in other) + ".")
+            elif not merger and is_answer_attempt(text, intent):
+                values[requested] = UNCLEAR
 
         current = {slot: tracker.get_slot(slot) for slot in READ_SLOTS}
         replaced = [(s, old, new) for s, old, new in changed(current, values)
