@@ -23,9 +23,41 @@ CONSENT_TEXT = (
     "bình thường, và có thể yêu cầu xóa dữ liệu bất cứ lúc nào. Anh/chị có đồng ý không ạ?"
 )
 
+#: Said when the person refuses (at the consent question or any later step of the lead form, in
+#: any wording) or stops the lead form: nothing of this form is kept.
 REFUSED_TEXT = (
-    "Dạ, không sao ạ. Trợ lý không lưu họ tên hay số điện thoại nào của anh/chị. "
+    "Dạ, không sao ạ, em đã dừng phần để lại liên hệ. Trợ lý không lưu họ tên hay số điện thoại nào "
+    "của anh/chị. Anh/chị vẫn có thể tiếp tục hỏi về chính sách khuyến công bất cứ lúc nào."
+)
+
+#: The same when this conversation already left a lead earlier (that one is still kept).
+REFUSED_KEPT_TEXT = (
+    "Dạ, không sao ạ, em đã dừng phần để lại liên hệ và không lưu gì thêm. Thông tin anh/chị để lại "
+    "trước đó trong cuộc trò chuyện này vẫn được giữ; muốn xóa, anh/chị nhắn “xóa thông tin của tôi”. "
     "Anh/chị vẫn có thể tiếp tục hỏi về chính sách khuyến công bất cứ lúc nào."
+)
+
+#: How long a lead is kept. Nothing in the project sets a period, so it is this: until the centre
+#: has handled it (``policy_kb.leads.erase_handled_leads`` erases leads marked contacted) or the
+#: person asks to erase it (in the chat: the leads of that conversation at once; any other number
+#: through a request the centre checks, ``policy_kb.erasure``).
+RETENTION = ("đến khi Trung tâm xử lý xong việc liên hệ tư vấn, hoặc đến khi anh/chị yêu cầu xóa")
+
+#: The answer to "số của tôi dùng để làm gì / ai xem được / lưu bao lâu / có bán không", at any
+#: point of the conversation (also in the middle of the lead form, which then resumes). It must
+#: say what CONSENT_TEXT says, and nothing the code does not do.
+PRIVACY_TEXT = (
+    "Dạ, về thông tin cá nhân anh/chị để lại qua trợ lý:\n"
+    "• Lưu gì: họ tên, số điện thoại và các câu trả lời khi kiểm tra điều kiện (tỉnh, loại hình, "
+    "ngành nghề, hoạt động, chi phí dự kiến), chỉ khi anh/chị đồng ý để lại liên hệ.\n"
+    "• Để làm gì: để Trung tâm Khuyến công tỉnh liên hệ tư vấn hỗ trợ khuyến công; không dùng vào việc "
+    "khác, không bán hay chia sẻ cho bên nào khác.\n"
+    "• Ai xem được: cán bộ được giao của Trung tâm Khuyến công tỉnh (và người quản trị kỹ thuật của hệ "
+    "thống); trợ lý không cho ai khác xem.\n"
+    f"• Lưu bao lâu: {RETENTION}.\n"
+    "• Muốn xóa: anh/chị nhắn “xóa thông tin của tôi”, em xóa ngay thông tin anh/chị để lại trong cuộc "
+    "trò chuyện này. Anh/chị cũng có thể từ chối để lại liên hệ, trợ lý vẫn trả lời bình thường.\n"
+    "Căn cứ: Nghị định 13/2023/NĐ-CP và Luật Bảo vệ dữ liệu cá nhân 2025."
 )
 
 #: Every consent wording a stored lead may refer to, by version.

@@ -480,12 +480,77 @@ def delete_leads(session_or_engine: Union[Session, Engine], ids: Iterable[int] =
     return count
 
 
+def _conversation_condition(conversation_id: str, channel: str) -> List[Any]:
+    """WHERE: the leads one conversation left (its Rasa sender id on its channel)."""
+    if not isinstance(conversation_id, str) or not conversation_id.strip():
+        raise LeadValidationError("conversation_id", "missing or empty")
+    if not isinstance(channel, str) or not channel.strip():
+        raise LeadValidationError("channel", "missing or empty")
+    return [Lead.conversation_id == conversation_id.strip(), Lead.channel == channel.strip().lower()]
+
+
+def conversation_leads(session: Session, conversation_id: str, channel: str) -> List[Lead]:
+    """The leads this conversation (sender id + channel) left, oldest first."""
+    stmt = select(Lead).where(*_conversation_condition(conversation_id, channel))
+    return list(session.execute(stmt.order_by(Lead.created_at, Lead.id)).scalars())
+
+
+def delete_conversation_leads(session_or_engine: Union[Session, Engine], conversation_id: str,
+                              channel: str, ids: Optional[Iterable[int]] = None) -> int:
+    """Erase the leads one conversation left, at the person's request in that conversation.
+
+    Only rows whose ``conversation_id`` *and* ``channel`` are the given ones are touched, so a
+    conversation can never erase another sender's lead (nor the same id on another channel).
+    ``ids`` narrows it further (ids of other conversations are silently ignored, never erased).
+    Returns how many rows were deleted.
+    """
+    condition = _conversation_condition(conversation_id, channel)
+    if ids is not None:
+        wanted = sorted({i for i in ids if isinstance(i, int) and not isinstance(i, bool)})
+        if not wanted:
+            return 0
+        condition.append(Lead.id.in_(wanted))
+    try:
+        with _transaction(session_or_engine) as session:
+            result = session.execute(delete(Lead).where(*condition)
+                                     .execution_options(synchronize_session="fetch"))
+            count = result.rowcount
+    except SQLAlchemyError as exc:
+        raise LeadStoreError(_describe(exc)) from None
+    log.info("%d lead(s) erased at the request of their conversation", count)
+    return count
+
+
+def erase_handled_leads(session_or_engine: Union[Session, Engine],
+                        contacted_before: Union[dt.date, dt.datetime]) -> int:
+    """Erase the leads the centre has handled: marked contacted before ``contacted_before``
+    (a Vietnam calendar day, exclusive, or an instant). This is the retention the assistant
+    states (:data:`policy_kb.consent.RETENTION`): a lead is kept until the centre has handled it
+    or the person asks to erase it. Returns how many rows were deleted."""
+    if isinstance(contacted_before, dt.datetime):
+        bound = to_utc_naive(contacted_before)
+    elif isinstance(contacted_before, dt.date):
+        bound = _day_start_utc(contacted_before)
+    else:
+        raise LeadValidationError("contacted_before", "must be a date or a date-time")
+    try:
+        with _transaction(session_or_engine) as session:
+            result = session.execute(delete(Lead).where(Lead.contacted_at.is_not(None),
+                                                        Lead.contacted_at < bound)
+                                     .execution_options(synchronize_session="fetch"))
+            count = result.rowcount
+    except SQLAlchemyError as exc:
+        raise LeadStoreError(_describe(exc)) from None
+    log.info("%d handled lead(s) erased (contacted before %s)", count, bound.isoformat())
+    return count
+
+
 def lead_as_dict(lead: Lead) -> Dict[str, Any]:
     """All columns of a lead (for exports; contains personal data: never log it)."""
     return {c.name: getattr(lead, c.name) for c in Lead.__table__.columns}
 
 
 __all__ = ["CHANNELS", "Lead", "LeadBase", "LeadError", "LeadInput", "LeadNotFoundError",
-           "LeadStoreError", "LeadValidationError", "VN_TZ", "delete_leads", "ensure_schema",
-           "lead_as_dict", "lead_conditions", "mark_contacted", "query_leads", "save_lead", "to_vietnam_time",
-           "validate_lead"]
+           "LeadStoreError", "LeadValidationError", "VN_TZ", "conversation_leads", "delete_conversation_leads",
+           "delete_leads", "ensure_schema", "erase_handled_leads", "lead_as_dict", "lead_conditions",
+           "mark_contacted", "query_leads", "save_lead", "to_vietnam_time", "validate_lead"]

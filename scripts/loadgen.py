@@ -22,7 +22,7 @@ SCRIPTS: List[Sequence[str]] = [
     ["ngành nghề nào được hỗ trợ", "hồ sơ gồm những gì", "hội chợ ở nước ngoài được hỗ trợ bao nhiêu"],
     ["kiểm tra điều kiện", "hộ kinh doanh", "làm bánh tráng", "Bình Phước", "xã Phú Riềng"],
     ["/estimate_support", "mua máy sấy", "800 triệu"],
-    ["/leave_contact", "đồng ý", "Nguyễn Văn An", "0912 345 678"],
+    ["xưởng của tôi ở Hà Nội", "/leave_contact", "đồng ý", "Nguyễn Văn An", "0912 345 678"],
     ["mức hỗ trợ mô hình trình diễn", "vi sao moi tinh muc ho tro khac nhau", "tạm biệt"],
 ]
 

@@ -28,7 +28,7 @@ def script(i: int):
         ["/estimate_support", "mua máy sấy", "800 triệu", "thủ tục thế nào"],
     ][i % 3]
     if i % 2 == 0:
-        base = base + ["/leave_contact", "đồng ý", "Nguyễn Văn An", f"0912 345 {600 + i:03d}"]
+        base = base + ["xưởng của tôi ở Hà Nội", "/leave_contact", "đồng ý", "Nguyễn Văn An", f"0912 345 {600 + i:03d}"]
     return base
 
 

@@ -38,7 +38,10 @@ MAX_WORDS = 8
 # "thôi em chào", "thôi khỏi", "kết thúc cuộc trò chuyện": a goodbye or a "no thanks", which the
 # classifier tells apart well; only the bare stop request is ours
 _NOT_A_STOP = re.compile(r"\b(?:chào|chao|bye|bai|tạm biệt|tam biet|nghỉ|nghi|off|đi đây|di day|trò chuyện|"
-                         r"tro chuyen|khỏi|khoi)\b")
+                         r"tro chuyen|khỏi|khoi|"
+                         # "hủy thông tin liên hệ của em": a request to erase data, not to stop
+                         r"thông tin|thong tin|số điện thoại|so dien thoai|sđt|sdt|dữ liệu|du lieu|"
+                         r"liên hệ|lien he)\b")
 
 
 def _views(text: str) -> tuple:

@@ -194,6 +194,7 @@ def test_no_personal_data_in_any_log_at_debug_level(harden_bot, harden_zalo):
     # web widget
     w = Widget(bot.url).open()
     try:
+        w.say(test_faults.WHERE)
         assert "Nghị định 13/2023/NĐ-CP" in w.say("/leave_contact")
         assert "họ tên" in w.say("đồng ý")
         assert "số điện thoại" in w.say(people["web"][0]).lower()
@@ -202,6 +203,7 @@ def test_no_personal_data_in_any_log_at_debug_level(harden_bot, harden_zalo):
         w.close()
     # Zalo
     user = f"44{uuid.uuid4().int % 10 ** 6:06d}"
+    say(bot, harden_zalo, user, test_faults.WHERE)
     assert "Nghị định 13/2023/NĐ-CP" in say(bot, harden_zalo, user, "/leave_contact")
     assert "họ tên" in say(bot, harden_zalo, user, "đồng ý")
     assert "số điện thoại" in say(bot, harden_zalo, user, people["zalo"][0]).lower()
