@@ -298,6 +298,53 @@ def _flush_outbox(engine, args: argparse.Namespace) -> int:
     return 1 if result.remaining else 0
 
 
+def _erasure_requests(engine, args: argparse.Namespace) -> int:
+    """Requests left in the chat for a phone number: id, when, channel, and how many stored leads
+    carry that number (the number itself is never shown: only its salted hash is stored)."""
+    from policy_kb.erasure import ensure_erasure_schema, erasure_requests, matching_leads
+
+    ensure_erasure_schema(engine)
+    with Session(engine, future=True) as session:
+        pending = erasure_requests(session, pending_only=not args.all)
+        print("Mã / ID  Thời gian (VN) / When  Kênh / Channel  Liên hệ khớp / Matching leads  Xử lý / Processed")
+        for req in pending:
+            when = to_vietnam_time(req.requested_at).strftime("%Y-%m-%d %H:%M")
+            matched = [str(lead.id) for lead in matching_leads(session, req)]
+            done = f"{req.processed_by} ({req.erased})" if req.processed_at else "-"
+            print(f"{req.id:<8} {when:<21} {req.channel:<15} {', '.join(matched) or '-':<31} {done}")
+    print(f"Tổng / Total: {len(pending)}")
+    return 0
+
+
+def _process_erasure(engine, args: argparse.Namespace) -> int:
+    """Carry out one request: erase every lead with the requested number, record who did it."""
+    from policy_kb.erasure import ErasureRequest, ensure_erasure_schema, mark_erasure_processed, matching_leads
+
+    if not args.yes:
+        raise UsageError("xóa là vĩnh viễn, thêm --yes để xác nhận / deletion is permanent, add --yes to confirm")
+    ensure_erasure_schema(engine)
+    with Session(engine, future=True) as session:
+        req = session.get(ErasureRequest, args.id)
+        if req is None:
+            raise UsageError(f"không có yêu cầu mã / no request with id: {args.id}")
+        ids = [lead.id for lead in matching_leads(session, req)]
+    count = delete_leads(engine, ids) if ids else 0
+    mark_erasure_processed(engine, args.id, args.by, erased=count)
+    print(f"Yêu cầu / Request {args.id}: đã xóa / deleted {count}")
+    return 0
+
+
+def _purge_handled(engine, args: argparse.Namespace) -> int:
+    """The retention the assistant promises: leads are kept until the centre has handled them."""
+    from policy_kb.leads import erase_handled_leads
+
+    if not args.yes:
+        raise UsageError("xóa là vĩnh viễn, thêm --yes để xác nhận / deletion is permanent, add --yes to confirm")
+    count = erase_handled_leads(engine, args.contacted_before)
+    print(f"Đã xóa liên hệ đã xử lý / Deleted handled leads: {count}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Xuất và cập nhật danh sách liên hệ khuyến công "
                      "(chỉ dành cho cán bộ được phân quyền) / Export and update khuyến công leads "
@@ -335,6 +382,16 @@ def build_parser() -> argparse.ArgumentParser:
                                             "queued while the database was down")
     f.add_argument("--outbox", metavar="PATH", help="tệp hàng đợi / outbox file (default: LEAD_OUTBOX "
                                                      "or var/lead_outbox.jsonl)")
+    r = sub.add_parser("erasure-requests", help="yêu cầu xóa để lại trong chat / erasure requests left in the chat")
+    r.add_argument("--all", action="store_true", help="cả yêu cầu đã xử lý / include processed ones")
+    pe = sub.add_parser("process-erasure", help="xử lý một yêu cầu xóa / carry out one erasure request")
+    pe.add_argument("id", type=_id_arg, metavar="ID")
+    pe.add_argument("--by", required=True, metavar="NAME", help="cán bộ xử lý / officer")
+    pe.add_argument("--yes", action="store_true", help="xác nhận xóa / confirm deletion")
+    ph = sub.add_parser("purge-handled", help="xóa liên hệ đã liên hệ xong trước ngày / erase leads contacted "
+                                              "before a day (the stated retention)")
+    ph.add_argument("--contacted-before", required=True, type=_date_arg, metavar="YYYY-MM-DD")
+    ph.add_argument("--yes", action="store_true", help="xác nhận xóa / confirm deletion")
     return parser
 
 
@@ -363,7 +420,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return int(exc.code or 0)
     url = database_url()
     commands = {"export": _export, "mark-contacted": _mark, "list": _list, "delete": _delete,
-                "flush-outbox": _flush_outbox}
+                "flush-outbox": _flush_outbox, "erasure-requests": _erasure_requests,
+                "process-erasure": _process_erasure, "purge-handled": _purge_handled}
     try:
         engine = get_engine(url)
         ensure_schema(engine)
