@@ -88,7 +88,7 @@ def old_name(typed: Optional[str], key: str) -> Optional[str]:
     return old if old and name_key(old) not in {name_key(unit.short_name), name_key(unit.name)} else None
 
 
-def _noted(slot: str, value: Any, tracker: Tracker, reading) -> str:
+def _noted(slot: str, value: Any, reading) -> str:
     if slot == "province":
         unit = load_provinces()[value]
         old = old_name(reading.old_province_name, value)
@@ -154,17 +154,18 @@ class ActionReadMessage(Action):
 
         # an answer to the question that could not be read is "unclear" (re-asked with help),
         # unless the message said something else the form uses, or was answered as it was read
-        other = [s for s in values if s in FORM_SLOTS and values[s] != tracker.get_slot(s)]
-        if loop == "eligibility_form" and requested in FORM_SLOTS and requested not in values:
-            if other and not merger:
-                # "quảng ngãi" when the product was asked: kept, said, and the question asked again
-                said.append("Dạ, em đã ghi nhận " + "; ".join(_noted(s, values[s], tracker, reading) for s in other) + ".")
-            elif not merger and is_answer_attempt(text, intent):
-                values[requested] = UNCLEAR
-
         current = {slot: tracker.get_slot(slot) for slot in READ_SLOTS}
         replaced = [(s, old, new) for s, old, new in changed(current, values)
                     if new not in (None, UNCLEAR, UNKNOWN) and s in PROFILE_SLOTS + ("money",)]
+        other = [s for s in values if s in FORM_SLOTS and values[s] is not None and values[s] != current.get(s)]
+        if loop == "eligibility_form" and requested in FORM_SLOTS and requested not in values:
+            new_facts = [s for s in other if s not in {r[0] for r in replaced}]
+            if new_facts and not merger:
+                # "quảng ngãi" when the product was asked: kept, said, and the question asked again
+                said.append("Dạ, em đã ghi nhận " + "; ".join(_noted(s, values[s], reading) for s in new_facts) + ".")
+            elif not other and not merger and is_answer_attempt(text, intent):
+                values[requested] = UNCLEAR
+
         if replaced and (loop or tracker.get_slot("verdict") or reading.correction):
             parts = [f"{FIELD_LABEL[s]}: {value_label(s, old)} → {value_label(s, new)}" for s, old, new in replaced]
             said.insert(0, "Dạ, em đã sửa lại " + "; ".join(parts) + ".")

@@ -38,7 +38,7 @@ import re
 import sys
 import time
 from collections import OrderedDict
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 import aiohttp
 from jsonschema import ValidationError, validators
@@ -81,20 +81,30 @@ def action_timeout() -> float:
 
 
 class _FailedTurns:
-    """Turns (conversation, time of its user message) whose action call already failed."""
+    """Turns (conversation, time of its user message) whose action call already failed, and
+    whether the person has been told."""
 
     def __init__(self, size: int = 10_000) -> None:
-        self._data: "OrderedDict[str, float]" = OrderedDict()
+        self._data: "OrderedDict[str, Tuple[float, bool]]" = OrderedDict()
         self.size = size
 
     def failed(self, sender: str, turn: float) -> bool:
-        return self._data.get(sender) == turn
+        return (self._data.get(sender) or (None,))[0] == turn
 
-    def mark(self, sender: str, turn: float) -> None:
+    def apologised(self, sender: str, turn: float) -> bool:
+        return self._data.get(sender) == (turn, True)
+
+    def mark(self, sender: str, turn: float, apologised: bool = True) -> None:
         self._data.pop(sender, None)
-        self._data[sender] = turn
+        self._data[sender] = (turn, apologised)
         while len(self._data) > self.size:
             self._data.popitem(last=False)
+
+
+#: custom slot-mapping actions (bot/domain: ``{type: custom, action: …}``). Rasa keeps only the
+#: SlotSet events of these, so an apology returned by one would be dropped: the turn's next
+#: action call says it instead (a test checks the domain lists no other mapping action).
+SLOT_MAPPING_ACTIONS = frozenset({"action_read_message"})
 
 
 _failed_turns = _FailedTurns()
@@ -123,8 +133,12 @@ async def _run_remote_action(self: RemoteAction, output_channel: Any, nlg: Any, 
                              domain: Any) -> List[Any]:
     sender, turn = tracker.sender_id, _turn_of(tracker)
     validating = self.name().startswith("validate_")
-    if _failed_turns.failed(sender, turn):  # already apologised in this turn: answer at once
-        return _slots_to_recheck(tracker) if validating else []
+    if _failed_turns.failed(sender, turn):  # the action server already failed this turn: answer at once
+        events = _slots_to_recheck(tracker) if validating else []
+        if not _failed_turns.apologised(sender, turn) and self.name() not in SLOT_MAPPING_ACTIONS:
+            _failed_turns.mark(sender, turn, apologised=True)
+            return [BotUttered(APOLOGY)] + events
+        return events
     started = time.monotonic()
     try:
         events = await asyncio.wait_for(_original_run(self, output_channel, nlg, tracker, domain),
@@ -140,6 +154,9 @@ async def _run_remote_action(self: RemoteAction, output_channel: Any, nlg: Any, 
         reason = "timed out" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
         logger.error("action server unavailable for '%s' (%s after %.1f s); the user got an apology",
                      self.name(), reason, time.monotonic() - started)
+        if self.name() in SLOT_MAPPING_ACTIONS:
+            _failed_turns.mark(sender, turn, apologised=False)
+            return []  # the message is not read this turn; the turn's own action apologises
         _failed_turns.mark(sender, turn)
         apology: List[Any] = [BotUttered(APOLOGY)]
         return apology + (_slots_to_recheck(tracker) if validating else [])

@@ -41,3 +41,50 @@ def test_at_most_n_turns_run_at_once_and_none_is_lost(monkeypatch):
     results = asyncio.run(burst())
     assert peak == 3
     assert sorted(r[0] for r in results) == sorted(f"s{i}" for i in range(20)) and len(done) == 20
+
+
+def test_rasa_keeps_only_the_slots_of_a_slot_mapping_action():
+    # why the apology for a failed action_read_message is said by the turn's next action call:
+    # Rasa's action_extract_slots passes only SlotSet events on (its messages are dropped)
+    from rasa.core.actions.action import ActionExtractSlots
+
+    source = inspect.getsource(ActionExtractSlots._execute_validation_action)
+    assert "isinstance(event, SlotSet)" in source
+
+
+def test_the_domain_has_no_other_slot_mapping_action():
+    from pathlib import Path
+
+    import yaml
+
+    from bot.rasa_patches import SLOT_MAPPING_ACTIONS
+
+    found = set()
+    for path in (Path(__file__).resolve().parent.parent / "bot" / "domain").glob("*.yml"):
+        for slot in (yaml.safe_load(path.read_text("utf-8")) or {}).get("slots", {}).values():
+            found |= {m["action"] for m in slot.get("mappings", []) if m.get("type") == "custom" and m.get("action")}
+    assert found == SLOT_MAPPING_ACTIONS
+
+
+def test_a_failed_slot_mapping_call_leaves_the_apology_to_the_turns_action(monkeypatch):
+    from types import SimpleNamespace
+
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    from bot import rasa_patches
+
+    async def down(self, *args):
+        raise OSError("action server down")
+
+    monkeypatch.setattr(rasa_patches, "_original_run", down)
+    monkeypatch.setattr(rasa_patches, "_failed_turns", rasa_patches._FailedTurns())
+    tracker = SimpleNamespace(sender_id="s1", events=[UserUttered("hi", timestamp=1.0)])
+
+    def call(name):
+        return asyncio.run(rasa_patches._run_remote_action(RemoteAction(name, None), None, None, tracker, None))
+
+    assert call("action_read_message") == []            # dropped by Rasa anyway: say nothing here
+    first = call("action_answer")                       # the turn's action: apologises at once
+    assert [e.text for e in first if isinstance(e, BotUttered)] == [rasa_patches.APOLOGY]
+    assert call("action_answer") == []                  # once per turn
