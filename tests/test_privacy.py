@@ -353,22 +353,29 @@ def test_privacy_question_classified_as_agreement_is_not_consent():
     assert slots["consent"] is None and texts == [PRIVACY_TEXT] and slots["requested_slot"] == "consent"
 
 
-def test_the_province_is_asked_after_consent_when_missing():
-    for province in (None, "unknown"):
-        slots, _ = validate(tracker("đồng ý", "affirm", loop="lead_form", requested="consent",
-                                    before={"province": province}, candidates={"consent": "yes"}))
-        assert slots["consent"] == "yes" and slots["consent_at"] and slots["requested_slot"] == "province"
+def test_the_province_is_asked_last_when_missing():
+    # after "đồng ý" the name comes first, as the consent text announces; the province before the lead
     slots, _ = validate(tracker("đồng ý", "affirm", loop="lead_form", requested="consent",
-                                before={"province": "dong_nai"}, candidates={"consent": "yes"}))
-    assert slots["requested_slot"] == "contact_name"
+                                before={"province": None}, candidates={"consent": "yes"}))
+    assert slots["consent"] == "yes" and slots["consent_at"] and slots["requested_slot"] == "contact_name"
+    for province in (None, "unknown"):
+        slots, _ = validate(tracker("0912 345 678", "inform", loop="lead_form", requested="contact_phone",
+                                    before={"consent": "yes", "contact_name": "Lê Văn Tám", "province": province},
+                                    candidates={"contact_phone": "0912 345 678"}))
+        assert slots["contact_phone"] == "+84912345678" and slots["requested_slot"] == "province"
+    slots, _ = validate(tracker("0912 345 678", "inform", loop="lead_form", requested="contact_phone",
+                                before={"consent": "yes", "contact_name": "Lê Văn Tám", "province": "dong_nai"},
+                                candidates={"contact_phone": "0912 345 678"}))
+    assert slots["requested_slot"] is None
 
 
 def test_the_province_answer_is_a_known_key():
-    before = {"consent": "yes", "consent_at": "2026-01-01T00:00:00+00:00"}
-    # read by action_read_message (another component): an already canonical key is accepted
+    before = {"consent": "yes", "consent_at": "2026-01-01T00:00:00+00:00", "contact_name": "Lê Văn Tám",
+              "contact_phone": "+84912345678"}
+    # read by action_read_message: an already canonical key is accepted, and the form is done
     slots, texts = validate(tracker("Bình Phước", "inform", loop="lead_form", requested="province", before=before,
                                     candidates={"province": "dong_nai"}))
-    assert slots["province"] == "dong_nai" and slots["requested_slot"] == "contact_name" and texts == []
+    assert slots["province"] == "dong_nai" and slots["requested_slot"] is None and texts == []
     slots, texts = validate(tracker("ở quê em", "inform", loop="lead_form", requested="province", before=before))
     assert slots == {"province": None, "requested_slot": "province"} and "chưa nhận ra tên tỉnh" in texts[0]
 
@@ -418,7 +425,7 @@ def test_consent_with_the_number_in_one_message():
     text = "đồng ý, số em 0912 345 678"
     slots, _ = validate(tracker(text, "leave_contact", loop="lead_form", requested="consent"))
     assert slots["consent"] == "yes" and slots["contact_phone"] == "+84912345678"
-    assert slots["requested_slot"] == "province"
+    assert slots["requested_slot"] == "contact_name"  # the number is not asked again
 
 
 # ---------------------------------------------------------------------------------- dialogues
