@@ -6,6 +6,7 @@ maps slots to a profile, re-asks unclear answers with buttons, and words the ver
 from __future__ import annotations
 
 import json
+from abc import ABCMeta, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -155,14 +156,15 @@ class ValidateEligibilityForm(FormValidationAction):
         return {"employees": str(count)}
 
 
-class _AskEligibility(Action):
+class _AskEligibility(Action, metaclass=ABCMeta):
     """The form's question for one slot: as written in the domain the first time; after an answer
-    that was not understood, why it is asked, with a way out ("Không rõ / bỏ qua")."""
+    that was not understood, why it is asked, with a way out ("Không rõ / bỏ qua"). Abstract, so
+    that the action server registers only the concrete ones below."""
 
     slot = ""
 
-    def name(self) -> Text:
-        return f"action_ask_{self.slot}"
+    @abstractmethod
+    def name(self) -> Text: ...
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         again = reasks(tracker).get(self.slot, 0) > 0
@@ -172,7 +174,8 @@ class _AskEligibility(Action):
 
 # one ask action per question (Rasa looks up action_ask_<slot> by name)
 for _slot in ASKABLE:
-    globals()[f"AskEligibility_{_slot}"] = type(f"AskEligibility_{_slot}", (_AskEligibility,), {"slot": _slot})
+    globals()[f"AskEligibility_{_slot}"] = type(f"AskEligibility_{_slot}", (_AskEligibility,), {
+        "slot": _slot, "name": lambda self: f"action_ask_{self.slot}"})
 
 
 def give_verdict(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
