@@ -25,7 +25,7 @@ from actions.eligibility import give_verdict
 from actions.listen import PROFILE_SLOTS, changed_this_turn, old_name, replied_this_turn, say_note
 from actions.verdict_text import OUTCOME_MARK, PRE_CHECK, place_text, verdict_text
 from actions.render import button, sources_line
-from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, latest_entity, latest_value, named_province,
+from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, latest_entity, latest_value,
                            parse_cost)
 from actions.support_levels import AMBIGUOUS, ask_which, reply_level
 from bot.nlu.statements import Context, read
