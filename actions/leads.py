@@ -392,6 +392,9 @@ class ValidateLeadForm(FormValidationAction):
         if _requested(tracker) == "contact_phone" and _intent(tracker) in ("stop",) \
                 and asks_privacy(text):
             return {"contact_phone": text}
+        if _requested(tracker) == "contact_phone" and (_intent(tracker) or "").startswith("ask_") \
+                and phone_in(text) and not payload(text):
+            return {"contact_phone": text}  # the number, whatever the classifier thought
         if tracker.get_slot("consent") != "yes" or _requested(tracker) == "contact_phone" or payload(text) \
                 or _intent(tracker) in ("erase_data", "ask_privacy", "stop") or asks_privacy(text):
             return {}
