@@ -36,6 +36,19 @@ def _stored_leads(db_url: str, sender: str):
         return list(session.scalars(select(Lead).where(Lead.conversation_id == sender)))
 
 
+DIALOGUE_KEYS = {"name", "item", "turns", "lead"}
+TURN_KEYS = {"user", "expect", "reject", "slots", "max_chars"}
+
+
+def test_dialogues_use_only_known_keys():
+    # a misspelt key ("expects:") would make a turn check nothing
+    assert len(DIALOGUES) >= 50
+    for d in DIALOGUES:
+        assert set(d) <= DIALOGUE_KEYS and {"name", "turns"} <= set(d), d.get("name")
+        for turn in d["turns"]:
+            assert set(turn) <= TURN_KEYS and "user" in turn, (d["name"], turn)
+
+
 @pytest.mark.parametrize("dialogue", DIALOGUES, ids=[d["name"][:60] for d in DIALOGUES])
 def test_dialogue(live_bot, dialogue):
     sender = f"dlg-{uuid.uuid4().hex[:8]}"

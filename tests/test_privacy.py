@@ -432,6 +432,6 @@ def test_consent_with_the_number_in_one_message():
 
 def test_privacy_dialogues_are_well_formed():
     dialogues = yaml.safe_load(ROOT_DIALOGUES.read_text("utf-8"))["dialogues"]
-    assert 6 <= len(dialogues) <= 8
+    assert len(dialogues) >= 6
     for d in dialogues:
         assert d["name"] and d["turns"] and all("user" in t for t in d["turns"])
