@@ -53,14 +53,10 @@ def profile_from(tracker: Tracker) -> Profile:
         capital_vnd=parse_cost(slot("capital_vnd")),
         women_owned=_flag(slot("women_owned")),
         ethnic_minority_owned=_flag(slot("ethnic_minority_owned")),
-        **_optional_facts(slot),
+        exports=_flag(slot("exports")),
+        local_materials=_flag(slot("local_materials")),
+        fired_clay_brick=_flag(slot("fired_clay_brick")),
     )
-
-
-def _optional_facts(slot) -> Dict[str, Optional[bool]]:
-    """Facts the rules engine may or may not know yet (exports, local materials, fired bricks)."""
-    fields = getattr(Profile, "__dataclass_fields__", {})
-    return {name: _flag(slot(name)) for name in ("exports", "local_materials", "fired_clay_brick") if name in fields}
 
 
 def _skipped(tracker: Tracker, field: str) -> bool:

@@ -25,8 +25,8 @@ from actions.eligibility import give_verdict
 from actions.listen import PROFILE_SLOTS, changed_this_turn, old_name, replied_this_turn, say_note
 from actions.verdict_text import OUTCOME_MARK, PRE_CHECK, place_text, verdict_text
 from actions.render import button, sources_line
-from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, latest_entity, latest_value,
-                           parse_cost)
+from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, latest_entity, latest_value, parse_cost,
+                           parse_count)
 from actions.support_levels import AMBIGUOUS, ask_which, reply_level
 from bot.nlu.statements import Context, read
 from bot.nlu.text_normalize import strip_diacritics
@@ -87,8 +87,12 @@ def said_now(tracker: Tracker) -> Profile:
                    unit_type=value("unit_type", UNIT_TYPES), province=province,
                    old_province_name=old_name(reading.old_province_name, province) if province else None,
                    craft_village=flag(said.get("craft_village")), disadvantaged=flag(said.get("disadvantaged")),
+                   employees=parse_count(said.get("employees")), revenue_vnd=parse_cost(said.get("revenue_vnd")),
+                   capital_vnd=parse_cost(said.get("capital_vnd")),
                    women_owned=flag(said.get("women_owned")),
-                   ethnic_minority_owned=flag(said.get("ethnic_minority_owned")))
+                   ethnic_minority_owned=flag(said.get("ethnic_minority_owned")),
+                   exports=flag(said.get("exports")), local_materials=flag(said.get("local_materials")),
+                   fired_clay_brick=flag(said.get("fired_clay_brick")))
 
 
 def quick_check(dispatcher: CollectingDispatcher, tracker: Tracker,
