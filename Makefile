@@ -1,5 +1,5 @@
 # Trợ lý Khuyến công — see README.md
-.PHONY: run test eval train kb validate clean bench harden
+.PHONY: run test eval train kb validate clean bench harden lint
 
 run:        ## set up, build the KB, train if needed, serve on :5005 (REST) + :5055 (actions)
 	scripts/run.sh
@@ -20,6 +20,9 @@ kb:
 validate:
 	scripts/setup.sh && . scripts/env.sh && .venv/bin/rasa data validate --fail-on-warnings \
 	    --config config.yml --domain bot/domain --data $$TRAIN_DATA
+
+lint:       ## ruff: unused / undefined names and syntax errors (also run by make test)
+	scripts/setup.sh --dev && .venv/bin/ruff check --no-cache actions bot policy_kb scripts tests
 
 clean:
 	rm -rf models results var .rasa tests/artifacts

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import os
 import statistics
@@ -75,8 +74,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--errors", action="store_true", help="list every question ranked wrong")
     args = ap.parse_args(argv)
 
-    from policy_kb.db import get_engine
-    from policy_kb.loader import build, read_data
+    from policy_kb.loader import read_data
     from policy_kb.retrieval import AnswerIndex, Weights, priors_for, records_from_rows
 
     data = read_data()

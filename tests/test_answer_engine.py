@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answer import ActionAnswer
 from bot.nlu.language import is_english
 from policy_kb.loader import DATA_DIR, KnowledgeDataError, read_data
-from policy_kb.retrieval import AnswerIndex, records_from_rows, split_questions
+from policy_kb.retrieval import split_questions
 from tests.conftest import ROOT, make_tracker
 
 EVAL = [q for p in sorted((ROOT / "tests" / "data" / "answer_eval").glob("*.yml"))

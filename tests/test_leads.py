@@ -25,6 +25,7 @@ from policy_kb.db import get_engine
 from policy_kb.leads import (Lead, LeadInput, LeadNotFoundError, LeadStoreError,
                              LeadValidationError, delete_leads, ensure_schema, mark_contacted,
                              query_leads, save_lead)
+from policy_kb.erasure import ErasureRequest, ensure_erasure_schema, record_erasure_request
 from policy_kb.leads_cli import EXPORT_HEADERS, main
 from policy_kb.phone import is_mobile, mask_phone, national_format, normalize_phone
 
@@ -549,3 +550,40 @@ def test_unreachable_database_exits_1_without_password(monkeypatch, capsys):
     assert main(["list"]) == 1
     err = capsys.readouterr().err
     assert "Database error" in err and "officer:***@" in err and "s3cret" not in err
+
+
+# ------------------------------------------------------ erasure requests and retention (CLI)
+
+OTHER = "0987 654 321"
+
+
+def test_a_request_erases_only_the_leads_with_that_number(engine, cli_env, capsys):
+    mine, _ = save_lead(engine, lead(conversation_id="conv-a", phone=OTHER))
+    theirs, _ = save_lead(engine, lead(conversation_id="conv-b"))
+    ensure_erasure_schema(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(ErasureRequest))
+    request = record_erasure_request(engine, "zalo", "conv-z", phone="+84 987 654 321")
+
+    assert main(["erasure-requests"]) == 0
+    listing = capsys.readouterr().out
+    assert f"{request:<8}" in listing and str(mine) in listing and "654" not in listing  # no number shown
+
+    assert main(["process-erasure", str(request), "--by", "Cán bộ A"]) == 2  # --yes required
+    assert main(["process-erasure", str(request), "--by", "Cán bộ A", "--yes"]) == 0
+    with new_session_for(engine) as session:
+        assert [r.id for r in session.execute(select(Lead)).scalars()] == [theirs]
+        done = session.get(ErasureRequest, request)
+        assert done.processed_by == "Cán bộ A" and done.erased == 1 and done.processed_at is not None
+    assert main(["erasure-requests"]) == 0 and "Tổng / Total: 0" in capsys.readouterr().out
+
+
+def test_purge_handled_erases_only_leads_contacted_before_the_day(engine, cli_env):
+    handled, _ = save_lead(engine, lead(conversation_id="conv-1"))
+    waiting, _ = save_lead(engine, lead(conversation_id="conv-2", phone=OTHER))
+    mark_contacted(engine, [handled], "Cán bộ B")
+    tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    assert main(["purge-handled", "--contacted-before", tomorrow]) == 2  # --yes required
+    assert main(["purge-handled", "--contacted-before", tomorrow, "--yes"]) == 0
+    with new_session_for(engine) as session:
+        assert [r.id for r in session.execute(select(Lead)).scalars()] == [waiting]
