@@ -198,6 +198,8 @@ def _pick_industry(values: List[str]) -> str:
 
 
 def _yes_no(folded: str, ctx: Context) -> Optional[str]:
+    if ctx.intent == "stop":
+        return None  # "dung lai" is "dừng lại", not "đúng"
     if ctx.intent == "dont_know" or _UNSURE.search(folded) or re.search(r"\b(?:bo qua|chiu|khong ro|ko ro)\b", folded):
         return UNKNOWN
     if _NO.match(folded):
