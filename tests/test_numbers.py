@@ -183,3 +183,23 @@ def test_decomposed_text_is_read_like_composed():
 def test_money_in_a_message_is_not_a_count():
     for text in ["ba trăm rưỡi triệu", "800tr", "1ty2", "hai tỷ rưỡi", "500000000", "30-40 triệu", "hai k"]:
         assert counts(text) == [], text
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789 ,.-–/trieuty tỷ triệu người khoảng bốn mươi lăm rưỡi chục trăm nghìn hơn gần"))
+               , max_size=80) | st.text(max_size=120))
+def test_number_reading_never_raises_and_counts_stay_inside_the_text(text):
+    from bot.nlu.money import find_money
+    from bot.nlu.numbers import find_counts, read_count
+    from bot.nlu.text_normalize import fold, normalize_text
+
+    text = normalize_text(text)
+    for count in find_counts(text):
+        assert 0 <= count.start <= count.end <= len(text) and count.low <= count.high
+    read_count(text)
+    for money in find_money(fold(text)):
+        assert money.value >= 0 and 0 <= money.start <= money.end <= len(text)

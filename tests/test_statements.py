@@ -49,3 +49,26 @@ def test_reading(case):
         assert reading.correction is case["correction"], reading
     if "merger" in case:
         assert reading.asks_about_merger is case["merger"], reading
+
+
+# Every message goes through the reader: it must never raise, whatever arrives (emoji, other
+# scripts, control characters, very long text, entities with odd offsets or values).
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+ENTITY = st.fixed_dictionaries({
+    "entity": st.sampled_from(["business_type", "industry", "province", "unit_type", "area", "money", "activity", "x"]),
+    "value": st.one_of(st.none(), st.text(max_size=20), st.integers(-10, 10 ** 13), st.sampled_from(
+        ["cooperative", "ha_noi", "xa", "craft_village", "disadvantaged", "mining"])),
+    "start": st.one_of(st.none(), st.integers(-5, 400)),
+    "end": st.one_of(st.none(), st.integers(-5, 400)),
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=300), entities=st.lists(ENTITY, max_size=6),
+       requested=st.sampled_from([None, "business_type", "craft_village", "employees", "revenue_vnd", "province"]),
+       intent=st.sampled_from([None, "inform", "affirm", "deny", "dont_know", "stop", "ask_pilot_projects"]))
+def test_the_reader_never_raises(text, entities, requested, intent):
+    reading = read(normalize_text(text), entities, Context(requested_slot=requested, intent=intent))
+    assert isinstance(reading.values, dict)

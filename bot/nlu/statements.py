@@ -209,6 +209,14 @@ def _yes_no(folded: str, ctx: Context) -> Optional[str]:
     return {"affirm": YES, "deny": NO}.get(ctx.intent or "")
 
 
+def _checked(ent: Dict[str, Any], length: int) -> Dict[str, Any]:
+    """The entity with offsets only when they point into the text (else treated like a payload's)."""
+    start, end = ent.get("start"), ent.get("end")
+    if isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= length:
+        return ent
+    return {**ent, "start": None, "end": None}
+
+
 def _overlaps(a: Dict[str, Any], b: Dict[str, Any]) -> bool:
     if a.get("start") is None or b.get("start") is None:
         return False
@@ -218,7 +226,7 @@ def _overlaps(a: Dict[str, Any], b: Dict[str, Any]) -> bool:
 def read(text: str, entities: Iterable[Dict[str, Any]], ctx: Context) -> Reading:
     """The Reading of one (normalised) message."""
     folded = fold(text or "")
-    ents = [e for e in entities if isinstance(e, dict) and e.get("entity")]
+    ents = [_checked(e, len(folded)) for e in entities if isinstance(e, dict) and e.get("entity")]
     reading = Reading(correction=is_correction(folded))
     if folded.startswith("/"):
         folded = ""  # a payload: only its entities count
