@@ -46,6 +46,7 @@ class FakeZalo:
         self.refreshes: List[Dict[str, Any]] = []
         self.conversation_reads: List[str] = []
         self.plan: Dict[str, List[Any]] = {}
+        self.refuse_templates = False  # answer every template with a Zalo error
         self.valid_tokens = {"AT-0"}
         self.refresh_token, self.generation = "RT-0", 0
         self._loop = asyncio.new_event_loop()
@@ -55,7 +56,10 @@ class FakeZalo:
         body = await request.json()
         user, text = body["recipient"]["user_id"], body["message"]["text"]
         token = request.headers.get("access_token")
-        self.attempts.append({"user": user, "text": text, "token": token})
+        buttons = None
+        if "attachment" in body["message"]:
+            buttons = template_buttons(body["message"])
+        self.attempts.append({"user": user, "text": text, "token": token, "buttons": buttons})
         step = self.plan.get(user, []).pop(0) if self.plan.get(user) else None
         if isinstance(step, tuple) and step[0] == "delay":
             await asyncio.sleep(step[1])
@@ -73,10 +77,14 @@ class FakeZalo:
             return web.json_response({"error": -216, "message": "Access token is invalid"})
         if len(text) > 2000:
             return web.json_response({"error": -201, "message": "text too long"})
+        if buttons == "invalid" or (buttons and self.refuse_templates):
+            return web.json_response({"error": -201, "message": "invalid template"})
         message_id = f"m{next(_ids)}"
-        self.delivered.append({"user": user, "text": text, "token": token, "t": time.time(), "id": message_id})
-        return web.json_response({"error": 0, "message": "Success",
-                                  "data": {"message_id": message_id, "user_id": user}})
+        self.delivered.append({"user": user, "text": text, "token": token, "t": time.time(), "id": message_id,
+                               "buttons": buttons})
+        return web.json_response({"error": 0, "message": "Success", "data": {
+            "message_id": message_id, "user_id": user,
+            "quota": {"quota_type": "reply", "remain": "7", "total": "8"}}})
 
     async def _conversation(self, request: web.Request) -> web.Response:
         query = json.loads(request.query.get("data") or "{}")
@@ -126,7 +134,12 @@ class FakeZalo:
         self._thread.join(10)
 
     def to(self, user: str) -> List[str]:
-        return [m["text"] for m in self.delivered if m["user"] == user]
+        """What the user sees: each message's text, a template's button titles one per line."""
+        return [m["text"] + "".join(f"\n{b['title']}" for b in m["buttons"] or [])
+                for m in self.delivered if m["user"] == user]
+
+    def messages(self, user: str) -> List[Dict[str, Any]]:
+        return [m for m in self.delivered if m["user"] == user]
 
     def wait_for(self, user: str, count: int, timeout: float = 60) -> List[str]:
         deadline = time.time() + timeout
@@ -135,6 +148,32 @@ class FakeZalo:
                 return self.to(user)
             time.sleep(0.05)
         raise AssertionError(f"expected {count} message(s) to {user}, got {self.to(user)}")
+
+
+BUTTON_TYPES = {"oa.open.url", "oa.query.show", "oa.query.hide", "oa.open.sms", "oa.open.phone"}
+
+
+def template_buttons(message: Dict[str, Any]) -> Any:
+    """The buttons of a template message if it follows the documented shape and limits
+    (see bot/channels/zalo_templates.py for the sources), else "invalid"."""
+    try:
+        attachment = message["attachment"]
+        assert set(message) == {"text", "attachment"} and isinstance(message["text"], str) and message["text"]
+        assert attachment["type"] == "template" and set(attachment["payload"]) == {"buttons"}
+        buttons = attachment["payload"]["buttons"]
+        assert isinstance(buttons, list) and 1 <= len(buttons) <= 5
+        for b in buttons:
+            assert set(b) == {"title", "type", "payload"} and b["type"] in BUTTON_TYPES
+            assert isinstance(b["title"], str) and 1 <= len(b["title"]) <= 100
+            if b["type"].startswith("oa.query."):
+                assert isinstance(b["payload"], str) and 1 <= len(b["payload"]) <= 1000
+            elif b["type"] == "oa.open.phone":
+                assert re.fullmatch(r"\d{8,15}", b["payload"]["phone_code"])
+            elif b["type"] == "oa.open.url":
+                assert b["payload"]["url"].startswith("https://")
+        return buttons
+    except (AssertionError, KeyError, TypeError, AttributeError):
+        return "invalid"
 
 
 # --------------------------------------------------------------------------- live bot
@@ -170,7 +209,7 @@ def zalo_env(fake: "FakeZalo") -> Dict[str, str]:
     """The OA's settings as a deployment sets them (environment), pointed at the fake Zalo API."""
     return {"ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET, "ZALO_APP_SECRET": APP_SECRET,
             "ZALO_ACCESS_TOKEN": "AT-0", "ZALO_REFRESH_TOKEN": "RT-0",
-            "ZALO_API_BASE": fake.base, "ZALO_OAUTH_BASE": fake.base}
+            "ZALO_API_BASE": fake.base, "ZALO_OAUTH_BASE": fake.base, "CENTRE_HOTLINE": "0912 345 678"}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -225,7 +264,7 @@ def pick(options: Dict[str, int], word: str) -> int:
 def test_whole_conversation_with_numbered_options(zalo_bot, fake_zalo):
     user = "8001"
     greeting = say(zalo_bot, fake_zalo, user, "xin chào")
-    assert "Trợ lý Khuyến công" in greeting and "gõ số để chọn" in greeting
+    assert "Trợ lý Khuyến công" in greeting and fake_zalo.messages(user)[-1]["buttons"]  # a button template
     menu = numbered_options(greeting)
     assert len(menu) >= 3 and pick(menu, "Mức hỗ trợ")
 
@@ -254,7 +293,7 @@ def test_follow_event_sends_welcome_with_menu(zalo_bot, fake_zalo):
     resp = post(zalo_bot, event)
     assert resp.status_code == 200 and resp.json()["status"] == "accepted"
     welcome = "\n".join(fake_zalo.wait_for(user, 1))
-    assert "em chào anh/chị" in welcome and "gõ số để chọn" in welcome
+    assert "em chào anh/chị" in welcome and fake_zalo.messages(user)[-1]["buttons"]
     who = pick(numbered_options(welcome), "Ai được hỗ trợ")
     reply = say(zalo_bot, fake_zalo, user, str(who))
     assert "Căn cứ" in reply and "về đối tượng" in reply.lower(), reply
@@ -338,17 +377,186 @@ def test_timeout_is_retried_only_when_not_delivered(zalo_bot, fake_zalo):
     assert len(fake_zalo.to(user)) == 1
 
 
-def test_non_text_events_are_acknowledged_and_ignored(zalo_bot, fake_zalo):
+def user_event(user: str, name: str, message: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    return {"app_id": APP_ID, "event_name": name, "sender": {"id": user}, "recipient": {"id": OA_ID},
+            "timestamp": str(int(time.time() * 1000)), **({"message": message} if message is not None else {})}
+
+
+NON_TEXT = ["user_send_sticker", "user_send_image", "user_send_gif", "user_send_file", "user_send_location",
+            "user_send_link", "user_send_business_card", "user_send_contact", "user_send_video", "user_send_audio"]
+
+
+def test_each_non_text_event_gets_exactly_one_reply(zalo_bot, fake_zalo):
+    from bot.channels.zalo import TEXT_ONLY_REPLY, VOICE_REPLY
+
     user = "8007"
-    for name, extra in [("user_send_sticker", {"message": {"msg_id": "st-1", "attachments": []}}),
-                        ("user_send_image", {"message": {"msg_id": "im-1", "attachments": []}}),
-                        ("unfollow", {"follower": {"id": user}}),
-                        ("oa_send_text", {"message": {"msg_id": "oa-1", "text": "echo"}})]:
-        event = {"app_id": APP_ID, "event_name": name, "sender": {"id": user}, "recipient": {"id": OA_ID},
-                 "timestamp": str(int(time.time() * 1000)), **extra}
-        resp = post(zalo_bot, event)
+    for i, name in enumerate(NON_TEXT):
+        event = user_event(user, name, {"msg_id": f"nt-{i}", "attachments": [{"type": name[10:], "payload": {}}]})
+        statuses = [post(zalo_bot, event).json()["status"] for _ in range(2)]  # Zalo redelivers
+        assert statuses == ["answered", "duplicate"], (name, statuses)
+        fake_zalo.wait_for(user, i + 1)
+    time.sleep(1.5)
+    replies = fake_zalo.to(user)
+    assert len(replies) == len(NON_TEXT)
+    assert replies.count(VOICE_REPLY) == 1 and replies.count(TEXT_ONLY_REPLY) == len(NON_TEXT) - 1
+    assert replies[NON_TEXT.index("user_send_audio")] == VOICE_REPLY
+    menu = user_event("8024", "user_click_chabot_menu", {"msg_id": "menu-1", "text": "/ask_support_level"})
+    assert post(zalo_bot, menu).json()["status"] == "accepted"
+    assert fake_zalo.wait_for("8024", 1)[0].startswith("Dạ")
+    assert latest_message(zalo_bot, "8024", "/ask_support_level")["intent"]["name"] == "ask_support_level"
+    # The OA's own echo and events we do not know: acknowledged, nothing sent.
+    for name in ["oa_send_text", "user_seen_message", "some_future_event"]:
+        resp = post(zalo_bot, user_event("8017", name, {"msg_id": f"x-{name}", "text": "echo"}))
         assert resp.status_code == 200 and resp.json()["status"] == "ignored", (name, resp.text)
-    assert_nothing_sent(fake_zalo, user)
+    assert_nothing_sent(fake_zalo, "8017", wait=1.5)
+
+
+def health(bot: LiveBot) -> Dict[str, Any]:
+    return requests.get(f"{bot.url}/webhooks/zalo/", timeout=10).json()["stats"]
+
+
+def push_bot_message(bot: LiveBot, user: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None) -> None:
+    """A bot message sent to a Zalo user through Rasa's HTTP API (and recorded in the tracker)."""
+    event = {"event": "bot", "text": text, **({"data": {"buttons": buttons}} if buttons else {})}
+    resp = requests.post(f"{bot.url}/conversations/{user}/tracker/events",
+                         params={"token": API_TOKEN, "output_channel": "zalo", "execute_side_effects": "true"},
+                         json=event, timeout=30)
+    assert resp.status_code == 200, resp.text
+
+
+def test_unfollow_silences_the_user_and_drops_pending_messages(zalo_bot, fake_zalo):
+    user = "8018"
+    say(zalo_bot, fake_zalo, user, "xin chào")
+    sentence = "Cơ sở công nghiệp nông thôn được hỗ trợ theo quy định của Nhà nước về khuyến công. "
+    fake_zalo.plan[user] = [("delay", 1.5)]  # the first part is in flight when the user unfollows
+    pusher = threading.Thread(target=push_bot_message, args=(zalo_bot, user, (sentence * 40)[:3000]))
+    pusher.start()
+    time.sleep(0.5)
+    unfollow = {"app_id": APP_ID, "oa_id": OA_ID, "event_name": "unfollow", "follower": {"id": user},
+                "timestamp": str(int(time.time() * 1000))}
+    assert post(zalo_bot, unfollow).json()["status"] == "unfollowed"
+    pusher.join(30)
+    time.sleep(1)
+    attempts = len([a for a in fake_zalo.attempts if a["user"] == user])
+    assert attempts == 2 and len(fake_zalo.to(user)) == 2  # greeting + the part in flight; the second part dropped
+    assert health(zalo_bot).get("silenced", 0) >= 1
+    push_bot_message(zalo_bot, user, "Tin nhắc lịch.")                       # later pushes: nothing
+    time.sleep(2)
+    assert len([a for a in fake_zalo.attempts if a["user"] == user]) == attempts
+    from sqlalchemy import create_engine, text
+    with create_engine(zalo_bot.db_url, future=True).connect() as conn:  # durable (restarts, replicas)
+        assert conn.execute(text("select count(*) from zalo_unfollowed_users where user_id = :u"),
+                            {"u": user}).scalar() == 1
+    late = dict(unfollow, event_name="follow", timestamp=str(int(unfollow["timestamp"]) - 1000))
+    assert post(zalo_bot, late).json()["status"] == "ignored"           # an older follow, delivered late
+    # the person writes to the OA again: that is their own message, so it is answered
+    assert post(zalo_bot, text_event(user, "xin chào")).json()["status"] == "accepted"
+    assert "em chào anh/chị" in fake_zalo.wait_for(user, 3)[-1]
+    follow = dict(unfollow, event_name="follow", timestamp=str(int(time.time() * 1000) + 1))
+    assert post(zalo_bot, follow).json()["status"] == "accepted"        # following again: the welcome
+    assert "em chào anh/chị" in fake_zalo.wait_for(user, 4)[-1]
+
+
+def test_window_closed_is_not_retried_and_is_counted(zalo_bot, fake_zalo):
+    user = "8019"
+    say(zalo_bot, fake_zalo, user, "xin chào")
+    before = health(zalo_bot).get("window_closed", 0)
+    fake_zalo.plan[user] = [("zalo", -230)]
+    sentence = "Cơ sở công nghiệp nông thôn được hỗ trợ theo quy định của Nhà nước về khuyến công. "
+    push_bot_message(zalo_bot, user, (sentence * 40)[:3000])  # two parts: the second is not tried either
+    time.sleep(2.5)
+    assert len([a for a in fake_zalo.attempts if a["user"] == user]) == 2  # greeting + one refused attempt
+    assert user not in fake_zalo.conversation_reads and len(fake_zalo.to(user)) == 1
+    assert health(zalo_bot)["window_closed"] == before + 1
+
+
+def latest_message(bot: LiveBot, user: str, text: str, timeout: float = 15) -> Dict[str, Any]:
+    """The tracker's latest user message once it is ``text`` (Rasa saves the tracker after the
+    turn's replies have gone out, so it can lag a moment behind the fake API)."""
+    deadline = time.time() + timeout
+    while True:
+        tracker = bot.tracker(user)
+        last = [e for e in tracker["events"] if e.get("event") == "user"][-1]
+        if last.get("text") == text or time.time() > deadline:  # its parse data (intent, entities)
+            return dict(last.get("parse_data") or {}, text=last.get("text"), slots=tracker["slots"])
+        time.sleep(0.2)
+
+
+def test_button_tap_round_trips_the_payload_into_intent_and_entities(zalo_bot, fake_zalo):
+    user = "8020"
+    say(zalo_bot, fake_zalo, user, "/check_eligibility")  # the form asks for the business type
+    asked = fake_zalo.messages(user)[-1]
+    buttons = asked["buttons"]
+    # 5 options: all 5 as buttons (Zalo allows 5; "Xem thêm" only when more remain)
+    assert len(buttons) == 5 and all(b["type"] == "oa.query.hide" for b in buttons), buttons
+    assert [b["title"][:3] for b in buttons] == ["1. ", "2. ", "3. ", "4. ", "5. "]
+    coop = next(b for b in buttons if b["title"].endswith("Hợp tác xã"))
+    assert coop["payload"] == '/inform{"business_type": "cooperative"}'
+    # A tap on an oa.query.hide button arrives as user_send_text with the payload as its text.
+    say(zalo_bot, fake_zalo, user, coop["payload"])
+    latest = latest_message(zalo_bot, user, coop["payload"])
+    assert latest["text"] == '/inform{"business_type": "cooperative"}'
+    assert latest["intent"]["name"] == "inform"
+    assert [(e["entity"], e["value"]) for e in latest["entities"]] == [("business_type", "cooperative")]
+    assert latest["slots"]["business_type"] == "cooperative"
+
+
+SEVEN = [{"title": "Ai được hỗ trợ?", "payload": "/ask_beneficiaries"},
+         {"title": "Mức hỗ trợ", "payload": "/ask_support_level"},
+         {"title": "Thủ tục, hồ sơ", "payload": "/ask_procedure"},
+         {"title": "Ngành nghề", "payload": "/ask_industries"},
+         {"title": "Văn bản pháp luật", "payload": "/ask_legal_documents"},
+         {"title": "Khuyến công là gì?", "payload": "/ask_overview"},
+         {"title": "Gọi Trung tâm", "payload": "/ask_help"}]
+
+
+def test_seven_options_are_four_buttons_and_more_and_numbers_still_work(zalo_bot, fake_zalo):
+    user = "8021"
+    say(zalo_bot, fake_zalo, user, "xin chào")
+    push_bot_message(zalo_bot, user, "Anh/chị muốn tìm hiểu gì ạ?", SEVEN)
+    first = fake_zalo.wait_for(user, 2) and fake_zalo.messages(user)[-1]["buttons"]
+    assert [b["title"] for b in first] == ["1. Ai được hỗ trợ?", "2. Mức hỗ trợ", "3. Thủ tục, hồ sơ",
+                                           "4. Ngành nghề", "Xem thêm lựa chọn"]
+    assert [b["payload"] for b in first[:4]] == [b["payload"] for b in SEVEN[:4]]
+    # "Xem thêm lựa chọn": the channel shows the rest itself (Rasa sees nothing).
+    say(zalo_bot, fake_zalo, user, first[4]["payload"])
+    rest = fake_zalo.messages(user)[-1]["buttons"]
+    assert [b["title"] for b in rest] == ["5. Văn bản pháp luật", "6. Khuyến công là gì?", "7. Gọi Trung tâm"]
+    assert rest[2] == {"title": "7. Gọi Trung tâm", "type": "oa.open.phone", "payload": {"phone_code": "84912345678"}}
+    assert zalo_bot.tracker(user)["latest_message"]["text"] == "xin chào"
+    # A typed number (clients without buttons) still picks from the whole list ...
+    say(zalo_bot, fake_zalo, user, "2")
+    assert latest_message(zalo_bot, user, "/ask_support_level")["intent"]["name"] == "ask_support_level"
+    # ... and so does a typed title, without diacritics.
+    push_bot_message(zalo_bot, user, "Anh/chị muốn tìm hiểu gì ạ?", SEVEN)
+    say(zalo_bot, fake_zalo, user, "thu tuc ho so")
+    assert latest_message(zalo_bot, user, "/ask_procedure")["intent"]["name"] == "ask_procedure"
+
+
+def test_refused_template_is_resent_as_numbered_text(zalo_bot, fake_zalo):
+    user = "8022"
+    fake_zalo.refuse_templates = True
+    try:
+        greeting = say(zalo_bot, fake_zalo, user, "xin chào")
+    finally:
+        fake_zalo.refuse_templates = False
+    assert "gõ số để chọn" in greeting and pick(numbered_options(greeting), "Mức hỗ trợ")
+    tried = [a for a in fake_zalo.attempts if a["user"] == user]
+    assert len(tried) == 2 and tried[0]["buttons"] and tried[1]["buttons"] is None
+    assert health(zalo_bot).get("template_refused", 0) >= 1
+    assert health(zalo_bot).get("quota:reply", 0) >= 1  # quota of each successful send is recorded
+
+
+def test_consent_revoke_event_starts_the_erasure_flow(zalo_bot, fake_zalo):
+    user = "8023"
+    say(zalo_bot, fake_zalo, user, "xin chào")
+    event = {"app_id": APP_ID, "oa_id": OA_ID, "event_name": "user_pdl_revoke", "user_id": user,
+             "timestamp": str(int(time.time() * 1000))}
+    assert post(zalo_bot, event).json()["status"] == "accepted"
+    fake_zalo.wait_for(user, 2)
+    latest = latest_message(zalo_bot, user, "xóa thông tin của tôi")
+    assert latest["text"] == "xóa thông tin của tôi" and latest["intent"]["name"] == "erase_data"
+    assert post(zalo_bot, event).json()["status"] == "duplicate"
 
 
 def test_500_then_200_delivers_exactly_one_reply(zalo_bot, fake_zalo):
@@ -530,3 +738,45 @@ def test_seen_events_shared_between_processes(tmp_path):
         assert await second.claim("msg-2") is True
 
     asyncio.run(scenario())
+
+
+def test_button_limits_and_fallback_to_numbered_text(monkeypatch):
+    from bot.channels.zalo_api import render_messages
+    from bot.channels.zalo_templates import zalo_buttons
+
+    five = [{"title": f"Mục {i}", "payload": f"/p{i}"} for i in range(5)]
+    assert len(zalo_buttons(five, phone="")) == 5
+    six = zalo_buttons(five + [{"title": "Mục 5", "payload": "/p5"}], phone="")
+    assert len(six) == 5 and six[4] == {"title": "Xem thêm lựa chọn", "type": "oa.query.hide",
+                                        "payload": "#xem_them:4"}
+    assert zalo_buttons(five + [{"title": "Mục 5", "payload": "/p5"}], start=4, phone="")[0]["title"] == "5. Mục 4"
+    for bad in [{"title": "x", "payload": "/" + "a" * 1000},   # payload over 1,000 characters
+                {"title": "x" * 100, "payload": "/a"},          # title over 100 with its number
+                {"title": "x", "payload": None}]:
+        msgs = render_messages("Chọn:", [five[0], bad])
+        assert msgs == [{"text": msgs[0]["text"]}] and "gõ số để chọn" in msgs[0]["text"], bad
+        assert template_buttons({"text": "t", "attachment": {"type": "template", "payload": {
+            "buttons": [{"title": f"2. {bad['title']}", "type": "oa.query.hide", "payload": bad["payload"]}]}}}) == "invalid"
+    ok = render_messages("Chọn:", five[:2] + [{"title": "x", "payload": "/" + "a" * 999}])
+    assert template_buttons(ok[-1]) != "invalid"
+    page2 = render_messages("Các lựa chọn khác:", five + [{"title": "y", "payload": "/" + "a" * 1001}], start=4)
+    assert page2 == [{"text": "Các lựa chọn khác:\n\nAnh/chị gõ số để chọn:\n5. Mục 4\n6. y"}]  # numbers go on
+    long_text = ("Câu trả lời dài về khuyến công. " * 100).strip()  # 3,200 chars: text first, buttons last
+    msgs = render_messages(long_text, five)
+    assert len(msgs) == 2 and "attachment" not in msgs[0] and template_buttons(msgs[1]) != "invalid"
+    monkeypatch.setenv("CENTRE_HOTLINE", "")
+    call = zalo_buttons([{"title": "Gọi Trung tâm", "payload": "/ask_help"}])
+    assert call[0]["type"] == "oa.query.hide"  # no hotline known: an ordinary button
+    monkeypatch.setenv("CENTRE_HOTLINE", "+84 (28) 3829 1234")
+    assert zalo_buttons([{"title": "Gọi Trung tâm", "payload": "/ask_help"}])[0]["payload"] == {"phone_code": "842838291234"}
+
+
+def test_typed_title_matches_without_diacritics():
+    from bot.channels.zalo_api import resolve_option
+
+    buttons = [{"title": "Hợp tác xã", "payload": "/inform{\"business_type\": \"cooperative\"}"},
+               {"title": "Đặc khu", "payload": "/b"}]
+    assert resolve_option("hop tac xa", buttons) == buttons[0]["payload"]
+    assert resolve_option("  Hợp tác xã. ", buttons) == buttons[0]["payload"]
+    assert resolve_option("dac khu", buttons) == "/b"
+    assert resolve_option("hợp tác", buttons) is None

@@ -7,9 +7,14 @@
 3. Answer 200 at once (Zalo wants it within ~2 s) and run the bot in a background task; the
    replies go out through ``zalo_api.ZaloOutput``.
 
-``user_send_text`` runs the bot (a bare number picks one of the numbered options the bot sent
-last); ``follow`` sends the greeting with its menu; every other event is acknowledged and ignored,
-as is an event whose fields have the wrong shape. A user over the rate limit (``ratelimit.py``)
+``user_send_text`` runs the bot (a tapped button arrives as its payload; a bare number or a typed
+title picks one of the options the bot sent last; "#xem_them:<n>" shows the options from n on);
+every other ``user_send_*`` event (sticker, image, GIF, file, location, link, business card,
+video, audio …) gets one short reply asking for text; ``follow`` sends the greeting with its menu
+(and lifts an unfollow); ``unfollow`` silences the user (``zalo_tokens.Unfollowed``: nothing more
+is pushed to them and pending replies are dropped; a message they write to the OA afterwards is
+answered, since a reply to it is not a push, and lifts the silence); every other event is acknowledged and ignored, as is an event whose fields have the
+wrong shape. A user over the rate limit (``ratelimit.py``)
 is acknowledged, not answered, and told politely at most once per notice window.
 Settings come from credentials.yml, each falling back to an environment variable (see ``SETTINGS``),
 so the block can stay in credentials.yml on machines without a Zalo OA (the webhook then says 503).
@@ -32,8 +37,9 @@ from sanic.response import HTTPResponse
 
 from bot.channels.guard import FAILURE_REPLY, clean_text, limit_request_size, parse_json, screen
 from bot.channels.ratelimit import LIMITED_REPLY, RateLimiter
+from bot.channels import zalo_templates as tpl
 from bot.channels.zalo_api import ZaloApi, ZaloOutput, resolve_option
-from bot.channels.zalo_tokens import SeenEvents, TokenRefreshError, TokenStore
+from bot.channels.zalo_tokens import SeenEvents, TokenRefreshError, TokenStore, Unfollowed
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +58,29 @@ SETTINGS = {
     "backoff": ("ZALO_BACKOFF", "0.5"),             # first retry delay, doubled each time
     "refresh_margin": ("ZALO_REFRESH_MARGIN", "1800"),  # refresh the access token this early (s)
 }
+TEXT_ONLY_REPLY = ("Dạ, em chỉ đọc được tin nhắn chữ. Anh/chị gõ câu hỏi giúp em nhé, có dấu hay "
+                   "không dấu đều được ạ.")
+VOICE_REPLY = ("Dạ, em chưa nghe được tin nhắn thoại. Anh/chị gõ câu hỏi bằng chữ giúp em nhé, như vậy "
+               "em trả lời nhanh và đúng nhất ạ (có dấu hay không dấu đều được).")
+#: webhook events of a user message the bot cannot read. Public clients disagree on the list:
+#: a TypeScript client's zod schema has image / sticker / location / file / audio; other projects
+#: add gif, video, link and, for a business card, "user_send_business_card" or
+#: "user_send_contact". Any other "user_send_*" event is answered the same way, so the exact names
+#: do not matter.
+NON_TEXT_EVENTS = {"user_send_sticker", "user_send_image", "user_send_gif", "user_send_file",
+                   "user_send_location", "user_send_link", "user_send_business_card",
+                   "user_send_contact", "user_send_video", "user_send_audio"}
+VOICE_EVENTS = {"user_send_audio", "user_send_voice"}
+#: a user withdrawing consent to the processing of their personal data. The only public trace
+#: found is a Zalo Mini App webhook handler (Phuongdy123/language, miniapp-english/api/
+#: zalo-webhook.js: event "user_pdl_revoke", top-level "user_id"); Zalo's OA webhook list could
+#: not be checked. Routed to the bot as the user asking to erase their data (erasure flow:
+#: erase_data → confirmation), so nothing is deleted without the user's confirmation.
+CONSENT_REVOKE_EVENTS = {"user_pdl_revoke"}
+#: an OA menu tap: listed as a webhook event by one public client (shape unknown); handled as
+#: text when it carries ``message.text``. Most sources say a menu tap arrives as user_send_text.
+MENU_EVENT = "user_click_chabot_menu"
+ERASE_REQUEST_TEXT = "xóa thông tin của tôi"
 MAX_BODY_BYTES = 64 * 1024
 MAX_ID_CHARS = 128
 HOUSEKEEPING_SECONDS = 600
@@ -94,6 +123,8 @@ class ZaloInput(InputChannel):
         self.api = ZaloApi(settings["api_base"], self.tokens, timeout=float(settings["timeout"]),
                            attempts=int(settings["attempts"]), backoff=float(settings["backoff"]))
         self.seen = SeenEvents()
+        self.unfollowed = Unfollowed()
+        self.api.silenced = self.unfollowed.is_silenced
         self.limiter = RateLimiter()
         self._tasks: Set[asyncio.Task] = set()
         if not self.configured:
@@ -153,9 +184,17 @@ class ZaloInput(InputChannel):
                 await output.send_response(sender, canned)
                 return
             try:
-                text = resolve_option(text, await self._last_buttons(agent, sender)) or text
+                buttons = await self._last_buttons(agent, sender)
             except Exception:  # noqa: BLE001 - a tracker-store hiccup must not lose the message
                 logger.exception("zalo: could not look up the last options")
+                buttons = None
+            start = tpl.more_offset(text)
+            if start is not None:
+                if buttons and 0 < start < len(buttons):
+                    await output.send_more_options(sender, buttons, start)
+                    return
+                text = tpl.MORE_TITLE  # options no longer known: let the bot answer
+            text = resolve_option(text, buttons) or text
             await on_new_message(UserMessage(text, output, sender, input_channel=self.name(),
                                              message_id=message_id,
                                              metadata={"zalo_event": event_name}))
@@ -174,6 +213,7 @@ class ZaloInput(InputChannel):
             except Exception:  # noqa: BLE001
                 logger.exception("zalo: token housekeeping failed")
             await self.seen.prune()
+            await self.unfollowed.load()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("zalo_webhook", __name__)
@@ -182,6 +222,7 @@ class ZaloInput(InputChannel):
         @bp.listener("after_server_start")
         async def start(app, loop) -> None:
             if self.configured:
+                await self.unfollowed.load()
                 self._spawn(self._housekeeping())
 
         @bp.listener("before_server_stop")
@@ -192,7 +233,10 @@ class ZaloInput(InputChannel):
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok", "configured": self.configured})
+            # counters of this process (message types only, no user data): sent_text,
+            # sent_template, window_closed, template_refused, failed, silenced, quota:<type>
+            return response.json({"status": "ok", "configured": self.configured,
+                                  "stats": dict(self.api.stats)})
 
         @bp.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
@@ -205,24 +249,61 @@ class ZaloInput(InputChannel):
                 logger.warning("zalo: rejected webhook (%s)", reason)
                 return response.json({"error": reason}, status=status)
             name = event.get("event_name")
-            if name == "user_send_text":
+            name = name if isinstance(name, str) else ""
+            message = event.get("message")
+            timestamp = _ident(event.get("timestamp"))
+            if name in ("follow", "unfollow"):
+                sender = _ident(_get(event.get("follower"), "id")) or _ident(_get(event.get("sender"), "id"))
+                text, key = "/greet", f"{name}:{sender}:{timestamp}"
+            elif name in CONSENT_REVOKE_EVENTS:
+                sender = (_ident(event.get("user_id")) or _ident(_get(event.get("sender"), "id"))
+                          or _ident(_get(event.get("follower"), "id")))
+                text, key = ERASE_REQUEST_TEXT, f"{name}:{sender}:{timestamp}"
+            elif name == MENU_EVENT and isinstance(_get(message, "text"), str):
+                name = "user_send_text"  # an OA menu tap, if Zalo delivers it as its own event
                 sender = _ident(_get(event.get("sender"), "id"))
-                message = event.get("message")
-                text, key = _get(message, "text") or "", _ident(_get(message, "msg_id"))
-            elif name == "follow":
-                sender = _ident(_get(event.get("follower"), "id"))
-                text, key = "/greet", f"follow:{sender}:{_ident(event.get('timestamp'))}"
+                key = _ident(_get(message, "msg_id")) or f"{MENU_EVENT}:{sender}:{timestamp}"
+                text = _get(message, "text")
+            elif name.startswith("user_send_"):
+                sender = _ident(_get(event.get("sender"), "id"))
+                key = _ident(_get(message, "msg_id")) or f"{name}:{sender}:{timestamp}"
+                text = (_get(message, "text") or "") if name == "user_send_text" else ""
             else:
                 return response.json({"status": "ignored"})
             if not sender or not key:
                 return response.json({"status": "ignored"})
             if not await self.seen.claim(key):
                 return response.json({"status": "duplicate"})
+            if name in ("follow", "unfollow"):
+                try:
+                    ts_ms = int(timestamp)
+                except ValueError:
+                    ts_ms = 0
+                if not await self.unfollowed.set(sender, name == "unfollow", ts_ms):
+                    return response.json({"status": "ignored"})  # older than the last (un)follow
+                if name == "unfollow":
+                    logger.info("zalo: a user unfollowed the OA; nothing more will be sent to them")
+                    return response.json({"status": "unfollowed"})
+            elif self.unfollowed.is_silenced(sender):
+                if not name.startswith("user_send_"):
+                    return response.json({"status": "ignored"})
+                # they wrote to the OA again: a reply to their own message is not a push, so it is
+                # answered (what was pending when they unfollowed stays dropped)
+                try:
+                    ts_ms = int(timestamp)
+                except ValueError:
+                    ts_ms = 0
+                await self.unfollowed.set(sender, False, ts_ms)
+                logger.info("zalo: a user who had unfollowed wrote again; answering")
             decision = self.limiter.check(sender)
             if not decision.allowed:
                 if decision.notify:
                     self._spawn(ZaloOutput(self.api).send_text_message(sender, LIMITED_REPLY))
                 return response.json({"status": "rate_limited"})
+            if name not in ("user_send_text", "follow", *CONSENT_REVOKE_EVENTS):
+                reply = VOICE_REPLY if name in VOICE_EVENTS else TEXT_ONLY_REPLY
+                self._spawn(ZaloOutput(self.api).send_text_message(sender, reply))
+                return response.json({"status": "answered"})
             agent = getattr(request.app.ctx, "agent", None)
             self._spawn(self._process(on_new_message, agent, sender, text, key, name))
             return response.json({"status": "accepted"})

@@ -14,8 +14,16 @@
   logged as undelivered): a lost reply is preferred to a duplicate. A connection that was never
   made (refused, DNS) is resent without asking.
 * Texts over Zalo's 2,000-character limit are split at line or sentence ends.
-* Zalo text messages cannot carry Rasa buttons, so buttons become numbered lines ("1. …") and
-  the user answers with the number (``resolve_option`` turns it back into the button payload).
+* Buttons (``zalo_templates.py``): a bot message with buttons goes out as a ``template``
+  attachment with up to 5 ``oa.query.hide`` buttons (a tap sends the Rasa payload back as the
+  user's text); more than 5 → the first 4 + "Xem thêm lựa chọn". Titles are numbered ("1. …")
+  and a typed number or title still works (``resolve_option``). Anything that cannot be a button
+  (payload over 1,000 characters, title too long …), or a template Zalo refuses, goes out as
+  numbered text lines instead.
+* Interaction window closed (Zalo errors -230 / -213): not retried, the rest of the reply is
+  dropped, counted in ``ZaloApi.stats``. Quota information in a send's response is logged (message
+  type and counters only, no user data).
+* Users who unfollowed the OA (``silenced``) are never sent anything.
 """
 from __future__ import annotations
 
@@ -25,17 +33,23 @@ import logging
 import random
 import re
 import time
-from typing import Any, Dict, List, Optional, Sequence, Text
+from collections import Counter
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text
 
 import aiohttp
 from rasa.core.channels.channel import OutputChannel
 
+from bot.channels import zalo_templates as tpl
 from bot.channels.zalo_tokens import TokenStore
 
 logger = logging.getLogger(__name__)
 
 MAX_CHARS = 2000
 TOKEN_ERRORS = {-216, -124}  # access token invalid / expired [reported]
+#: the user's interaction window is closed: -230 "User has not interacted with the OA in the past
+#: 7 days" (seen in a public project's logs, khoicodedao/Poto_platform docs/FIX_ERROR_230.md);
+#: -213 "user has not interacted / not followed" [reported, same source]. Not retried, counted.
+WINDOW_ERRORS = {-230, -213}
 OPTIONS_HINT = "Anh/chị gõ số để chọn:"
 _BOUNDARIES = (re.compile(r"\n\s*"),                                      # line / paragraph end
                re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”')\]]))\s+"),     # sentence end
@@ -45,6 +59,10 @@ _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 class ZaloApiError(RuntimeError):
     """The OA API refused the request (4xx or a Zalo error code): retrying will not help."""
+
+
+class WindowClosed(ZaloApiError):
+    """Zalo refused the message because the user's interaction window is closed."""
 
 
 class _Retryable(RuntimeError):
@@ -80,17 +98,18 @@ def split_text(text: str, limit: int = MAX_CHARS) -> List[str]:
     return chunks
 
 
-def options_text(buttons: Sequence[Dict[str, Any]]) -> str:
-    lines = [f"{i}. {b.get('title') or b.get('payload')}" for i, b in enumerate(buttons, 1)]
+def options_text(buttons: Sequence[Dict[str, Any]], first: int = 1) -> str:
+    lines = [f"{i}. {b.get('title') or b.get('payload')}" for i, b in enumerate(buttons, first)]
     return OPTIONS_HINT + "\n" + "\n".join(lines)
 
 
 def render(text: str, buttons: Optional[Sequence[Dict[str, Any]]] = None,
-           limit: int = MAX_CHARS) -> List[str]:
-    """The Zalo messages for one Rasa message: text chunks, numbered options on the last one."""
+           limit: int = MAX_CHARS, first: int = 1) -> List[str]:
+    """The Zalo messages for one Rasa message: text chunks, numbered options (from ``first``)
+    on the last one."""
     chunks = split_text(text or "", limit)
     if buttons:
-        opts = options_text(buttons)
+        opts = options_text(buttons, first)
         if chunks and len(chunks[-1]) + 2 + len(opts) <= limit:
             chunks[-1] = f"{chunks[-1]}\n\n{opts}"
         else:
@@ -101,12 +120,26 @@ def render(text: str, buttons: Optional[Sequence[Dict[str, Any]]] = None,
 def resolve_option(text: str, buttons: Optional[Sequence[Dict[str, Any]]]) -> Optional[str]:
     """The payload of the button whose number the user typed ("2", " 2. "), else None."""
     m = _NUMBER.match(text or "")
-    if not m or not buttons:
+    if not buttons:
         return None
+    if not m:
+        return tpl.match_title(text, buttons)  # the title typed (e.g. on a client without buttons)
     i = int(m.group(1))
     if 1 <= i <= len(buttons):
         return buttons[i - 1].get("payload") or buttons[i - 1].get("title")
     return None
+
+
+def render_messages(text: str, buttons: Optional[Sequence[Dict[str, Any]]] = None,
+                    limit: int = MAX_CHARS, start: int = 0) -> List[Dict[str, Any]]:
+    """The Zalo ``message`` objects for one Rasa message: text chunks, the buttons (from
+    ``buttons[start:]``) as a template on the last one; numbered text when they cannot be
+    buttons."""
+    zbuttons = tpl.zalo_buttons(buttons, start) if buttons else None
+    if not zbuttons:
+        return [{"text": chunk} for chunk in render(text, list(buttons or [])[start:] or None, limit, start + 1)]
+    chunks = split_text(text or "", limit) or [tpl.DEFAULT_TEXT]
+    return [{"text": c} for c in chunks[:-1]] + [tpl.template(chunks[-1], zbuttons)]
 
 
 class ZaloApi:
@@ -118,6 +151,11 @@ class ZaloApi:
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.attempts, self.backoff, self.limit = max(1, attempts), backoff, limit
         self._session: Optional[aiohttp.ClientSession] = None
+        #: in-process counters (no personal data): sent_text, sent_template, window_closed,
+        #: template_refused, failed, silenced, quota:<type>
+        self.stats: "Counter[str]" = Counter()
+        #: user_id → True when nothing may be sent to them (unfollowed); set by the input channel
+        self.silenced: Callable[[str], bool] = lambda _user: False
 
     @property
     def http(self) -> aiohttp.ClientSession:
@@ -131,12 +169,56 @@ class ZaloApi:
             await self._session.close()
 
     async def send_text(self, user_id: str, text: str,
-                        buttons: Optional[Sequence[Dict[str, Any]]] = None) -> List[Dict[str, Any]]:
-        """Send one Rasa message as one or more Zalo messages, in order."""
-        return [await self._send_one(user_id, chunk) for chunk in render(text, buttons, self.limit)]
+                        buttons: Optional[Sequence[Dict[str, Any]]] = None,
+                        start: int = 0) -> List[Dict[str, Any]]:
+        """Send one Rasa message as one or more Zalo messages, in order. Nothing to a silenced
+        (unfollowed) user; a closed interaction window stops the rest of the reply."""
+        results = []
+        for message in render_messages(text, buttons, self.limit, start):
+            if self.silenced(user_id):
+                self.stats["silenced"] += 1
+                logger.info("zalo: user unfollowed the OA; message dropped")
+                return results
+            kind = "template" if "attachment" in message else "text"
+            try:
+                results.append(await self._send_one(user_id, message))
+            except WindowClosed:
+                self.stats["window_closed"] += 1
+                raise
+            except ZaloApiError as exc:
+                if kind != "template" or getattr(exc, "zalo_code", 0) in (0, None, *TOKEN_ERRORS):
+                    raise
+                # Zalo refused the template itself (schema / limits differ from what the public
+                # sources say): the same options as numbered text, once.
+                self.stats["template_refused"] += 1
+                logger.warning("zalo: button template refused (%s); sending numbered options", exc)
+                for chunk in render(message["text"], list(buttons or [])[start:], self.limit, start + 1):
+                    results.append(await self._send_one(user_id, {"text": chunk}))
+                continue
+            self.stats[f"sent_{kind}"] += 1
+        return results
 
-    async def _send_one(self, user_id: str, text: str) -> Dict[str, Any]:
-        body = {"recipient": {"user_id": user_id}, "message": {"text": text}}
+    def _record_quota(self, kind: str, data: Any) -> None:
+        """Log the quota Zalo reports for a send (``data.quota``: quota_type, remain, total —
+        field names as reported by public clients, not confirmed); message type only."""
+        quota = data.get("data", {}).get("quota") if isinstance(data, dict) and isinstance(data.get("data"), dict) else None
+        if isinstance(quota, dict):
+            qtype = str(quota.get("quota_type") or "unknown")[:40]
+            self.stats[f"quota:{qtype}"] += 1
+            logger.info("zalo: sent %s message; quota %s remain=%s total=%s", kind, qtype,
+                        str(quota.get("remain"))[:12], str(quota.get("total"))[:12])
+        else:
+            logger.debug("zalo: sent %s message; no quota information", kind)
+
+    async def _send_one(self, user_id: str, message: Any) -> Dict[str, Any]:
+        if isinstance(message, str):
+            message = {"text": message}
+        kind = "template" if "attachment" in message else "text"
+        # NOTE: for a template, the delivery check below compares the conversation's "message"
+        # with the template's text; how Zalo lists a template in /v2.0/oa/conversation could not
+        # be confirmed from public sources.
+        text = message.get("text", "")
+        body = {"recipient": {"user_id": user_id}, "message": message}
         started_ms = int(time.time() * 1000)
         refreshed = False
         attempt = 0
@@ -156,9 +238,14 @@ class ZaloApi:
                     attempt -= 1  # a token refresh is not a delivery attempt
                     await self.tokens.refresh(self.http, force=True)
                     continue
+                if code in WINDOW_ERRORS:
+                    raise WindowClosed(f"Zalo error {code}: interaction window closed; not retried")
                 if code != 0:
                     msg = data.get("message") if isinstance(data, dict) else data
-                    raise ZaloApiError(f"Zalo error {code}: {msg}")
+                    err = ZaloApiError(f"Zalo error {code}: {str(msg)[:200]}")
+                    err.zalo_code = code  # type: ignore[attr-defined]
+                    raise err
+                self._record_quota(kind, data)
                 return data
             except (_Retryable, aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 if attempt >= self.attempts:
@@ -235,11 +322,19 @@ class ZaloOutput(OutputChannel):
         self.api = api
 
     async def _send(self, recipient_id: Text, text: Text,
-                    buttons: Optional[List[Dict[Text, Any]]] = None) -> None:
+                    buttons: Optional[List[Dict[Text, Any]]] = None, start: int = 0) -> None:
         try:
-            await self.api.send_text(recipient_id, text, buttons)
+            await self.api.send_text(recipient_id, text, buttons, start)
+        except WindowClosed as exc:
+            logger.warning("zalo: reply not delivered: %s", exc)
         except Exception as exc:  # noqa: BLE001 - logged; the conversation goes on
+            self.api.stats["failed"] += 1
             logger.error("zalo: reply not delivered: %s", exc)
+
+    async def send_more_options(self, recipient_id: Text, buttons: List[Dict[Text, Any]],
+                                start: int) -> None:
+        """The options from ``start`` on ("Xem thêm lựa chọn" was tapped)."""
+        await self._send(recipient_id, tpl.MORE_TEXT, buttons, start)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self._send(recipient_id, text)

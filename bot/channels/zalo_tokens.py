@@ -67,6 +67,12 @@ class ZaloSeenEvent(ZaloBase):
     received_at = Column(DateTime, nullable=False, default=utcnow, index=True)
 
 
+class ZaloUnfollowed(ZaloBase):
+    __tablename__ = "zalo_unfollowed_users"
+    user_id = Column(String(128), primary_key=True)
+    unfollowed_at = Column(DateTime, nullable=False, default=utcnow)
+
+
 class TokenRefreshError(RuntimeError):
     pass
 
@@ -299,4 +305,58 @@ class SeenEvents:
             return 0
 
 
-__all__ = ["TokenStore", "SeenEvents", "ZaloToken", "ZaloSeenEvent", "ZaloBase", "TokenRefreshError"]
+class Unfollowed:
+    """Users who unfollowed the OA: nothing more is sent to them (until they follow again).
+
+    Kept in the table ``zalo_unfollowed_users`` (shared by replicas, survives restarts) and in a
+    memory set; ``is_silenced`` is memory only (it is called before every send); the set is
+    re-read from the database at start and every housekeeping round (10 min), so another replica
+    learns of an unfollow within that time. While the database is down the memory set applies.
+    """
+
+    def __init__(self, database_url: Optional[str] = None) -> None:
+        self.db = _Db(database_url)
+        self.users: set = set()
+        self._loaded = False
+        self._latest: "OrderedDict[str, int]" = OrderedDict()  # user → newest follow/unfollow (ms)
+
+    def _load(self) -> None:
+        try:
+            with self.db.session() as s:
+                self.users = {row[0] for row in s.query(ZaloUnfollowed.user_id).all()}
+            self._loaded = True
+        except SQLAlchemyError as exc:
+            logger.warning("zalo: cannot read unfollowed users (%s)", type(exc).__name__)
+
+    def _write(self, user_id: str, unfollowed: bool) -> None:
+        try:
+            with self.db.session() as s, s.begin():
+                if unfollowed:
+                    s.merge(ZaloUnfollowed(user_id=user_id, unfollowed_at=utcnow()))
+                else:
+                    s.execute(delete(ZaloUnfollowed).where(ZaloUnfollowed.user_id == user_id))
+        except SQLAlchemyError as exc:
+            logger.warning("zalo: cannot record an unfollow in the database (%s); in memory only",
+                           type(exc).__name__)
+
+    async def set(self, user_id: str, unfollowed: bool, timestamp_ms: int = 0) -> bool:
+        """Record a follow / unfollow; False (ignored) when an event with a later timestamp
+        for this user was already applied (events may arrive out of order)."""
+        if timestamp_ms and timestamp_ms < self._latest.get(user_id, 0):
+            return False
+        self._latest[user_id] = max(timestamp_ms, self._latest.get(user_id, 0))
+        self._latest.move_to_end(user_id)
+        if len(self._latest) > 100_000:
+            self._latest.popitem(last=False)
+        (self.users.add if unfollowed else self.users.discard)(user_id)
+        await asyncio.to_thread(self._write, user_id, unfollowed)
+        return True
+
+    async def load(self) -> None:
+        await asyncio.to_thread(self._load)
+
+    def is_silenced(self, user_id: str) -> bool:
+        return str(user_id) in self.users
+
+
+__all__ = ["TokenStore", "SeenEvents", "Unfollowed", "ZaloUnfollowed", "ZaloToken", "ZaloSeenEvent", "ZaloBase", "TokenRefreshError"]
