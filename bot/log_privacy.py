@@ -174,10 +174,6 @@ def conversation(sender_id: Optional[str]) -> Iterator[None]:
         _current.reset(token)
 
 
-def current_conversation() -> Optional[str]:
-    return _current.get()
-
-
 # ------------------------------------------------------------------------------ installation
 
 _installed = False
@@ -214,5 +210,5 @@ def install() -> None:
     _installed = True
 
 
-__all__ = ["PERSONAL_SLOTS", "PHONE_RE", "conversation", "current_conversation", "install",
+__all__ = ["PERSONAL_SLOTS", "PHONE_RE", "conversation", "install",
            "redact", "remember", "variants"]

@@ -86,15 +86,12 @@ def _fact_view(f: Fact) -> FactView:
                     f.effective_from, f.effective_to)
 
 
-def topic_answer(session: Session, topic: str, on: Optional[dt.date] = None,
-                 key: Optional[str] = None) -> Optional[TopicAnswer]:
+def topic_answer(session: Session, topic: str, on: Optional[dt.date] = None) -> Optional[TopicAnswer]:
     on = on or dt.date.today()
     title = session.execute(select(Topic.title).where(Topic.key == topic)).scalar()
     if title is None:
         return None
     stmt = select(Fact).where(Fact.topic == topic).order_by(Fact.position)
-    if key is not None:
-        stmt = stmt.where(Fact.key == key)
     answer = TopicAnswer(topic, title)
     for fact in session.execute(stmt).scalars():
         view = _fact_view(fact)
