@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from abc import ABCMeta, abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -37,26 +37,34 @@ def _flag(value: Optional[str]) -> Optional[bool]:
     return {"yes": True, "no": False}.get(value or "")
 
 
-def profile_from(tracker: Tracker) -> Profile:
-    slot = tracker.get_slot
-    employees = parse_count(slot("employees"))
+def profile_of(value: Callable[[str], Any], old_province_name: Optional[str] = None) -> Profile:
+    """A Profile from slot-like values (the tracker's slots, or what one message says): only
+    known keys count; "unknown" / "unclear" are not facts."""
+    def key(name: str, allowed) -> Optional[str]:
+        return value(name) if value(name) in allowed else None
+
     return Profile(
-        business_type=slot("business_type") if slot("business_type") in BUSINESS_TYPES else None,
-        province=slot("province") if slot("province") in load_provinces() else None,
-        old_province_name=slot("old_province"),
-        unit_type=slot("unit_type") if slot("unit_type") in UNIT_TYPES else None,
-        craft_village=_flag(slot("craft_village")),
-        disadvantaged=_flag(slot("disadvantaged")),
-        industry=slot("industry") if slot("industry") in INDUSTRIES else None,
-        employees=employees,
-        revenue_vnd=parse_cost(slot("revenue_vnd")),
-        capital_vnd=parse_cost(slot("capital_vnd")),
-        women_owned=_flag(slot("women_owned")),
-        ethnic_minority_owned=_flag(slot("ethnic_minority_owned")),
-        exports=_flag(slot("exports")),
-        local_materials=_flag(slot("local_materials")),
-        fired_clay_brick=_flag(slot("fired_clay_brick")),
+        business_type=key("business_type", BUSINESS_TYPES),
+        province=key("province", load_provinces()),
+        old_province_name=old_province_name,
+        unit_type=key("unit_type", UNIT_TYPES),
+        craft_village=_flag(value("craft_village")),
+        disadvantaged=_flag(value("disadvantaged")),
+        industry=key("industry", INDUSTRIES),
+        employees=parse_count(value("employees")),
+        revenue_vnd=parse_cost(value("revenue_vnd")),
+        capital_vnd=parse_cost(value("capital_vnd")),
+        women_owned=_flag(value("women_owned")),
+        ethnic_minority_owned=_flag(value("ethnic_minority_owned")),
+        exports=_flag(value("exports")),
+        local_materials=_flag(value("local_materials")),
+        fired_clay_brick=_flag(value("fired_clay_brick")),
     )
+
+
+def profile_from(tracker: Tracker) -> Profile:
+    """Everything the conversation knows about the establishment."""
+    return profile_of(tracker.get_slot, tracker.get_slot("old_province"))
 
 
 def _skipped(tracker: Tracker, field: str) -> bool:

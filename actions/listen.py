@@ -18,9 +18,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.render import fmt_vnd
+from actions.slots import NamedProvince
 from bot.nlu.statements import ANSWER_INTENTS, UNCLEAR, UNKNOWN, Context, changed, is_question, read
 from bot.nlu.text_normalize import fold
-from policy_kb.provinces import canonical_old_name, load_provinces, name_key, province_of_old_name
+from policy_kb.provinces import load_provinces, old_name_used
 
 #: slots this action owns (each has ``{type: custom, action: action_read_message}`` in the domain)
 READ_SLOTS = ("business_type", "industry", "province", "unit_type", "craft_village", "disadvantaged",
@@ -77,22 +78,9 @@ def _intent(tracker: Tracker) -> tuple:
     return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
-def old_name(typed: Optional[str], key: str) -> Optional[str]:
-    """The pre-2025 name the person used ("Bình Phước" for Đồng Nai), if that is what they typed."""
-    if not typed:
-        return None
-    unit = province_of_old_name(typed)
-    if unit is None or unit.key != key:
-        return None
-    old = canonical_old_name(typed)
-    return old if old and name_key(old) not in {name_key(unit.short_name), name_key(unit.name)} else None
-
-
 def _noted(slot: str, value: Any, reading) -> str:
     if slot == "province":
-        unit = load_provinces()[value]
-        old = old_name(reading.old_province_name, value)
-        return f"địa bàn: {old} (nay thuộc {unit.name})" if old else f"địa bàn: {unit.name}"
+        return f"địa bàn: {NamedProvince(load_provinces()[value], old_name_used(reading.old_province_name, value)).place}"
     return f"{FIELD_LABEL[slot]}: {value_label(slot, value)}"
 
 
@@ -141,7 +129,7 @@ class ActionReadMessage(Action):
             if key not in load_provinces():
                 values.pop("province")
             else:
-                old = old_name(reading.old_province_name, key)
+                old = old_name_used(reading.old_province_name, key)
                 if old or key != tracker.get_slot("province"):
                     events.append(SlotSet("old_province", old))
                 if old and reading.asks_about_merger:

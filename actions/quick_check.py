@@ -21,17 +21,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.eligibility import give_verdict
-from actions.listen import PROFILE_SLOTS, changed_this_turn, old_name, replied_this_turn, say_note
+from actions.eligibility import give_verdict, profile_of
+from actions.listen import PROFILE_SLOTS, changed_this_turn, replied_this_turn, say_note
 from actions.verdict_text import OUTCOME_MARK, PRE_CHECK, place_text, verdict_text
 from actions.render import button, sources_line
-from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, latest_entity, latest_value, parse_cost,
-                           parse_count)
+from actions.slots import latest_entity, latest_value, parse_cost
 from actions.support_levels import AMBIGUOUS, ask_which, reply_level
 from bot.nlu.statements import Context, read
 from bot.nlu.text_normalize import strip_diacritics
 from policy_kb.eligibility import Profile, assess
-from policy_kb.provinces import load_provinces
+from policy_kb.provinces import old_name_used
 
 #: after an estimate: what people do next
 ESTIMATE_NEXT = [button("Để lại liên hệ", "leave_contact"), button("Kiểm tra điều kiện", "check_eligibility"),
@@ -76,23 +75,8 @@ def said_now(tracker: Tracker) -> Profile:
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     reading = read(tracker.latest_message.get("text") or "", tracker.latest_message.get("entities") or [],
                    Context(intent=intent))
-    said = reading.values
-
-    def value(name: str, allowed) -> Optional[str]:
-        return said.get(name) if said.get(name) in allowed else None
-
-    province = value("province", set(load_provinces()))
-    flag = {"yes": True, "no": False}.get
-    return Profile(business_type=value("business_type", BUSINESS_TYPES), industry=value("industry", INDUSTRIES),
-                   unit_type=value("unit_type", UNIT_TYPES), province=province,
-                   old_province_name=old_name(reading.old_province_name, province) if province else None,
-                   craft_village=flag(said.get("craft_village")), disadvantaged=flag(said.get("disadvantaged")),
-                   employees=parse_count(said.get("employees")), revenue_vnd=parse_cost(said.get("revenue_vnd")),
-                   capital_vnd=parse_cost(said.get("capital_vnd")),
-                   women_owned=flag(said.get("women_owned")),
-                   ethnic_minority_owned=flag(said.get("ethnic_minority_owned")),
-                   exports=flag(said.get("exports")), local_materials=flag(said.get("local_materials")),
-                   fired_clay_brick=flag(said.get("fired_clay_brick")))
+    province = reading.values.get("province") or ""
+    return profile_of(reading.values.get, old_name_used(reading.old_province_name, province))
 
 
 def quick_check(dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -9,7 +9,7 @@ from bot.nlu.money import parse_money
 from bot.nlu.numbers import read_count
 from bot.nlu.statements import happens_elsewhere
 from bot.nlu.text_normalize import fold, normalize_text
-from policy_kb.provinces import Province, canonical_old_name, load_provinces, name_key
+from policy_kb.provinces import Province, load_provinces, old_name_used
 
 BUSINESS_TYPES = {"household_business", "cooperative", "cooperative_group", "cooperative_union", "sme",
                   "large_enterprise", "enterprise", "individual", "shop"}
@@ -59,10 +59,7 @@ def named_province(tracker: Tracker) -> Optional[NamedProvince]:
     if unit is None:
         return None
     said = (ent or {}).get("text") or (None if ent else tracker.get_slot("old_province"))
-    old = canonical_old_name(said) if said else None
-    if old and name_key(old) not in {name_key(unit.short_name), name_key(unit.name)}:
-        return NamedProvince(unit, old)
-    return NamedProvince(unit, None)
+    return NamedProvince(unit, old_name_used(said, unit.key))
 
 
 def parse_count(value: Any) -> Optional[int]:

@@ -26,8 +26,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from policy_kb.loader import (DATA_DIR, KnowledgeDataError, _date, _questions, _read_yaml, _source, _status,
                               _text)
-from policy_kb.provinces import (Province, canonical_old_name, load_provinces, name_key,
-                                 province_of_old_name)
+from policy_kb.provinces import Province, load_provinces, old_name_used, province_of_old_name
 
 RULES_FILE = DATA_DIR / "eligibility.yml"
 
@@ -371,8 +370,8 @@ def _unit_label(province: Optional[Province], old_name: Optional[str]) -> str:
     if province is None:
         return "tỉnh, thành phố của cơ sở"
     label = province.name[:1].lower() + province.name[1:]
-    old = canonical_old_name(old_name) if old_name else None
-    if old and province_of_old_name(old) == province and name_key(old) != name_key(province.short_name):
+    old = old_name_used(old_name, province.key)
+    if old:
         label += f" (trước đây thuộc {old})"
     return label
 

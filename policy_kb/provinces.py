@@ -98,3 +98,16 @@ def canonical_old_name(name: str, path: Path = PROVINCES_FILE) -> Optional[str]:
     """The old name as written in provinces.yml (with diacritics), for display."""
     hit = _old_name_index(path).get(name_key(name))
     return hit[1] if hit else None
+
+
+def old_name_used(typed: Optional[str], key: str, path: Path = PROVINCES_FILE) -> Optional[str]:
+    """The pre-2025 name the person typed for the unit ``key`` ("Bình Phước" for Đồng Nai), as
+    written in provinces.yml; None when they typed the current name or another unit's."""
+    if not typed:
+        return None
+    unit = province_of_old_name(typed, path)
+    if unit is None or unit.key != key:
+        return None
+    old = canonical_old_name(typed, path)
+    return old if old and name_key(old) not in {name_key(unit.short_name), name_key(unit.name)} else None
+
