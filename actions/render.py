@@ -12,7 +12,8 @@ from collections import OrderedDict
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from policy_kb.provinces import Province
+from policy_kb.centre import centre
+from policy_kb.provinces import Province, load_provinces
 from policy_kb.queries import FactView, LevelView, TopicAnswer
 
 NEXT_STEP = ("Anh/chị nên liên hệ Trung tâm Khuyến công hoặc Sở Công Thương tỉnh nơi cơ sở "
@@ -24,11 +25,22 @@ KB_DOWN = ("Dạ, hệ thống tra cứu đang tạm gián đoạn nên em chưa
 
 
 def next_step(unit: Optional[Province] = None) -> str:
-    """Whom to ask: the named province's centre when the person said where they are."""
+    """Whom to ask: the named province's centre when the person said where they are; this
+    centre's own contact (configs/centre.yml) when that province is its province, or when the
+    person has not said where they are and the centre has said which province it serves."""
+    own = centre()
+    if unit is not None and own.province == unit.key:
+        return f"Anh/chị liên hệ {own.contact_line()} để được hướng dẫn cụ thể."
     if unit is None:
+        if own.province:
+            return f"{NEXT_STEP} Cơ sở ở {_short_name(own.province)}: {own.contact_line()}."
         return NEXT_STEP
     return (f"Anh/chị nên liên hệ Trung tâm Khuyến công hoặc Sở Công Thương {unit.short_name} "
             f"để được hướng dẫn cụ thể.")
+
+
+def _short_name(key: str) -> str:
+    return load_provinces()[key].short_name
 
 
 def province_note(unit: Province, place: str) -> str:
@@ -36,6 +48,10 @@ def province_note(unit: Province, place: str) -> str:
     agencies). The knowledge base has no province's own levels or calendar, so this is advice on
     whom to ask, not a fact; the topic's facts below carry the sources."""
     kind = "thành phố" if unit.centrally_run else "tỉnh"
+    own = centre()
+    if own.province == unit.key:
+        return (f"Dạ, với cơ sở ở {place}, anh/chị hỏi {own.contact_line()} về mức hỗ trợ của {kind}, "
+                f"hồ sơ và lịch đăng ký năm nay ạ.")
     return (f"Dạ, với cơ sở ở {place}, anh/chị hỏi Trung tâm Khuyến công hoặc Sở Công Thương "
             f"{unit.short_name} về mức hỗ trợ của {kind}, hồ sơ và lịch đăng ký năm nay ạ.")
 

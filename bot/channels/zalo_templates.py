@@ -53,8 +53,13 @@ _MORE = re.compile(r"^#xem_them:(\d{1,3})$")
 
 
 def hotline() -> str:
-    """The centre's hotline (``CENTRE_HOTLINE``) as Zalo's phone_code (digits, 84…), or ""."""
-    digits = re.sub(r"\D", "", os.environ.get("CENTRE_HOTLINE", ""))
+    """The centre's hotline as Zalo's phone_code (digits, 84…), or "": ``CENTRE_HOTLINE`` when
+    set, else the hotline of the centre's settings file (configs/centre.yml)."""
+    raw = os.environ.get("CENTRE_HOTLINE")
+    if raw is None:
+        from policy_kb.centre import centre  # the channel needs it only when a button asks
+        raw = centre().hotline or ""
+    digits = re.sub(r"\D", "", raw)
     if digits.startswith("0"):
         digits = "84" + digits[1:]
     return digits if 8 <= len(digits) <= 15 else ""
