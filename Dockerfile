@@ -20,8 +20,12 @@ RUN rasa train --config config.yml --domain bot/domain \
     && chown -R rasa /app
 USER rasa
 
-EXPOSE 5005 5055
-# Rasa server by default; the action server runs the same image with
-#   rasa run actions --actions actions --port 5055
-CMD ["rasa", "run", "--model", "models/khuyencong.tar.gz", "--endpoints", "deploy/endpoints.yml", \
-     "--credentials", "bot/credentials.yml", "--port", "5005", "--cors", "*"]
+EXPOSE 5005 5055 8080
+# Rasa server by default; the same image runs the other roles:
+#   action server:      rasa run actions --actions actions --port 5055
+#   officers' console:  python -m console serve --host 0.0.0.0 --port 8080   (applies migrations first)
+# Rasa's HTTP API is on for the console (officers' replies, transcripts) and needs RASA_API_TOKEN;
+# the public proxy (deploy/nginx.conf) forwards only the channels' paths, never the API.
+CMD ["sh", "-c", "exec rasa run --model models/khuyencong.tar.gz --endpoints deploy/endpoints.yml \
+     --credentials bot/credentials.yml --port 5005 --cors '*' \
+     --enable-api --auth-token \"${RASA_API_TOKEN:?set RASA_API_TOKEN}\""]

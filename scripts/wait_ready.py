@@ -28,11 +28,13 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rasa", default="http://localhost:5005")
     ap.add_argument("--actions", default="http://localhost:5055")
+    ap.add_argument("--console", default=None, help="also wait for the officers' console (/healthz)")
     ap.add_argument("--timeout", type=float, default=180)
     args = ap.parse_args()
     deadline = time.time() + args.timeout
     while time.time() < deadline:
-        if _get(f"{args.actions}/health") and _get(f"{args.rasa}/"):
+        if _get(f"{args.actions}/health") and _get(f"{args.rasa}/") and \
+                (args.console is None or _get(f"{args.console}/healthz")):
             try:
                 # A knowledge question exercises NLU, policies, the action server and the KB.
                 reply = _ask(args.rasa, "Khuyến công là gì?")
