@@ -1,11 +1,14 @@
 # Trợ lý Khuyến công — see README.md
-.PHONY: run test eval train kb validate clean bench harden lint
+.PHONY: run test test-fast eval train kb validate clean bench harden lint
 
 run:        ## set up, build the KB, train if needed, serve on :5005 (REST) + :5055 (actions)
 	scripts/run.sh
 
 test:       ## set up and run the whole suite (what CI runs)
 	scripts/test.sh
+
+test-fast:  ## the edit loop: every test that starts no server and loads no model (< 60 s)
+	scripts/setup.sh --dev && KC_NO_SERVERS=1 .venv/bin/python -m pytest -q -m "not server and not slow"
 
 eval:       ## NLU test-split scores (ours vs stock rasa init, both trained now) and the answer engine's retrieval table
 	scripts/setup.sh && .venv/bin/python scripts/evaluate.py --compare-stock && scripts/train.sh && \

@@ -88,6 +88,18 @@ def stop_processes(procs: List[subprocess.Popen]) -> None:
             p.kill()
 
 
+#: Fixtures that start real servers: a test that uses one is marked ``server`` automatically, so
+#: ``make test-fast`` (``-m "not server"``) never starts a server.
+SERVER_FIXTURES = frozenset({"live_bot", "pg_bot", "web_bot", "zalo_bot", "harden_bot", "bot", "foreign_site",
+                             "pg_cluster", "databases"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)
+
+
 class LiveBot:
     """The real action server + Rasa server (REST channel) as subprocesses."""
 
@@ -103,6 +115,9 @@ class LiveBot:
         self.logs: Dict[str, Path] = {}
 
     def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
+        if os.environ.get("KC_NO_SERVERS"):  # `make test-fast`: a server test that escaped its marker
+            pytest.fail("this test starts the bot's servers: mark it @pytest.mark.server or give it one of "
+                        "the fixtures in SERVER_FIXTURES (tests/conftest.py); it ran under KC_NO_SERVERS")
         log = self.tmp / f"{name}.log"
         self.logs[name] = log
         proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log.open("wb"),

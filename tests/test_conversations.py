@@ -1,9 +1,12 @@
 """Rasa conversation tests against the real trained model (`rasa test core`)."""
 import subprocess
 
+import pytest
+
 from tests.conftest import ROOT, VENV_BIN, ensure_model
 
 
+@pytest.mark.slow  # `rasa test core` loads the whole model (~35 s): not in `make test-fast`
 def test_stories_pass_without_prediction_errors(tmp_path):
     model = ensure_model()
     proc = subprocess.run(
