@@ -37,7 +37,7 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -138,18 +138,28 @@ def _csv_row(lead: Lead) -> List[str]:
     return row
 
 
+def csv_rows(leads: Iterable[Lead]) -> Iterator[List[str]]:
+    """The export's rows as text cells, header first (shared with the web console's download)."""
+    yield list(EXPORT_HEADERS)
+    for lead in leads:
+        yield _csv_row(lead)
+
+
+def write_csv_to(leads: Iterable[Lead], fh: TextIO) -> None:
+    """Write the CSV export to an open text file (``newline=""``; the BOM is the caller's encoding)."""
+    csv.writer(fh).writerows(csv_rows(leads))
+
+
 def write_csv(leads: Sequence[Lead], path: Path) -> None:
     """UTF-8 with BOM (Excel then reads Vietnamese correctly), comma separated, header row."""
     def write(fd: int) -> None:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(EXPORT_HEADERS)
-            writer.writerows(_csv_row(lead) for lead in leads)
+            write_csv_to(leads, fh)
     _atomic_write(path, write)
 
 
-def write_xlsx(leads: Sequence[Lead], path: Path) -> None:
-    """One sheet, bold Vietnamese header, frozen and filterable; phones as text, dates as dates."""
+def xlsx_workbook(leads: Sequence[Lead]):
+    """The export as an openpyxl Workbook (shared with the web console's download)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
@@ -186,6 +196,17 @@ def write_xlsx(leads: Sequence[Lead], path: Path) -> None:
         ws.column_dimensions[get_column_letter(c)].width = max(width, min(len(header) + 2, 28))
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(EXPORT_COLUMNS))}{max(ws.max_row, 1)}"
+    return wb
+
+
+def write_xlsx_to(leads: Sequence[Lead], fh: BinaryIO) -> None:
+    """Write the XLSX export to an open binary file."""
+    xlsx_workbook(leads).save(fh)
+
+
+def write_xlsx(leads: Sequence[Lead], path: Path) -> None:
+    """One sheet, bold Vietnamese header, frozen and filterable; phones as text, dates as dates."""
+    wb = xlsx_workbook(leads)
 
     def write(fd: int) -> None:
         with os.fdopen(fd, "wb") as fh:
