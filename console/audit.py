@@ -20,6 +20,7 @@ from console.accounts import ConsoleBase, utcnow
 log = logging.getLogger(__name__)
 DETAIL_MAX = 255
 _DIGIT_RUN = re.compile(r"\d[\d .\-]{6,}\d")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # a filter's date is not a phone number
 
 
 class AuditEntry(ConsoleBase):
@@ -40,7 +41,13 @@ def _clean_detail(detail: Optional[str]) -> Optional[str]:
     if detail is None:
         return None
     text = " ".join(str(detail).split())
-    return _DIGIT_RUN.sub("[số]", text)[:DETAIL_MAX] or None
+    def hide(match: re.Match) -> str:
+        # Keep ISO dates (possibly several, e.g. "from=2026-11-01 to=2026-11-30"), hide the rest.
+        parts = match.group(0).split(" ")
+        if all(_ISO_DATE.fullmatch(part) or not part.strip() for part in parts):
+            return match.group(0)
+        return "[số]"
+    return _DIGIT_RUN.sub(hide, text)[:DETAIL_MAX] or None
 
 
 def write_audit(engine, officer: Optional[str], action: str, target_type: str,

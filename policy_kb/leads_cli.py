@@ -2,12 +2,13 @@
 
 Who may use it: only officers of the provincial Trung tâm Khuyến công authorised to process the
 personal data that people agreed to give (Nghị định 13/2023/NĐ-CP, Luật Bảo vệ dữ liệu cá nhân
-2025). There is deliberately no web or chat endpoint that returns leads: this tool runs on a
-machine from which the leads database is reachable, with the same configuration as the bot
-(``DATABASE_URL``, e.g. ``postgresql+psycopg2://officer@db-host/khuyencong``; SQLite file
-``var/khuyencong.db`` when unset). Access is therefore controlled by who can log in to that
-machine and by the database's own accounts; give officers a database role that can read and
-update the ``leads`` table only.
+2025). No chat endpoint ever returns leads; the only other way to them is the officers' web
+console (``console/``, behind an officer login, every export and deletion audited), which uses
+the same writers (:func:`write_csv_to`, :func:`write_xlsx_to`). This tool runs on a machine from
+which the leads database is reachable, with the same configuration as the bot (``DATABASE_URL``,
+e.g. ``postgresql+psycopg2://officer@db-host/khuyencong``; SQLite file ``var/khuyencong.db`` when
+unset). Access is therefore controlled by who can log in to that machine and by the database's
+own accounts; give officers a database role that can read and update the ``leads`` table only.
 
 Commands::
 
