@@ -1,7 +1,7 @@
 """Vietnamese copy for the answer engine: one record → a short first answer (≤ ~450 characters:
 the fact, its status framing, one citation line) and, behind buttons, its details and history.
 
-Status rules (../shared/policy-reference.md), enforced here and nowhere else:
+Status rules (docs/sources.md), enforced here and nowhere else:
 * VERIFIED: stated.
 * HISTORICAL: only as the earlier rule, naming its document ("Theo TT 26/2014 trước đây, …");
   when nothing newer is verified, that is said first ("Quy định hiện hành em chưa xác minh được").
@@ -184,7 +184,7 @@ STATE_TEXT = {
 
 
 def document_state(doc: DocumentView) -> str:
-    """Never 'đang có hiệu lực' for a document whose current state the reference marks unverified."""
+    """Never 'đang có hiệu lực' for a document whose current state docs/sources.md marks unverified."""
     if doc.status == "UNVERIFIED" or not doc.state_verified:
         known = "đã được sửa đổi; " if doc.state == "amended" or doc.amended_by else ""
         return f"{known}tình trạng hiệu lực hiện nay em chưa xác minh được"

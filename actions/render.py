@@ -1,6 +1,6 @@
 """Vietnamese copy for knowledge answers: short, polite, every fact with its legal basis.
 
-Status rules (from ../shared/policy-reference.md): VERIFIED facts are stated; HISTORICAL ones
+Status rules (see docs/sources.md): VERIFIED facts are stated; HISTORICAL ones
 only under "Theo quy định trước đây"; UNVERIFIED ones only as a caveat, never as a fact.
 """
 from __future__ import annotations

@@ -29,7 +29,7 @@ class Document(SourcedMixin, Base):
     effective_from = Column(Date)
     effective_to = Column(Date)
     state = Column(String(16), nullable=False)
-    # False where the reference marks the document's *current* state unverified (e.g. whether
+    # False where docs/sources.md marks the document's *current* state unverified (e.g. whether
     # TT 46/2012 was replaced after NĐ 235/2025): the bot then never calls it "đang có hiệu lực".
     state_verified = Column(Boolean, nullable=False, default=True)
     summary = Column(Text, nullable=False)
