@@ -144,6 +144,7 @@ class Rule:
     ask: Tuple[str, ...] = ()
     size_check: bool = False
     questions: Tuple[str, ...] = ()   # example questions: the rule is then an answerable record
+    with_refusal: bool = False        # a caveat also shown with a not_eligible verdict
 
     def matches(self, facts: Dict[str, Any]) -> bool:
         return all(_holds(key, expected, facts) for key, expected in self.when)
@@ -252,6 +253,8 @@ def _rule(rec: Any, file: str, record: str, kind: str) -> Rule:
         extra = sorted({"outcome", "ask", "size_check"} & set(rec))
         if extra:
             raise KnowledgeDataError(file, record, f"a {kind} rule may not have {extra}")
+    if "with_refusal" in rec and kind != "caveat":
+        raise KnowledgeDataError(file, record, "only a caveat may have 'with_refusal'")
     outcome = {"check": rec.get("outcome"), "priority": "pass", "caveat": "unknown"}[kind]
     if outcome not in OUTCOMES:
         raise KnowledgeDataError(file, record, f"outcome must be one of {OUTCOMES}, got {outcome!r}")
@@ -266,7 +269,8 @@ def _rule(rec: Any, file: str, record: str, kind: str) -> Rule:
     return Rule(id=_text(rec, "id", file, record), when=_when(rec.get("when"), file, record),
                 outcome=outcome, text=text, document=src["document"], article=src["article"],
                 status=status, status_detail=rec.get("status_detail"), ask=tuple(ask),
-                size_check=size_check, questions=tuple(_questions(rec, file, record)))
+                size_check=size_check, questions=tuple(_questions(rec, file, record)),
+                with_refusal=rec.get("with_refusal") is True)
 
 
 def _rules(items: Any, file: str, where: str, kind: str = "check", optional: bool = False) -> Tuple[Rule, ...]:
@@ -454,8 +458,10 @@ def assess(profile: Profile, on: Optional[dt.date] = None) -> Verdict:
 
     verdict = _verdict_of(reason.outcome for reason, _ in judged)
     if verdict == "not_eligible":
-        # Once something fails, open questions are noise: show what decided it, ask nothing.
-        reasons, missing, priorities, caveats = [r for r, _ in judged if r.outcome != "unknown"], [], [], []
+        # Once something fails, open questions are noise: show what decided it, ask nothing; only
+        # caveats about what decided it ("with_refusal": the rule it rests on has changed) stay.
+        reasons, missing, priorities = [r for r, _ in judged if r.outcome != "unknown"], [], []
+        caveats = [rule.reason(unit) for rule in rule_set.caveats if rule.with_refusal and rule.matches(facts)]
     else:
         reasons = [r for r, _ in judged]
         missing = _ordered(f for r, ask in judged if r.outcome == "unknown" for f in ask)

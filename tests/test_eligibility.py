@@ -52,6 +52,8 @@ def test_rule_table(case):
         assert any(part in _haystack(r) for r in result.reasons), f"{part!r} not in:\n{shown}"
     for part in expected.get("priorities_contains", []):
         assert any(part in _haystack(p) for p in result.priorities), (part, result.priorities)
+    for part in expected.get("caveats_contains", []):
+        assert any(part in _haystack(c) for c in result.caveats), (part, result.caveats)
     if expected.get("no_priorities"):
         assert result.priorities == []
     if "missing" in expected:
