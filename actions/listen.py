@@ -21,6 +21,7 @@ from actions.render import fmt_vnd
 from actions.slots import NamedProvince
 from bot.nlu.statements import ANSWER_INTENTS, UNCLEAR, UNKNOWN, Context, changed, is_question, read
 from bot.nlu.text_normalize import fold
+from policy_kb.labels import FIELD_LABEL, VALUE_LABEL
 from policy_kb.provinces import load_provinces, old_name_used
 
 #: slots this action owns (each has ``{type: custom, action: action_read_message}`` in the domain)
@@ -33,28 +34,6 @@ FORM_SLOTS = ("business_type", "province", "unit_type", "craft_village", "disadv
 #: what the establishment is (a change re-runs a verdict already given)
 PROFILE_SLOTS = FORM_SLOTS + ("women_owned", "ethnic_minority_owned", "exports", "local_materials",
                               "fired_clay_brick")
-
-FIELD_LABEL = {
-    "business_type": "loại hình", "industry": "ngành nghề", "province": "tỉnh, thành phố",
-    "unit_type": "nơi sản xuất", "craft_village": "làng nghề được công nhận",
-    "disadvantaged": "địa bàn khó khăn", "employees": "số lao động", "revenue_vnd": "doanh thu năm",
-    "capital_vnd": "tổng nguồn vốn", "money": "chi phí dự kiến", "women_owned": "chủ là phụ nữ",
-    "ethnic_minority_owned": "chủ là người dân tộc thiểu số", "exports": "có thị trường xuất khẩu",
-    "local_materials": "dùng nguyên liệu tại chỗ", "fired_clay_brick": "gạch đất sét nung",
-}
-VALUE_LABEL = {
-    "household_business": "hộ kinh doanh", "cooperative": "hợp tác xã", "cooperative_group": "tổ hợp tác",
-    "cooperative_union": "liên hiệp hợp tác xã", "sme": "doanh nghiệp nhỏ và vừa",
-    "large_enterprise": "doanh nghiệp lớn", "enterprise": "doanh nghiệp", "individual": "cá nhân",
-    "shop": "cửa hàng, buôn bán",
-    "food_processing": "chế biến nông sản, thực phẩm", "consumer_goods": "hàng tiêu dùng",
-    "agro_chemicals": "hóa chất phục vụ nông nghiệp", "building_materials": "vật liệu xây dựng",
-    "mechanical": "cơ khí", "handicraft": "thủ công mỹ nghệ", "mining": "khai thác, chế biến khoáng sản",
-    "cleaner_production": "sản xuất sạch hơn", "wood_processing": "chế biến gỗ",
-    "trade_services": "thương mại, dịch vụ",
-    "xa": "xã", "phuong": "phường", "dac_khu": "đặc khu",
-    "yes": "có", "no": "không", "unknown": "không rõ",
-}
 
 _GOODBYE = re.compile(r"\b(?:tam biet|bye|bai bai|chao (?:em|ban|nhe|nha|tam biet)|hen gap lai|cam on(?: em)?,? chao)\b")
 

@@ -14,6 +14,8 @@ from typing import Any, Optional
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from policy_kb.labels import label
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FALLBACK_CENTRE = "Trung tâm Khuyến công"
 VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
@@ -105,6 +107,7 @@ def environment() -> Environment:
     env.filters["vntime"] = vn_time
     env.filters["money"] = money
     env.filters["province"] = province_name
+    env.filters["label"] = label
     env.filters["verdict"] = verdict_label
     env.filters["channel"] = channel_label
     env.globals["nav"] = NAV
