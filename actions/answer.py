@@ -24,6 +24,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answer_text as copy
+from actions import handover
 from actions.answer_index import answer_index
 from actions.kb import KnowledgeUnavailable, kb_session
 from actions.listen import replied_this_turn, say_note
@@ -331,7 +332,12 @@ class ActionAnswer(Action):
         if top is not None and top.score >= THRESHOLD * 0.6:
             near.append(button(f"Về {TOPIC_TITLES.get(top.record.topic, 'chủ đề gần nhất')}", "ask_more",
                                record=top.record.id, view="topic"))
-        dispatcher.utter_message(text=copy.no_answer(named.unit if named else None), buttons=near + MAIN_MENU[:3])
+        # the second turn in a row the bot cannot answer: offer a person instead of the menu
+        again = handover.should_offer_after_failure(tracker)
+        dispatcher.utter_message(text=copy.no_answer(named.unit if named else None),
+                                 buttons=[] if again else near + MAIN_MENU[:3], **handover.failed_turn_metadata())
+        if again:
+            handover.offer(dispatcher, "not_understood")
         return []
 
     # ------------------------------------------------------------ more of an earlier answer

@@ -28,6 +28,15 @@
    action server 8 %). At most ``RASA_CONCURRENT_TURNS`` (default 4) turns now run at once; the
    others wait *before* starting, which neither counts against the action timeout nor lowers
    throughput (the CPU was the limit anyway).
+7. Live handover. A conversation an officer has taken over is paused (``ConversationPaused``).
+   When its session expires (``session_expiration_time``, 120 min) Rasa starts a new session,
+   which resets the tracker and so un-pauses it: someone who accepted "Gặp cán bộ" in the evening
+   and writes back in the morning was answered by the bot while the officer still had the
+   conversation. ``action_session_start`` now carries the pause over to the new session.
+
+Every patch was written against one Rasa version (``WRITTEN_FOR``): another version refuses to
+start the server until each patch has been re-checked (tests/test_rasa_patches.py has a test per
+patch that fails when Rasa's behaviour changes) and ``WRITTEN_FOR`` updated.
 """
 from __future__ import annotations
 
@@ -47,9 +56,13 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.exceptions import RasaException
 
+import rasa
 from bot import log_privacy
 
 logger = logging.getLogger(__name__)
+
+#: The Rasa release every patch below was written and tested against.
+WRITTEN_FOR = "3.6.21"
 
 APOLOGY = ("Dạ, em xin lỗi, hệ thống đang bận nên em chưa xử lý được yêu cầu này. "
            "Anh/chị vui lòng gửi lại sau ít phút ạ.")
@@ -255,6 +268,29 @@ def unprotected_api(argv: List[str]) -> bool:
     return interface not in ("127.0.0.1", "localhost", "::1")
 
 
+def _keep_pause_across_sessions() -> None:
+    """Patch 7: a new session of a paused conversation stays paused (before its action_listen)."""
+    from rasa.core.actions.action import ActionSessionStart
+    from rasa.shared.core.events import ActionExecuted, ConversationPaused
+
+    original = ActionSessionStart.run
+
+    async def run(self, output_channel, nlg, tracker, domain):
+        events = await original(self, output_channel, nlg, tracker, domain)
+        if tracker.is_paused():
+            at = len(events) - 1 if events and isinstance(events[-1], ActionExecuted) else len(events)
+            events.insert(at, ConversationPaused())
+        return events
+
+    ActionSessionStart.run = run
+
+
+def check_version(version: str = rasa.__version__) -> None:
+    if version != WRITTEN_FOR:
+        raise SystemExit(f"bot/rasa_patches.py was written for Rasa {WRITTEN_FOR}, this is Rasa {version}: "
+                         "re-check each patch (tests/test_rasa_patches.py) and update WRITTEN_FOR.")
+
+
 _applied = False
 
 
@@ -262,6 +298,7 @@ def apply() -> None:
     global _applied
     if _applied:
         return
+    check_version()
     if unprotected_api(sys.argv):
         raise SystemExit("Refusing to start: --enable-api on a public interface without --auth-token or "
                          "--jwt-secret would let anyone read conversations (names, phone numbers). "
@@ -272,6 +309,7 @@ def apply() -> None:
     RemoteAction.run = _run_remote_action
     _patch_processor()
     _patch_interpolator()
+    _keep_pause_across_sessions()
     _applied = True
 
 

@@ -2,6 +2,8 @@
 import asyncio
 import inspect
 
+import pytest
+
 from rasa.core.processor import MessageProcessor
 
 
@@ -88,3 +90,38 @@ def test_a_failed_slot_mapping_call_leaves_the_apology_to_the_turns_action(monke
     first = call("action_answer")                       # the turn's action: apologises at once
     assert [e.text for e in first if isinstance(e, BotUttered)] == [rasa_patches.APOLOGY]
     assert call("action_answer") == []                  # once per turn
+
+
+def test_the_patches_refuse_another_rasa_version():
+    import rasa
+
+    from bot import rasa_patches
+    assert rasa.__version__ == rasa_patches.WRITTEN_FOR
+    rasa_patches.check_version(rasa_patches.WRITTEN_FOR)
+    with pytest.raises(SystemExit, match="re-check each patch"):
+        rasa_patches.check_version("3.7.0")
+
+
+def test_stock_session_start_unpauses_and_the_patch_keeps_the_pause():
+    """Rasa 3.6's action_session_start returns SessionStarted (which resets the tracker, pause
+    included) + action_listen: the stock run must still do that, and the patched one re-adds the
+    pause before the listen."""
+    from rasa.core.actions.action import ActionSessionStart
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, ConversationPaused, SessionStarted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    import bot.channels  # noqa: F401 - applies the patches, as the Rasa server does
+    from bot import rasa_patches
+
+    tracker = DialogueStateTracker("t", slots=[])
+    tracker.update(ConversationPaused())
+    events = asyncio.run(ActionSessionStart().run(CollectingOutputChannel(), None, tracker, Domain.empty()))
+    assert isinstance(events[0], SessionStarted) and isinstance(events[-2], ConversationPaused)
+    assert isinstance(events[-1], ActionExecuted)
+    fresh = DialogueStateTracker("t", slots=[])
+    fresh.update(ConversationPaused())
+    fresh.update(SessionStarted())
+    assert not fresh.is_paused()  # why the patch is needed: a new session un-pauses
+    assert rasa_patches.WRITTEN_FOR

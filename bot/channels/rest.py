@@ -6,9 +6,17 @@ Malformed requests get a 4xx with a JSON error; empty or over-long text gets a p
 A sender over its rate limit (``ratelimit.py``) gets HTTP 429 with ``Retry-After`` and the same
 list-of-messages body holding a polite reply: scripts and monitoring see the standard status, a
 chat front end that just shows the messages still shows something sensible.
+
+Live handover (issue 13): REST has no push, so an officer's replies to a REST conversation are
+queued in ``handover_pending_replies`` (``policy_kb.handovers``) and returned with that sender's
+next request, each exactly once and before the bot's own replies, as
+``{"recipient_id", "text", "custom": {"from": "officer"}}``. While the conversation is handed
+over the bot itself says nothing, so such a request usually returns only the officer's replies
+(or ``[]``).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -20,6 +28,8 @@ from sanic.response import HTTPResponse
 
 from bot.channels.guard import FAILURE_REPLY, clean_text, limit_request_size, parse_json, screen
 from bot.channels.ratelimit import LIMITED_REPLY, RateLimiter
+from policy_kb import handovers
+from policy_kb.db import get_engine
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +65,25 @@ def parse_body(body: bytes) -> tuple[Optional[Dict[str, Any]], Optional[HTTPResp
             "metadata": metadata if isinstance(metadata, dict) else None}, None
 
 
+OFFICER_LABEL = {"from": "officer"}
+
+
+def _take_officer_replies(sender: str) -> list:
+    """The officer replies queued for ``sender`` (removed from the queue), as REST messages."""
+    texts = handovers.take_rest_replies(get_engine(), sender)
+    return [{"recipient_id": sender, "text": text, "custom": dict(OFFICER_LABEL)} for text in texts]
+
+
+async def officer_replies(sender: str) -> list:
+    """Same, off the event loop (a synchronous database call); [] when the database fails (the
+    replies then stay queued for the next request)."""
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, _take_officer_replies, sender)
+    except Exception as exc:  # noqa: BLE001 - the bot's own answer must still go out
+        logger.warning("rest: officer replies not read (%s)", type(exc).__name__)
+        return []
+
+
 class SafeRestInput(RestInput):
     @classmethod
     def name(cls) -> Text:
@@ -80,9 +109,10 @@ class SafeRestInput(RestInput):
             if not decision.allowed:
                 return response.json([{"recipient_id": data["sender"], "text": LIMITED_REPLY}], status=429,
                                      headers={"Retry-After": str(max(1, round(decision.retry_after)))})
+            officer = await officer_replies(data["sender"])
             reply = screen(data["message"])
             if reply is not None:
-                return response.json([{"recipient_id": data["sender"], **reply}])
+                return response.json(officer + [{"recipient_id": data["sender"], **reply}])
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(UserMessage(data["message"], collector, data["sender"],
@@ -90,7 +120,7 @@ class SafeRestInput(RestInput):
             except Exception:
                 # Never echo user text here: it may hold personal data.
                 logger.exception("error while handling a REST message")
-                return response.json([{"recipient_id": data["sender"], "text": FAILURE_REPLY}])
-            return response.json(collector.messages)
+                return response.json(officer + [{"recipient_id": data["sender"], "text": FAILURE_REPLY}])
+            return response.json(officer + collector.messages)
 
         return bp

@@ -16,12 +16,21 @@ is pushed to them and pending replies are dropped; a message they write to the O
 answered, since a reply to it is not a push, and lifts the silence); every other event is acknowledged and ignored, as is an event whose fields have the
 wrong shape. A user over the rate limit (``ratelimit.py``)
 is acknowledged, not answered, and told politely at most once per notice window.
+An ``oa_send_*`` event that carries an admin id (``admin_id`` at the event's top level or in
+``sender``) means a person at the centre answered that user from the OA chat: the bot pauses for
+the user (``ConversationPaused`` appended to their tracker under the conversation lock, a
+``zalo_oa_admin`` row in ``handovers``) for ``admin_pause_minutes`` (default 30), each further
+admin message extending it; the first user message after it ran out resumes the bot
+(``ConversationResumed``) and is answered; while it is paused (by an admin or by a handover the user
+accepted) a picture, sticker or voice message gets no "please type" reply. Events without an admin id — the bot's own sends and
+their echoes — pause nothing.
 Settings come from credentials.yml, each falling back to an environment variable (see ``SETTINGS``),
 so the block can stay in credentials.yml on machines without a Zalo OA (the webhook then says 503).
 """
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -30,7 +39,9 @@ import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import (ActionExecuted, BotUttered, ConversationPaused, ConversationResumed,
+                                     UserUttered)
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -40,6 +51,8 @@ from bot.channels.ratelimit import LIMITED_REPLY, RateLimiter
 from bot.channels import zalo_templates as tpl
 from bot.channels.zalo_api import ZaloApi, ZaloOutput, resolve_option
 from bot.channels.zalo_tokens import SeenEvents, TokenRefreshError, TokenStore, Unfollowed
+from policy_kb import handovers
+from policy_kb.db import get_engine
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +70,10 @@ SETTINGS = {
     "attempts": ("ZALO_ATTEMPTS", "3"),             # deliveries tried on network errors / 5xx
     "backoff": ("ZALO_BACKOFF", "0.5"),             # first retry delay, doubled each time
     "refresh_margin": ("ZALO_REFRESH_MARGIN", "1800"),  # refresh the access token this early (s)
+    "admin_pause_minutes": ("ZALO_ADMIN_PAUSE_MINUTES", "30"),  # bot silent after an OA admin's reply
 }
+#: console "officer" of a reply written in the Zalo OA chat (not a console account)
+OA_ADMIN_OFFICER = "zalo-oa"
 TEXT_ONLY_REPLY = ("Dạ, em chỉ đọc được tin nhắn chữ. Anh/chị gõ câu hỏi giúp em nhé, có dấu hay "
                    "không dấu đều được ạ.")
 VOICE_REPLY = ("Dạ, em chưa nghe được tin nhắn thoại. Anh/chị gõ câu hỏi bằng chữ giúp em nhé, như vậy "
@@ -101,6 +117,20 @@ def _ident(value: Any) -> str:
         return ""
     text = str(value).strip()
     return text if len(text) <= MAX_ID_CHARS and text.isprintable() else ""
+
+
+def admin_of(event: Dict[str, Any]) -> str:
+    """The admin id of an ``oa_send_*`` event ("" for the bot's own sends and their echoes)."""
+    return _ident(event.get("admin_id")) or _ident(_get(event.get("sender"), "admin_id"))
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+async def _in_thread(func: Callable[..., Any], *args: Any) -> Any:
+    """A synchronous database call off the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(None, func, *args)
 
 
 class ZaloInput(InputChannel):
@@ -174,6 +204,66 @@ class ZaloInput(InputChannel):
                 return event.data["buttons"]
         return None
 
+    def pause_minutes(self) -> float:
+        try:
+            return max(0.0, float(self.s["admin_pause_minutes"]))
+        except (TypeError, ValueError):
+            return 30.0
+
+    async def _admin_replied(self, agent: Any, user: str, text: str) -> None:
+        """Someone at the centre answered ``user`` from the OA chat: keep the bot silent for
+        them until ``pause_minutes`` from now (a handover row; the tracker paused, the reply
+        kept in it for the console's transcript)."""
+        try:
+            until = _utcnow() + dt.timedelta(minutes=self.pause_minutes())
+            handover_id, _ = await _in_thread(handovers.extend_pause, get_engine(), user, self.name(), until)
+            await _in_thread(handovers.record_officer_reply, get_engine(), handover_id, OA_ADMIN_OFFICER)
+            if agent is None:
+                return
+            async with agent.lock_store.lock(user):
+                tracker = await agent.processor.fetch_tracker_and_update_session(user)
+                if text:
+                    tracker.update(BotUttered(text, metadata={"officer": OA_ADMIN_OFFICER}))
+                if not tracker.is_paused():
+                    # a listen after the pause, so the first message after it follows one (the
+                    # rules would not match it otherwise)
+                    tracker.update(ConversationPaused())
+                    tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+                    logger.info("zalo: an OA admin answered; bot paused for that user (handover %s)", handover_id)
+                await agent.processor.save_tracker(tracker)
+        except Exception:  # noqa: BLE001
+            logger.exception("zalo: could not pause the bot after an OA admin's reply")
+
+    async def _resume_if_expired(self, agent: Any, user: str) -> None:
+        """Before a user message: if the OA-admin pause ran out, resume the bot, so that it
+        answers this message."""
+        try:
+            ended = await _in_thread(handovers.end_expired_pause, get_engine(), user)
+            if ended is None or agent is None:
+                return
+            async with agent.lock_store.lock(user):
+                tracker = await agent.processor.get_tracker(user)
+                if tracker.is_paused():
+                    tracker.update(ConversationResumed())
+                    tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+                    await agent.processor.save_tracker(tracker)
+            logger.info("zalo: OA admin pause over; bot answers again (handover %s)", ended)
+        except Exception:  # noqa: BLE001 - the message must still reach the bot
+            logger.exception("zalo: could not check the OA admin pause")
+
+    async def _non_text_reply(self, agent: Any, user: str, reply: str) -> None:
+        """"Please type" for a picture, sticker, voice message … — unless an officer has the
+        conversation (the picture is for them, not for the bot)."""
+        await self._resume_if_expired(agent, user)
+        try:
+            tracker = await agent.tracker_store.retrieve(user) if agent else None
+        except Exception:  # noqa: BLE001
+            logger.exception("zalo: could not read the conversation state")
+            tracker = None
+        if tracker is not None and tracker.is_paused():
+            return
+        await ZaloOutput(self.api).send_text_message(user, reply)
+
     async def _process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any,
                        sender: str, text: str, message_id: str, event_name: str) -> None:
         output = ZaloOutput(self.api)
@@ -195,6 +285,7 @@ class ZaloInput(InputChannel):
                     return
                 text = tpl.MORE_TITLE  # options no longer known: let the bot answer
             text = resolve_option(text, buttons) or text
+            await self._resume_if_expired(agent, sender)
             await on_new_message(UserMessage(text, output, sender, input_channel=self.name(),
                                              message_id=message_id,
                                              metadata={"zalo_event": event_name}))
@@ -264,6 +355,18 @@ class ZaloInput(InputChannel):
                 sender = _ident(_get(event.get("sender"), "id"))
                 key = _ident(_get(message, "msg_id")) or f"{MENU_EVENT}:{sender}:{timestamp}"
                 text = _get(message, "text")
+            elif name.startswith("oa_send_"):
+                # the OA's own messages: only a person's (with an admin id) pauses the bot
+                user = _ident(_get(event.get("recipient"), "id"))
+                if not admin_of(event) or not user:
+                    return response.json({"status": "ignored"})
+                key = _ident(_get(message, "msg_id")) or f"{name}:{user}:{timestamp}"
+                if not await self.seen.claim(key):
+                    return response.json({"status": "duplicate"})
+                text = _get(message, "text") if name == "oa_send_text" else None
+                self._spawn(self._admin_replied(getattr(request.app.ctx, "agent", None), user,
+                                                clean_text(text) if isinstance(text, str) else ""))
+                return response.json({"status": "paused"})
             elif name.startswith("user_send_"):
                 sender = _ident(_get(event.get("sender"), "id"))
                 key = _ident(_get(message, "msg_id")) or f"{name}:{sender}:{timestamp}"
@@ -302,7 +405,7 @@ class ZaloInput(InputChannel):
                 return response.json({"status": "rate_limited"})
             if name not in ("user_send_text", "follow", *CONSENT_REVOKE_EVENTS):
                 reply = VOICE_REPLY if name in VOICE_EVENTS else TEXT_ONLY_REPLY
-                self._spawn(ZaloOutput(self.api).send_text_message(sender, reply))
+                self._spawn(self._non_text_reply(getattr(request.app.ctx, "agent", None), sender, reply))
                 return response.json({"status": "answered"})
             agent = getattr(request.app.ctx, "agent", None)
             self._spawn(self._process(on_new_message, agent, sender, text, key, name))
