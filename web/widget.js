@@ -13,6 +13,11 @@
  * Transport: Rasa's socket.io protocol (events session_request/session_confirm, user_uttered,
  * bot_uttered, plus bot_done from our "web" channel) via the vendored socket.io-client 4.
  * All user and bot text is put into the page with textContent, never parsed as HTML.
+ *
+ * Live handover: a bot message marked "handover": "waiting" (the bot paused itself and passed the
+ * conversation to the centre's officers) switches the header to the waiting state; messages
+ * marked "from": "officer" (typed by an officer in the console, optional "officer_name") are
+ * shown with a "Cán bộ …" label; "handover": "resumed" (the officer handed back) ends the state.
  */
 (function () {
   "use strict";
@@ -40,7 +45,11 @@
     typing: "Trợ lý đang trả lời",
     disclaimer: "Trợ lý tự động, trả lời theo văn bản pháp luật về khuyến công. Xin đừng gửi thông tin nhạy cảm.",
     you: "Anh/chị",
-    bot: "Trợ lý"
+    bot: "Trợ lý",
+    officer: "Cán bộ",
+    officerDefault: "Cán bộ Trung tâm",
+    waiting: "Đã chuyển cho cán bộ · đang chờ trả lời",
+    talking: "Đang trò chuyện với cán bộ"
   };
 
   var script = document.currentScript;
@@ -115,6 +124,10 @@
   function cleanMessage(m) {
     if (!m || (m.from !== "user" && m.from !== "bot") || typeof m.text !== "string") return null;
     var out = { from: m.from, text: m.text };
+    if (m.from === "bot" && m.officer === true) {
+      out.officer = true;
+      if (typeof m.officerName === "string" && m.officerName) out.officerName = m.officerName.slice(0, 64);
+    }
     var buttons = cleanButtons(m.buttons);
     if (buttons.length) out.buttons = buttons;
     if (typeof m.image === "string" && /^https?:\/\//i.test(m.image)) out.image = m.image;
@@ -130,7 +143,18 @@
     var image = data.attachment && data.attachment.type === "image" && data.attachment.payload &&
       data.attachment.payload.src;
     return cleanMessage({ from: "bot", text: typeof data.text === "string" ? data.text : "",
-                          buttons: buttons, image: image });
+                          buttons: buttons, image: image, officer: data.from === "officer",
+                          officerName: data.officer_name });
+  }
+
+  /* handover state a bot_uttered payload moves to: "waiting", "officer", null (bot again), or
+     undefined (no change) */
+  function handoverAfter(data) {
+    if (!data || typeof data !== "object") return undefined;
+    if (data.handover === "resumed") return null;
+    if (data.from === "officer") return "officer";
+    if (data.handover === "waiting") return "waiting";
+    return undefined;
   }
 
   function start(host) {
@@ -148,7 +172,8 @@
       return {
         sessionId: typeof raw.sessionId === "string" && /^[0-9a-f]{32}$/.test(raw.sessionId) ? raw.sessionId : randomId(),
         messages: (Array.isArray(raw.messages) ? raw.messages : []).map(cleanMessage).filter(Boolean),
-        open: raw.open === true || (raw.open === undefined && host.getAttribute("data-open") === "true")
+        open: raw.open === true || (raw.open === undefined && host.getAttribute("data-open") === "true"),
+        handover: raw.handover === "waiting" || raw.handover === "officer" ? raw.handover : null
       };
     })();
 
@@ -240,10 +265,19 @@
     /* ---- rendering ---- */
     function scrollDown() { log.scrollTop = log.scrollHeight; }
 
+    function officerLabel(m) {
+      return m.officerName ? T.officer + " " + m.officerName : T.officerDefault;
+    }
+
     function renderMessage(m) {
-      var row = el("div", "tlkc-msg tlkc-" + m.from);
+      var row = el("div", "tlkc-msg tlkc-" + m.from + (m.officer ? " tlkc-officer" : ""));
       var bubble = el("div", "tlkc-bubble");
-      bubble.appendChild(el("span", "tlkc-sr", (m.from === "user" ? T.you : T.bot) + ": "));
+      if (m.officer) {
+        var who = el("span", "tlkc-who", officerLabel(m));  // visible label; textContent only
+        who.setAttribute("aria-hidden", "true");
+        bubble.appendChild(who);
+      }
+      bubble.appendChild(el("span", "tlkc-sr", (m.from === "user" ? T.you : m.officer ? officerLabel(m) : T.bot) + ": "));
       bubble.appendChild(el("span", "tlkc-text", m.text));  // textContent: never HTML
       row.appendChild(bubble);
       if (m.image) {
@@ -309,10 +343,22 @@
     var socket = null;
     var confirmed = false;
 
+    function onlineText() {
+      return state.handover === "waiting" ? T.waiting : state.handover === "officer" ? T.talking : T.online;
+    }
+
+    function setHandover(value) {
+      if (value === undefined || value === state.handover) return;
+      state.handover = value;
+      save();
+      wrap.classList.toggle("tlkc-handover", !!value);
+      if (confirmed) status.textContent = onlineText();
+    }
+
     function setConnected(ok) {
       confirmed = ok;
       sendBtn.disabled = !ok;
-      status.textContent = ok ? T.online : T.offlineStatus;
+      status.textContent = ok ? onlineText() : T.offlineStatus;
       wrap.classList.toggle("tlkc-offline", !ok);
       if (ok) hideBanner();
       else { setTyping(false); showBanner(T.offline, true); }
@@ -328,7 +374,7 @@
       if (display !== null) push({ from: "user", text: display || text });
       hideBanner();
       socket.emit("user_uttered", { message: text, session_id: state.sessionId });
-      setTyping(true, REPLY_TIMEOUT_MS);
+      if (!state.handover) setTyping(true, REPLY_TIMEOUT_MS);  // an officer answers when they can
       return true;
     }
 
@@ -352,6 +398,7 @@
       });
       socket.on("bot_uttered", function (data) {
         push(fromBot(data));
+        setHandover(handoverAfter(data));
         if (!typing.hidden) setTyping(true, 2500);  // more may follow until bot_done
       });
       socket.on("bot_done", function () { setTyping(false); });
@@ -370,6 +417,7 @@
     restartBtn.addEventListener("click", function () {
       state.messages = [];
       state.sessionId = randomId();
+      setHandover(null);
       save();
       Array.prototype.slice.call(log.querySelectorAll(".tlkc-msg")).forEach(function (n) { n.remove(); });
       if (socket && socket.connected) socket.emit("session_request", { session_id: state.sessionId });
@@ -394,6 +442,7 @@
     });
 
     state.messages.forEach(renderMessage);
+    wrap.classList.toggle("tlkc-handover", !!state.handover);
     sendBtn.disabled = true;
     setOpen(state.open);
     boot();

@@ -17,6 +17,19 @@
 * ``GET /webhooks/web/demo`` is a demo page; ``/webhooks/web/widget.js`` (+ ``widget.css``,
   ``vendor/socket.io.min.js``) is what a centre embeds. Nothing else in ``web/`` is served.
 
+* Several Rasa replicas: a message appended through Rasa's HTTP API on one replica (an officer's
+  reply from the console, ``output_channel=latest``) must reach a widget whose socket is connected
+  to another replica. With a Redis URL (credentials key ``socketio_redis_url`` or env
+  ``SOCKETIO_REDIS_URL``) python-socketio's ``AsyncRedisManager`` is the client manager: an emit
+  is delivered to the room's local sockets and published once to the other replicas, which
+  deliver to theirs (each socket lives on exactly one replica, so it gets the message once).
+  Without a URL the single-process default manager is used, as before.
+* Bot messages carry optional labels to the widget, taken from the bot event's metadata: an
+  officer's message (metadata ``officer``: the console username, which is not sent) is marked
+  ``"from": "officer"`` with ``officer_name`` (the display name, if any: the widget shows
+  "Cán bộ …"); ``handover`` (``"waiting"`` / ``"resumed"``) shows / hides the widget's
+  "waiting for an officer" state.
+
 Also fixes Rasa 3.6's ``SocketIOInput``, which calls python-socketio 5.18's ``enter_room`` (now
 a coroutine) without awaiting it: the socket never joins its session room, so with
 ``session_persistence: true`` no bot message reaches the browser.
@@ -25,10 +38,11 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import re
 import uuid
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
@@ -36,7 +50,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 import engineio
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot.channels.guard import FAILURE_REPLY, clean_text, limit_request_size, screen
 from bot.channels.ratelimit import LIMITED_REPLY, RateLimiter
@@ -53,6 +67,10 @@ STATIC = {  # URL path → (file under web/, content type)
 SESSION_ID = re.compile(r"^[0-9a-f]{32}$")  # what the widget (and uuid4().hex) generates
 SENDER_PREFIX = "web-"  # Rasa sender id = "web-<session id>": a web client cannot pick a Zalo user's id
 DONE_EVENT = "bot_done"
+REDIS_URL_ENV = "SOCKETIO_REDIS_URL"
+REDIS_CHANNEL_ENV = "SOCKETIO_REDIS_CHANNEL"
+DEFAULT_REDIS_CHANNEL = "tro-ly-khuyen-cong:socketio"
+HANDOVER_STATES = ("waiting", "resumed")
 MAX_PACKET_BYTES = 64 * 1024  # a widget message is < 2 KB
 
 
@@ -114,6 +132,51 @@ class _GuardedSocketIO(AsyncServer):
         await super()._handle_event(eio_sid, namespace, id, data)
 
 
+def message_labels(kwargs: Dict[str, Any]) -> Dict[str, str]:
+    """The widget-visible labels of a bot message (see the module docstring); anything else in
+    the event's metadata stays on the server."""
+    labels: Dict[str, str] = {}
+    if isinstance(kwargs.get("officer"), str) and kwargs["officer"]:  # the username stays here
+        labels["from"] = "officer"
+        name = kwargs.get("officer_name")
+        if isinstance(name, str) and name.strip():
+            labels["officer_name"] = name.strip()[:64]
+    if kwargs.get("handover") in HANDOVER_STATES:
+        labels["handover"] = kwargs["handover"]
+    return labels
+
+
+class WebChatOutput(SocketIOOutput):
+    """Rasa's socket.io output plus the ``officer`` / ``handover`` labels on each message part."""
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        labels = message_labels(kwargs)
+        for part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": part, **labels})
+
+    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
+                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+        labels = message_labels(kwargs)
+        parts = text.strip().split("\n\n") or [text]
+        messages: List[Dict[Text, Any]] = [{"text": part, "quick_replies": [], **labels} for part in parts]
+        messages[-1]["quick_replies"] = [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
+                                         for b in buttons]
+        for message in messages:
+            await self._send_message(recipient_id, message)
+
+
+def client_manager(credentials: Optional[Dict[Text, Any]]) -> Optional[AsyncRedisManager]:
+    """A Redis client manager when a URL is configured (several replicas), else None (default)."""
+    credentials = credentials or {}
+    url = credentials.get("socketio_redis_url") or os.environ.get(REDIS_URL_ENV)
+    if not url:
+        return None
+    channel = (credentials.get("socketio_redis_channel") or os.environ.get(REDIS_CHANNEL_ENV)
+               or DEFAULT_REDIS_CHANNEL)
+    logger.info("web: socket.io messages are shared between replicas through Redis")  # never the URL
+    return AsyncRedisManager(str(url), channel=str(channel))
+
+
 class WebChatInput(SocketIOInput):
     @classmethod
     def name(cls) -> Text:
@@ -124,14 +187,24 @@ class WebChatInput(SocketIOInput):
         channel = super().from_credentials(credentials)
         channel.session_persistence = True
         channel.web_dir = Path((credentials or {}).get("static_dir") or WEB_DIR)
+        channel.credentials = dict(credentials or {})
         return channel
 
     web_dir: Path = WEB_DIR
+    credentials: Dict[Text, Any] = {}
+
+    def get_output_channel(self) -> Optional[SocketIOOutput]:
+        """Used by Rasa's HTTP API (``output_channel=latest`` / ``web``) to push messages."""
+        if self.sio is None:
+            return super().get_output_channel()
+        return WebChatOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # cors_allowed_origins=[]: engine.io leaves CORS to Sanic (`rasa run --cors ...`).
+        manager = client_manager(self.credentials)
         sio = _GuardedSocketIO(async_mode="sanic", cors_allowed_origins=[],
-                          max_http_buffer_size=MAX_PACKET_BYTES)
+                               max_http_buffer_size=MAX_PACKET_BYTES,
+                               **({"client_manager": manager} if manager is not None else {}))
         bp = SocketBlueprint(sio, self.socketio_path, "web_webhook", __name__)
         limit_request_size(bp)
         self.sio = sio
@@ -180,7 +253,7 @@ class WebChatInput(SocketIOInput):
                 logger.warning("web: message without a valid session_id ignored")
                 return
             sender = SENDER_PREFIX + session_id
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = WebChatOutput(sio, self.bot_message_evt)
             try:
                 decision = limiter.check(sender)
                 if not decision.allowed:
