@@ -234,8 +234,10 @@ def new_session(engine: Engine, officer_id: int, absolute_hours: float) -> Tuple
     return token, row
 
 
-def load_session(engine: Engine, token: str, idle_hours: float) -> Optional[Tuple[ConsoleSession, Officer]]:
-    """The live session of this cookie and its (active) officer, or None; refreshes last_seen."""
+def load_session(engine: Engine, token: str, idle_hours: float,
+                 touch: bool = True) -> Optional[Tuple[ConsoleSession, Officer]]:
+    """The live session of this cookie and its (active) officer, or None; refreshes last_seen
+    unless ``touch`` is False (a page's own automatic refresh is not the officer being there)."""
     if not token or len(token) > 128:
         return None
     now = utcnow()
@@ -249,8 +251,9 @@ def load_session(engine: Engine, token: str, idle_hours: float) -> Optional[Tupl
                 or row.last_seen_at + dt.timedelta(hours=idle_hours) <= now):
             session.delete(row)
             return None
-        if now - row.last_seen_at > dt.timedelta(seconds=30):  # not a write on every request
+        if touch and now - row.last_seen_at > dt.timedelta(seconds=30):  # not a write on every request
             row.last_seen_at = now
+            session.flush()  # before expunge: an expunged object's change is never written
         session.expunge(row)
         session.expunge(officer)
         return row, officer

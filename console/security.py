@@ -151,7 +151,9 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     token = request.cookies.get(COOKIE)
     stale = False
     if token:
-        loaded = accounts.load_session(request.app["engine"], token, settings.session_hours)
+        # The inbox's 5-second refresh (X-Console-Poll) must not keep an unattended tab logged in.
+        loaded = accounts.load_session(request.app["engine"], token, settings.session_hours,
+                                       touch=request.headers.get("X-Console-Poll") != "1")
         if loaded is None:
             stale = True
         else:

@@ -216,6 +216,20 @@ def test_session_expires_after_idle_time_and_absolute_lifetime(console):
     assert row_hours == 12
 
 
+def test_the_inbox_refresh_does_not_keep_an_unattended_session_alive(console):
+    session = logged_in(console)
+    old = accounts.utcnow() - dt.timedelta(minutes=10)
+    with Session(console.engine, future=True) as s, s.begin():
+        s.execute(update(ConsoleSession).values(last_seen_at=old))
+    resp = session.get(console.url("/inbox.json"), headers={"X-Console-Poll": "1"}, allow_redirects=False, timeout=10)
+    assert resp.status_code == 200
+    with Session(console.engine, future=True) as s:
+        assert s.execute(select(ConsoleSession.last_seen_at)).scalar_one() == old   # a poll: untouched
+    assert session.get(console.url("/inbox"), allow_redirects=False, timeout=10).status_code == 200
+    with Session(console.engine, future=True) as s:
+        assert s.execute(select(ConsoleSession.last_seen_at)).scalar_one() > old    # a page view: refreshed
+
+
 def test_disabled_account_loses_its_session(console):
     officer = logged_in(console)
     admin = logged_in(console, ADMIN, ADMIN_PW)
