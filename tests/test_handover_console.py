@@ -359,7 +359,7 @@ def test_zalo_reply_goes_out_through_the_oa_api(bot, console, officer, fake_zalo
 class WidgetSocket:
     """What the widget does over socket.io (python-socketio's asyncio client), in a thread."""
 
-    def __init__(self, url: str, session_id: Optional[str] = None) -> None:
+    def __init__(self, url: str, session_id: Optional[str] = None, handover_seen: Optional[int] = None) -> None:
         import socketio
 
         self.url = url
@@ -375,7 +375,10 @@ class WidgetSocket:
         self.sio.on("bot_uttered", lambda data: self.received.append(data))
         self.sio.on("bot_done", lambda data: setattr(self, "done", self.done + 1))
         self._run(self.sio.connect(url, socketio_path="/socket.io", transports=["polling"]))  # engineio 4.15 websocket client needs aiohttp>=3.10
-        self._run(self.sio.emit("session_request", {"session_id": self.session_id}))
+        request = {"session_id": self.session_id}
+        if handover_seen is not None:  # what web/widget.js sends
+            request["handover_seen"] = handover_seen
+        self._run(self.sio.emit("session_request", request))
         assert confirmed.wait(10)
 
     @property
@@ -451,6 +454,41 @@ def test_web_reply_reaches_the_widget_socket_labelled(bot, console, officer):
         assert any(ANSWER_NEEDLE in (m.get("text") or "") for m in answer), answer
     finally:
         widget.close()
+
+
+def labelled(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    return [m for m in messages if m.get("from") == "officer" or m.get("handover")]
+
+
+def test_a_reply_sent_while_the_widget_was_closed_is_shown_when_it_comes_back(bot, console, officer):
+    widget = WidgetSocket(bot.url, handover_seen=0)
+    try:
+        accept_handover_web(widget)
+        seen = len(labelled(widget.received))  # the "waiting" notice
+        assert seen >= 1
+        [row] = handover_row(bot.db_url, widget.sender)
+    finally:
+        widget.close()  # the person closes the page
+    reply = "Dạ, sáng mai cán bộ gọi lại cho anh/chị ạ."
+    assert officer.reply(row.id, reply).status_code == 303
+    back = WidgetSocket(bot.url, session_id=widget.session_id, handover_seen=seen)
+    try:
+        got = back.wait_messages(1)
+        assert got == [{"text": reply, "from": "officer", "officer_name": OFFICER_NAME}]
+    finally:
+        back.close()
+    again = WidgetSocket(bot.url, session_id=widget.session_id, handover_seen=seen + 1)
+    try:
+        time.sleep(1.5)
+        assert again.received == []   # nothing shown twice
+    finally:
+        again.close()
+    legacy = WidgetSocket(bot.url, session_id=widget.session_id)  # a client that sends no count
+    try:
+        time.sleep(1.0)
+        assert legacy.received == []
+    finally:
+        legacy.close()
 
 
 # ----------------------------------------------------------------------------- scale-out

@@ -173,7 +173,10 @@
         sessionId: typeof raw.sessionId === "string" && /^[0-9a-f]{32}$/.test(raw.sessionId) ? raw.sessionId : randomId(),
         messages: (Array.isArray(raw.messages) ? raw.messages : []).map(cleanMessage).filter(Boolean),
         open: raw.open === true || (raw.open === undefined && host.getAttribute("data-open") === "true"),
-        handover: raw.handover === "waiting" || raw.handover === "officer" ? raw.handover : null
+        handover: raw.handover === "waiting" || raw.handover === "officer" ? raw.handover : null,
+        // handover messages shown so far (officer replies, waiting / resumed notices): the server
+        // replays the later ones on reconnect, e.g. a reply that came while the page was closed
+        handoverSeen: typeof raw.handoverSeen === "number" && raw.handoverSeen >= 0 ? Math.floor(raw.handoverSeen) : 0
       };
     })();
 
@@ -389,7 +392,7 @@
         timeout: 10000
       });
       socket.on("connect", function () {
-        socket.emit("session_request", { session_id: state.sessionId });
+        socket.emit("session_request", { session_id: state.sessionId, handover_seen: state.handoverSeen });
       });
       socket.on("session_confirm", function (id) {
         if (typeof id === "string" && id !== state.sessionId) { state.sessionId = id; save(); }
@@ -397,6 +400,9 @@
         if (!state.messages.length) send("/greet", null);  // first visit: greeting + menu
       });
       socket.on("bot_uttered", function (data) {
+        if (data && (data.from === "officer" || data.handover === "waiting" || data.handover === "resumed")) {
+          state.handoverSeen += 1;  // saved by push()
+        }
         push(fromBot(data));
         setHandover(handoverAfter(data));
         if (!typing.hidden) setTyping(true, 2500);  // more may follow until bot_done
@@ -417,10 +423,11 @@
     restartBtn.addEventListener("click", function () {
       state.messages = [];
       state.sessionId = randomId();
+      state.handoverSeen = 0;
       setHandover(null);
       save();
       Array.prototype.slice.call(log.querySelectorAll(".tlkc-msg")).forEach(function (n) { n.remove(); });
-      if (socket && socket.connected) socket.emit("session_request", { session_id: state.sessionId });
+      if (socket && socket.connected) socket.emit("session_request", { session_id: state.sessionId, handover_seen: 0 });
     });
     retryBtn.addEventListener("click", function () {
       if (socket) { if (!socket.connected) socket.connect(); }

@@ -30,6 +30,13 @@
   "Cán bộ …"); ``handover`` (``"waiting"`` / ``"resumed"``) shows / hides the widget's
   "waiting for an officer" state.
 
+* Officer messages the widget missed (its page was closed when the officer replied: replies can
+  come hours later, outside office hours) are replayed when it reconnects. The widget counts the
+  handover messages it has shown (officer replies and the waiting / resumed notices) and sends
+  that count as ``handover_seen`` with ``session_request``; the channel reads the conversation's
+  tracker and emits the later ones to that socket only, in order. A client that sends no count
+  (any other Rasa socket.io client) gets no replay.
+
 Also fixes Rasa 3.6's ``SocketIOInput``, which calls python-socketio 5.18's ``enter_room`` (now
 a coroutine) without awaiting it: the socket never joins its session room, so with
 ``session_persistence: true`` no bot message reaches the browser.
@@ -165,6 +172,39 @@ class WebChatOutput(SocketIOOutput):
             await self._send_message(recipient_id, message)
 
 
+MAX_REPLAY = 50  # handover messages replayed at most (the newest)
+
+
+def handover_messages(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The handover messages of a tracker's events (officer replies, waiting / resumed notices), as
+    the widget receives them live: one message per paragraph, with their labels."""
+    out: List[Dict[str, Any]] = []
+    for event in events:
+        if event.get("event") != "bot":
+            continue
+        labels = message_labels(event.get("metadata") or {})
+        if not labels:
+            continue
+        for part in str(event.get("text") or "").strip().split("\n\n"):
+            if part:
+                out.append({"text": part, **labels})
+    return out
+
+
+async def missed_handover_messages(agent: Any, sender: str, seen: int) -> List[Dict[str, Any]]:
+    """The handover messages of ``sender``'s conversation after the first ``seen`` ones."""
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return []
+    tracker = store.retrieve(sender)
+    if inspect.isawaitable(tracker):
+        tracker = await tracker
+    if tracker is None:
+        return []
+    messages = handover_messages([e.as_dict() for e in tracker.events])
+    return messages[seen:][-MAX_REPLAY:]
+
+
 def client_manager(credentials: Optional[Dict[Text, Any]]) -> Optional[AsyncRedisManager]:
     """A Redis client manager when a URL is configured (several replicas), else None (default)."""
     credentials = credentials or {}
@@ -244,6 +284,18 @@ class WebChatInput(SocketIOInput):
             if inspect.isawaitable(joined):
                 await joined
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            seen = (data or {}).get("handover_seen") if isinstance(data, dict) else None
+            if isinstance(seen, int) and not isinstance(seen, bool) and 0 <= seen <= 10_000:
+                await replay(sid, SENDER_PREFIX + session_id, seen)
+
+        async def replay(sid: Text, sender: str, seen: int) -> None:
+            try:
+                request = sio.get_environ(sid, namespace=self.namespace).get("sanic.request")
+                agent = getattr(getattr(getattr(request, "app", None), "ctx", None), "agent", None)
+                for message in await missed_handover_messages(agent, sender, seen):
+                    await sio.emit(self.bot_message_evt, message, room=sid, namespace=self.namespace)
+            except Exception:  # noqa: BLE001 - a replay must never break the connection
+                logger.warning("web: could not replay missed officer messages")
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any) -> None:
