@@ -8,9 +8,12 @@ WORKDIR /app
 
 # Dependencies first (cached layer): only pyproject changes invalidate it.
 COPY pyproject.toml README.md ./
-COPY bot/__init__.py bot/__init__.py
-COPY actions/__init__.py actions/__init__.py
+COPY vntext/__init__.py vntext/__init__.py
 COPY policy_kb/__init__.py policy_kb/__init__.py
+COPY lead_store/__init__.py lead_store/__init__.py
+COPY bot/__init__.py bot/__init__.py
+COPY console/__init__.py console/__init__.py
+COPY actions/__init__.py actions/__init__.py
 RUN pip install -e . && useradd --create-home --uid 10001 rasa
 
 COPY . .

@@ -25,7 +25,7 @@ validate:
 	    --config config.yml --domain bot/domain --data $$TRAIN_DATA
 
 lint:       ## ruff: unused / undefined names and syntax errors (also run by make test)
-	scripts/setup.sh --dev && .venv/bin/ruff check --no-cache actions bot policy_kb scripts tests
+	scripts/setup.sh --dev && .venv/bin/ruff check --no-cache actions bot policy_kb lead_store vntext console devtools scripts tests
 
 clean:
 	rm -rf models results var .rasa tests/artifacts

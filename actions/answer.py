@@ -32,10 +32,10 @@ from actions.quick_check import asks_amount, describes_establishment, quick_chec
 from actions.render import KB_DOWN, MAIN_MENU, button, province_note, topic_text
 from actions.slots import channel_of, latest_value, named_province, parse_cost
 from actions.support_levels import ACTIVITY_GROUPS, ask_activity, ask_which, levels_for, reply_level
-from bot.nlu.language import is_english
 from policy_kb import queries, unanswered
 from policy_kb.eligibility import load_rules
 from policy_kb.retrieval import INTENT_TOPICS, STOP, Hit, Record, lemmas, priors_for, split_questions
+from vntext.language import is_english
 
 logger = logging.getLogger(__name__)
 

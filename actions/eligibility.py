@@ -19,8 +19,8 @@ from actions.render import button
 from actions.verdict_text import verdict_text
 from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, YES_NO, latest_entity, named_province,
                            parse_cost, parse_count)
-from bot.nlu.places import unit_type_in_answer
-from bot.nlu.statements import UNCLEAR, UNKNOWN
+from vntext.places import unit_type_in_answer
+from vntext.statements import UNCLEAR, UNKNOWN
 from policy_kb.eligibility import Profile, assess, missing_fields
 from policy_kb.provinces import load_provinces
 

@@ -6,7 +6,7 @@ row. "Failed" is read from the tracker's own events, not from a counter slot tha
 would have to reset: a bot message of the no-answer path carries ``no_answer`` in its metadata
 (``actions/answer.py``), Rasa's fallback message carries ``utter_action: utter_default``.
 
-Accepting opens a row in ``handovers`` (``policy_kb.handovers``; the console's inbox lists it),
+Accepting opens a row in ``handovers`` (``lead_store.handovers``; the console's inbox lists it),
 says honestly when to expect a reply (``policy_kb.centre``: office hours) and returns
 ``ConversationPaused``: from then on Rasa logs the person's messages and predicts nothing
 (``MessageProcessor._should_handle_message`` in Rasa 3.6; tests/test_handover_bot.py fails if
@@ -24,7 +24,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from policy_kb import handovers
+from lead_store import handovers
 from policy_kb.db import get_engine
 
 logger = logging.getLogger(__name__)

@@ -3,12 +3,12 @@
 Consent is asked first, with its purpose; then the province when it is not known yet (it decides
 which centre calls back: no lead is stored without it), then the name and the phone. At any step
 a refusal in any wording ends the form and forgets what was typed, a privacy question is answered
-(policy_kb.consent.PRIVACY_TEXT) and the step asked again, and "sửa tên thành …" / "à nhầm, số
+(lead_store.consent.PRIVACY_TEXT) and the step asked again, and "sửa tên thành …" / "à nhầm, số
 đúng là …" replace a value already given. Erasure on request: actions/privacy.py.
 Nothing personal is logged: at most the lead id and a masked phone.
 
 If the database cannot be reached the lead goes to the durable local outbox
-(:mod:`policy_kb.outbox`) and the person is told it is recorded; queued leads are replayed before
+(:mod:`lead_store.outbox`) and the person is told it is recorded; queued leads are replayed before
 each new save and by a background thread until the outbox is empty.
 """
 from __future__ import annotations
@@ -28,15 +28,16 @@ from sqlalchemy.orm import Session
 from actions.listen import is_answer_attempt, say_note
 from actions.render import MAIN_MENU, button
 from actions.slots import channel_of, parse_cost
-from bot.nlu.statements import is_question
-from bot.nlu.stop_phrases import explicit_stop
-from bot.nlu.text_normalize import fold, normalize_text
-from policy_kb.consent import CONSENT_TEXT, CONSENT_VERSION, PRIVACY_TEXT, REFUSED_KEPT_TEXT, REFUSED_TEXT
+from vntext.statements import asks_for_person, is_question
+from vntext.stop_phrases import explicit_stop
+from vntext.fold import fold
+from vntext.normalize import normalize_text
+from lead_store.consent import CONSENT_TEXT, CONSENT_VERSION, PRIVACY_TEXT, REFUSED_KEPT_TEXT, REFUSED_TEXT
 from policy_kb.db import get_engine
-from policy_kb.leads import (LeadError, LeadInput, LeadStoreError, LeadValidationError, conversation_leads,
+from lead_store.leads import (LeadError, LeadInput, LeadStoreError, LeadValidationError, conversation_leads,
                              ensure_schema, save_lead, validate_lead)
-from policy_kb.outbox import Flusher, Outbox
-from policy_kb.phone import mask_phone, normalize_phone
+from lead_store.outbox import Flusher, Outbox
+from vntext.phone import mask_phone, normalize_phone
 from policy_kb.provinces import load_provinces
 
 logger = logging.getLogger(__name__)
@@ -379,6 +380,9 @@ class ValidateLeadForm(FormValidationAction):
 
     def extract_contact_name(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text = _text(tracker)
+        if _requested(tracker) == "contact_name" and _intent(tracker) == "request_human" \
+                and not asks_for_person(fold(text)):
+            return {"contact_name": text}  # a name the classifier took for a request ("Người Chờ Số A")
         if _requested(tracker) == "contact_name" and _intent(tracker) in ("stop", "deny") \
                 and _intent(tracker) != "ask_privacy" and asks_privacy(text):
             return {"contact_name": text}  # the mapping skipped it; answered by the validator
@@ -449,7 +453,7 @@ class ValidateLeadForm(FormValidationAction):
             # the number, the name is asked again (no second prompt from here)
             return {"contact_name": previous}
         name = person_name(fixed if fixed is not None else name_part(typed))
-        # the same rules as the leads store (policy_kb.leads), so an accepted name is always stored
+        # the same rules as the leads store (lead_store.leads), so an accepted name is always stored
         if not (2 <= len(name) <= 120) or not any(ch.isalpha() for ch in name) or not name.isprintable():
             dispatcher.utter_message(text=NAME_PROMPT)
             return {"contact_name": previous if fixed is not None else None}

@@ -4,7 +4,7 @@
 bot/domain/flows.yml): Rasa's ``action_extract_slots`` calls it after each user message, before
 any policy runs, so a form never asks for what was already said, and an answer to a question
 outside the form is kept for later. What the message means is decided by
-:mod:`bot.nlu.statements` (negation, scope, corrections); this module turns that into slots and
+:mod:`vntext.statements` (negation, scope, corrections); this module turns that into slots and
 says what changed when a value already given is replaced.
 """
 from __future__ import annotations
@@ -19,10 +19,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.render import fmt_vnd
 from actions.slots import NamedProvince
-from bot.nlu.statements import ANSWER_INTENTS, UNCLEAR, UNKNOWN, Context, changed, is_question, read
-from bot.nlu.text_normalize import fold
 from policy_kb.labels import FIELD_LABEL, VALUE_LABEL
 from policy_kb.provinces import load_provinces, old_name_used
+from vntext.fold import fold
+from vntext.statements import ANSWER_INTENTS, UNCLEAR, UNKNOWN, Context, changed, is_question, read
 
 #: slots this action owns (each has ``{type: custom, action: action_read_message}`` in the domain)
 READ_SLOTS = ("business_type", "industry", "province", "unit_type", "craft_village", "disadvantaged",

@@ -1,7 +1,7 @@
 """The person's data rights in the chat: what is kept and why, and erasure on request.
 
 * ``action_answer_privacy``: "số của tôi dùng để làm gì", "ai xem được", "lưu bao lâu", "có bán
-  thông tin không" — answered from :data:`policy_kb.consent.PRIVACY_TEXT` (one home for the
+  thông tin không" — answered from :data:`lead_store.consent.PRIVACY_TEXT` (one home for the
   wording), at any point; in the middle of the lead form the form then asks its question again.
 * ``action_ask_erase``: "xóa thông tin của tôi", "tôi muốn rút lại đồng ý", "đừng lưu số của tôi
   nữa". A running form is stopped. If this conversation left nothing, the person is told so at
@@ -11,7 +11,7 @@
   id on its channel, never another sender's — and says how many; forgets the personal slots.
   A request naming a phone number ("xóa số 0912 345 678") erases this conversation's leads with
   that number if there are any; otherwise it is recorded for the officers
-  (:mod:`policy_kb.erasure`, the number only as a salted hash) and the reply is the same whether
+  (:mod:`lead_store.erasure`, the number only as a salted hash) and the reply is the same whether
   or not a lead with that number exists anywhere.
 * ``action_erase_cancel`` (after "Không"): nothing is erased.
 
@@ -33,11 +33,11 @@ from actions.leads import (FLUSH_BEFORE_SAVE, clear_personal, outbox, payload, p
 from actions.listen import say_note
 from actions.render import MAIN_MENU, button
 from actions.slots import channel_of
-from policy_kb.consent import PRIVACY_TEXT
+from lead_store.consent import PRIVACY_TEXT
 from policy_kb.db import get_engine
-from policy_kb.erasure import ensure_erasure_schema, phone_hash, phone_matches, record_erasure_request
-from policy_kb.leads import LeadError, conversation_leads, delete_conversation_leads, ensure_schema
-from policy_kb.phone import mask_phone
+from lead_store.erasure import ensure_erasure_schema, phone_hash, phone_matches, record_erasure_request
+from lead_store.leads import LeadError, conversation_leads, delete_conversation_leads, ensure_schema
+from vntext.phone import mask_phone
 
 logger = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from actions.verdict_text import OUTCOME_MARK, PRE_CHECK, place_text, verdict_te
 from actions.render import button, sources_line
 from actions.slots import latest_entity, latest_value, parse_cost
 from actions.support_levels import AMBIGUOUS, ask_which, reply_level
-from bot.nlu.statements import Context, read
-from bot.nlu.text_normalize import strip_diacritics
+from vntext.statements import Context, read
+from vntext.normalize import strip_diacritics
 from policy_kb.eligibility import Profile, assess
 from policy_kb.provinces import old_name_used
 
@@ -68,7 +68,7 @@ def asks_amount(tracker: Tracker) -> bool:
 
 def said_now(tracker: Tracker) -> Profile:
     """The establishment as *this message* describes it, read the way every message is read
-    (negation, scope: bot.nlu.statements). Earlier answers are not mixed in: a person who first
+    (negation, scope: vntext.statements). Earlier answers are not mixed in: a person who first
     asked "doanh nghiệp lớn có được không" and then "khai thác cát thì sao" asks about sand
     mining, not about a large sand-mining enterprise. (The form, when the person goes on to it,
     does reuse everything said in the conversation, and shows it.)"""

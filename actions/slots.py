@@ -5,11 +5,12 @@ from typing import Any, NamedTuple, Optional
 
 from rasa_sdk import Tracker
 
-from bot.nlu.money import parse_money
-from bot.nlu.numbers import read_count
-from bot.nlu.statements import happens_elsewhere
-from bot.nlu.text_normalize import fold, normalize_text
 from policy_kb.provinces import Province, load_provinces, old_name_used
+from vntext.fold import fold
+from vntext.money import parse_money
+from vntext.normalize import normalize_text
+from vntext.numbers import read_count
+from vntext.statements import happens_elsewhere
 
 BUSINESS_TYPES = {"household_business", "cooperative", "cooperative_group", "cooperative_union", "sme",
                   "large_enterprise", "enterprise", "individual", "shop"}

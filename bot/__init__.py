@@ -1,0 +1,7 @@
+"""The Rasa side: domain, rules, endpoints and credentials (YAML), and the Python Rasa loads.
+
+- :mod:`bot.nlu`          -- the NLU components named in ``config.yml`` (they use :mod:`vntext`).
+- :mod:`bot.channels`     -- input channels (REST, web widget, Zalo OA) and what they share.
+- :mod:`bot.log_privacy`  -- keeps names and phone numbers out of both servers' logs.
+- :mod:`bot.rasa_patches` -- fixes for Rasa 3.6, applied in the Rasa server process.
+"""

@@ -33,6 +33,8 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Iterable, Iterator, List, Optional, Pattern, Set
 
+from vntext.fold import strip_marks
+
 PHONE_MARK = "[phone]"
 PERSONAL_MARK = "[personal]"
 #: slots whose values are personal data (actions/leads.py PERSONAL_SLOTS minus the consent time)
@@ -96,12 +98,12 @@ _secrets = _Secrets()
 def _normalisers():
     out = [lambda s: unicodedata.normalize("NFC", s), lambda s: unicodedata.normalize("NFD", s)]
     try:  # the NLU normaliser and the no-diacritics fold (both in the Rasa server's NLU)
-        from bot.nlu.text_normalize import fold, normalize_text
+        from vntext.fold import fold
+        from vntext.normalize import normalize_text
         out += [normalize_text, lambda s: fold(normalize_text(s))]
-    except Exception:  # pragma: no cover - underthesea missing: strip marks ourselves
+    except Exception:  # pragma: no cover - underthesea missing: the case-keeping strip below still works
         pass
-    out.append(lambda s: "".join(c for c in unicodedata.normalize("NFD", s)
-                                 if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "D"))
+    out.append(strip_marks)  # no underthesea needed; case kept (fold lowercases)
     return out
 
 

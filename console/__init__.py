@@ -10,6 +10,9 @@ A separate aiohttp process (``python -m console serve``) that reads the bot's da
 - :mod:`console.accounts`  -- officers, sessions and login-attempt tables; argon2 passwords.
 - :mod:`console.audit`     -- the audit log (who did what, when; never names, phones or texts).
 - :mod:`console.render`    -- Jinja2 (autoescaped) templates under ``console/templates``.
+- :mod:`console.questions` -- unanswered questions grouped the way an officer reads them.
+- :mod:`console.stats`     -- figures for the statistics page.
+- :mod:`console.handover`  -- live handover, console side: read a conversation, reply, hand back.
 - :mod:`console.migrations` -- Alembic migrations and the programmatic :func:`upgrade`.
 - :mod:`console.pages`     -- one module per page (leads, questions, inbox, stats, accounts).
 - ``python -m console``    -- CLI: serve, migrate, create-user, set-password, disable-user, list-users.

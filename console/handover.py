@@ -12,7 +12,7 @@ sends every appended ``BotUttered`` through it. Per channel here:
   with several replicas the Redis client manager carries the emit to the replica holding the socket.
 * ``zalo`` (bot/channels/zalo.py): the OA consultation-message sender with its retries.
 * ``rest``: no output channel (REST cannot push), Rasa falls back to a collecting channel and
-  nothing is sent; so the text is also queued with ``policy_kb.handovers.queue_rest_reply`` and the
+  nothing is sent; so the text is also queued with ``lead_store.handovers.queue_rest_reply`` and the
   REST channel returns it with the user's next request.
 
 Officer messages are ``bot`` events whose metadata holds ``{"officer": username}`` (plus the
@@ -207,8 +207,8 @@ class HandoverService:
 
     # --- database (sync SQLAlchemy, run off the event loop) -------------------------------------
     def _engine(self):
+        from lead_store.handovers import ensure_handover_schema
         from policy_kb.db import get_engine
-        from policy_kb.handovers import ensure_handover_schema
 
         engine = get_engine(self.db_url)
         ensure_handover_schema(engine)
@@ -247,12 +247,12 @@ class HandoverService:
             metadata["officer_name"] = display.strip()
         state = await self.rasa.append(conversation_id, [{"event": "bot", "text": text, "metadata": metadata}])
         if before.channel == "rest":
-            from policy_kb.handovers import queue_rest_reply
+            from lead_store.handovers import queue_rest_reply
 
             await self._db(queue_rest_reply, conversation_id, text)
         hid = handover_id if handover_id is not None else await self.open_handover_id(conversation_id)
         if hid is not None:
-            from policy_kb.handovers import record_officer_reply
+            from lead_store.handovers import record_officer_reply
 
             await self._db(record_officer_reply, hid, username)
         return Transcript(conversation_id, state.get("latest_input_channel"), bool(state.get("paused")),
@@ -271,12 +271,12 @@ class HandoverService:
                                         {"event": "action", "name": "action_listen"}]
         state = await self.rasa.append(conversation_id, events)
         if before.channel == "rest":
-            from policy_kb.handovers import queue_rest_reply
+            from lead_store.handovers import queue_rest_reply
 
             await self._db(queue_rest_reply, conversation_id, HAND_BACK_TEXT)
         hid = handover_id if handover_id is not None else await self.open_handover_id(conversation_id)
         if hid is not None:
-            from policy_kb.handovers import close_handover
+            from lead_store.handovers import close_handover
 
             await self._db(close_handover, hid, _username(officer))
         return Transcript(conversation_id, state.get("latest_input_channel"), bool(state.get("paused")),
@@ -286,7 +286,7 @@ class HandoverService:
         def find(engine) -> Optional[int]:
             from sqlalchemy.orm import Session
 
-            from policy_kb.handovers import open_handover_for
+            from lead_store.handovers import open_handover_for
 
             with Session(engine, future=True) as session:
                 row = open_handover_for(session, conversation_id)

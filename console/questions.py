@@ -4,7 +4,7 @@
 threshold. The same need arrives in many spellings ("ho tro lam web ban hang ko", "hỗ trợ làm
 web bán hàng không", "có hỗ trợ làm trang web bán hàng k"): listing rows one by one buries the
 frequent needs under their variants, so rows are grouped by the *meaning words* they share —
-diacritics and case folded (``bot.nlu.text_normalize``, the bot's own folding), chat
+diacritics and case folded (``vntext.normalize``, the bot's own folding), chat
 shorthand expanded, filler and politeness dropped — and clustered greedily by Jaccard
 similarity of those word sets. The officer then fixes a whole group at once: one
 ``questions:`` line in ``policy_kb/data`` (the YAML export has that shape) and "Đánh dấu đã xử lý".
@@ -27,9 +27,10 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot.nlu.text_normalize import SHORTHAND, fold, normalize_text
-from policy_kb.leads import VN_TZ, _transaction, to_utc_naive, to_vietnam_time
+from lead_store.leads import VN_TZ, _transaction, to_utc_naive, to_vietnam_time
 from policy_kb.unanswered import UnansweredQuestion, ensure_table, redact
+from vntext.fold import fold
+from vntext.normalize import SHORTHAND, normalize_text
 
 # Words that do not say what is asked: particles, pronouns, politeness, question frames, and
 # the words nearly every question to this bot contains ("khuyến công hỗ trợ …"). Folded form.

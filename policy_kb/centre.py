@@ -19,8 +19,8 @@ from typing import Any, Dict, FrozenSet, Optional, Tuple
 
 import yaml
 
-from policy_kb.phone import national_format, normalize_phone
 from policy_kb.provinces import load_provinces
+from vntext.phone import national_format, normalize_phone
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = PROJECT_ROOT / "configs" / "centre.yml"

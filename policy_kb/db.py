@@ -1,4 +1,4 @@
-"""Database configuration shared by the knowledge base and (later) leads.
+"""Database configuration shared by the knowledge base and the lead store (``lead_store``).
 
 SQLite file ``var/khuyencong.db`` by default; ``DATABASE_URL`` (e.g.
 ``postgresql+psycopg2://user@127.0.0.1:5432/test``) for PostgreSQL.

@@ -12,8 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
-from bot.nlu.text_normalize import strip_diacritics
 from policy_kb.loader import DATA_DIR, KnowledgeDataError, _date, _read_yaml, _source, _status, _text
+from vntext.normalize import strip_diacritics
 
 PROVINCES_FILE = DATA_DIR / "provinces.yml"
 

@@ -163,6 +163,8 @@ def find_document(session: Session, text: str) -> Optional[DocumentView]:
     for num, year, suffix in wanted:
         candidates = [d for d in docs if d.number.lower().startswith(f"{num}/{year}")]
         if suffix:
+            # Only đ → d here, not vntext.fold: the key keeps ASCII letters only, and fold would turn
+            # an accented letter of a document number into a kept ASCII one where this drops it.
             suffix_key = re.sub(r"[^a-z]", "", suffix.replace("đ", "d"))
             exact = [d for d in candidates
                      if re.sub(r"[^a-z]", "", d.number.lower().split("/", 2)[-1].replace("đ", "d")) == suffix_key]

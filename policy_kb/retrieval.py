@@ -29,7 +29,8 @@ import bm25s
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from bot.nlu.text_normalize import SHORTHAND, fold, normalize_text
+from vntext.fold import fold
+from vntext.normalize import SHORTHAND, normalize_text
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 from loadgen import run_load  # noqa: E402
-from tests.conftest import LiveBot, free_port, wait_http  # noqa: E402
+from devtools.servers import LiveBot, free_port, wait_http  # noqa: E402
 
 RASA = str(Path(sys.executable).parent / "rasa")
 ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore")

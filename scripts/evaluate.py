@@ -34,6 +34,8 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from vntext.fold import strip_marks  # noqa: E402
+
 RESULTS = ROOT / "results"
 TEST_DIR = ROOT / "nlu_data" / "test"
 ENTITY_FILE = TEST_DIR / "entities.yml"
@@ -51,10 +53,8 @@ _SHORTHAND = [
 ]
 
 
-def strip_diacritics(text: str) -> str:
-    out = unicodedata.normalize("NFD", text)
-    out = "".join(c for c in out if not unicodedata.combining(c))
-    return out.replace("đ", "d").replace("Đ", "D")
+# The "no diacritics" view: marks dropped, đ → d, case kept (vntext.fold, the one home of folding).
+strip_diacritics = strip_marks
 
 
 def informal(text: str) -> str:

@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     code = subprocess.call(cmd, cwd=ROOT, env=env)
     minutes = (time.monotonic() - started) / 60
 
-    from tests.harden.support import render_table, verdict
+    from devtools.harden_report import render_table, verdict
 
     try:
         data = json.loads(args.report.read_text("utf-8"))

@@ -6,7 +6,7 @@ scripts/setup.sh --dev
 source scripts/env.sh
 
 echo "==> Lint (ruff: unused / undefined names, syntax errors)"
-"$VENV_BIN/ruff" check --no-cache actions bot policy_kb scripts tests
+"$VENV_BIN/ruff" check --no-cache actions bot policy_kb lead_store vntext console devtools scripts tests
 echo "==> Knowledge data"
 "$VENV_BIN/python" -m policy_kb check
 echo "==> rasa data validate"

@@ -21,9 +21,9 @@ from console import accounts
 from console.app import make_app
 from console.migrations import upgrade
 from console.settings import ConsoleSettings
-from policy_kb.consent import CONSENT_VERSION
+from lead_store.consent import CONSENT_VERSION
+from lead_store.leads import LeadInput, save_lead
 from policy_kb.db import get_engine
-from policy_kb.leads import LeadInput, save_lead
 from tests.conftest import free_port
 
 ADMIN, ADMIN_PW = "quantri", "Mat-khau-quan-tri-2026"

@@ -282,7 +282,7 @@ def test_inform_without_anything_usable_gets_the_help(kb_url):
                                       ("phường 5", "phuong"), ("thị trấn Hồ", "xa"), ("dac khu phu quoc", "dac_khu"),
                                       ("ko", None), ("quang ngai", None)])
 def test_unit_type_answer_by_its_first_word(text, key):
-    from bot.nlu.places import unit_type_in_answer
+    from vntext.places import unit_type_in_answer
 
     assert unit_type_in_answer(text) == key
 

@@ -8,7 +8,7 @@ import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer import ActionAnswer
-from bot.nlu.language import is_english
+from vntext.language import is_english
 from policy_kb.loader import DATA_DIR, KnowledgeDataError, read_data
 from policy_kb.retrieval import split_questions
 from tests.conftest import ROOT, make_tracker
@@ -26,7 +26,7 @@ def run(tracker):
 
 
 def key(text):
-    from bot.nlu.text_normalize import strip_diacritics
+    from vntext.normalize import strip_diacritics
 
     return " ".join(re.findall(r"\w+", strip_diacritics(text)))
 

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from console import accounts
 from console.accounts import ConsoleSession, LoginAttempt, Officer
 from console.audit import AuditEntry
-from policy_kb.leads import Lead
-from policy_kb.erasure import ErasureRequest, record_erasure_request
+from lead_store.leads import Lead
+from lead_store.erasure import ErasureRequest, record_erasure_request
 from tests.conftest import ROOT, free_port, wait_http
 from tests.console_helpers import (ADMIN, ADMIN_PW, OFFICER, OFFICER_PW, PEOPLE, csrf_of, logged_in, login,
                                    make_console, personal_strings)
@@ -333,7 +333,7 @@ def test_lead_detail_shows_every_field_in_vietnam_time(console):
     lead = _leads(console)[0]
     page = session.get(console.url(f"/leads/{lead.id}"), timeout=10)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
-    from policy_kb.leads_cli import EXPORT_HEADERS
+    from lead_store.cli import EXPORT_HEADERS
     for header in EXPORT_HEADERS:
         assert header in page.text, header
     consent_vn = (lead.consent_at + dt.timedelta(hours=7)).strftime("%d/%m/%Y %H:%M")
@@ -352,7 +352,7 @@ def _export(session, console, fmt: str, query: str) -> requests.Response:
 
 
 def test_export_csv_is_the_cli_file_of_the_filtered_rows(console, tmp_path, monkeypatch):
-    from policy_kb.leads_cli import main as leads_cli
+    from lead_store.cli import main as leads_cli
 
     session = logged_in(console)
     resp = _export(session, console, "csv", "province=ha_noi")
@@ -371,7 +371,7 @@ def test_export_csv_is_the_cli_file_of_the_filtered_rows(console, tmp_path, monk
 def test_export_xlsx_equals_the_filtered_rows(console):
     from openpyxl import load_workbook
 
-    from policy_kb.leads_cli import EXPORT_HEADERS
+    from lead_store.cli import EXPORT_HEADERS
     session = logged_in(console)
     resp = _export(session, console, "xlsx", "province=ha_noi&channel=web")
     assert resp.headers["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -423,7 +423,7 @@ def test_mark_contacted_and_delete_change_the_database_and_are_audited(console):
 
 
 def test_erasure_request_processing(console):
-    from policy_kb.erasure import phone_matches
+    from lead_store.erasure import phone_matches
 
     engine = console.engine
     request_id = record_erasure_request(engine, "web", "conv-x", phone="0987 654 321")

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from policy_kb.leads import Lead
+from lead_store.leads import Lead
 from tests.conftest import ARTIFACTS
 from tests.console_helpers import ADMIN, ADMIN_PW, OFFICER, OFFICER_PW, make_console
 

@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from console.migrations import VERSION_TABLE, current_revision, downgrade, head_revision, upgrade
-from policy_kb.consent import CONSENT_VERSION
-from policy_kb.leads import Lead, LeadBase, LeadInput, save_lead
+from lead_store.consent import CONSENT_VERSION
+from lead_store.leads import Lead, LeadBase, LeadInput, save_lead
 from tests.conftest import PG_BASE, pg_schema
 
 CONSOLE_TABLES = {"officers", "console_sessions", "login_attempts", "console_audit_log"}
@@ -27,7 +27,7 @@ BOT_TABLES = {"leads", "lead_erasure_requests", "unanswered_questions", "zalo_oa
 
 def _bot_metadata():
     """Every model the bot creates with create_all (the way databases were made before issue 13)."""
-    import policy_kb.erasure  # noqa: F401 - registers lead_erasure_requests on LeadBase
+    import lead_store.erasure  # noqa: F401 - registers lead_erasure_requests on LeadBase
     from bot.channels.zalo_tokens import ZaloBase
     from policy_kb.unanswered import UnansweredQuestion
 
@@ -75,7 +75,7 @@ def _check_fresh(url: str) -> None:
             _create_the_old_way(ref)
             assert _schema(engine) == _schema(ref)
             ref.dispose()
-        # and the bot can use them: a lead is saved through policy_kb.leads
+        # and the bot can use them: a lead is saved through lead_store.leads
         assert _lead(engine) > 0
         upgrade(url)  # a second run is a no-op
         assert current_revision(url) == head_revision()

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from console import stats
+from lead_store.leads import Lead, ensure_schema
 from policy_kb.db import get_engine
-from policy_kb.leads import Lead, ensure_schema
 from policy_kb.unanswered import UnansweredQuestion, ensure_table
 from tests.conftest import ROOT, pg_schema
 
@@ -86,7 +86,7 @@ def write_tracker_store(store) -> None:
 def fill_bot_tables(engine) -> None:
     ensure_table(engine)
     ensure_schema(engine)
-    from policy_kb.handovers import Handover, ensure_handover_schema
+    from lead_store.handovers import Handover, ensure_handover_schema
 
     ensure_handover_schema(engine)
     with Session(engine, future=True) as s, s.begin():

@@ -28,7 +28,7 @@ def _stored_leads(db_url: str, sender: str):
     from sqlalchemy import select
 
     from policy_kb.db import new_session
-    from policy_kb.leads import Lead, ensure_schema
+    from lead_store.leads import Lead, ensure_schema
     from policy_kb.db import get_engine
 
     ensure_schema(get_engine(db_url))

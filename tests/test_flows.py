@@ -37,8 +37,8 @@ def drive(bot, sender, first, answers, done_marker, max_turns=10):
 
 
 def export(db_url, tmp_path, fmt):
+    from lead_store.cli import main
     from policy_kb import db
-    from policy_kb.leads_cli import main
 
     out = tmp_path / f"leads.{fmt}"
     old = os.environ.get("DATABASE_URL")

@@ -1,6 +1,6 @@
 """Live handover on the bot's side (issue 13).
 
-* the store (policy_kb.handovers) on SQLite and PostgreSQL: one open handover per conversation
+* the store (lead_store.handovers) on SQLite and PostgreSQL: one open handover per conversation
   (also under concurrent opens), first reply kept once, closing, REST replies handed out once
   (also under concurrent takes), the Zalo OA pause extended and expired; migration 0003 on an
   empty database and on one where the bot already created the tables;
@@ -28,7 +28,7 @@ from sqlalchemy import create_engine
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
-from policy_kb import handovers as h
+from lead_store import handovers as h
 from tests.conftest import API_TOKEN, channel_bot, pg_schema
 from tests.test_zalo import APP_ID, OA_ID, CREDENTIALS, FakeZalo, post, text_event, zalo_env
 
@@ -172,7 +172,7 @@ def _columns(engine, table):
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
 def test_migration_0003(tmp_path, dialect, bot_first):
     from console import migrations
-    from policy_kb.leads import ensure_schema
+    from lead_store.leads import ensure_schema
 
     def run(url):
         engine = create_engine(url, future=True)

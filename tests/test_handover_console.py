@@ -100,7 +100,7 @@ def prepare_console_db(db_url: str) -> None:
     from console import accounts
     from console.migrations import upgrade
     from policy_kb.db import get_engine
-    from policy_kb.handovers import ensure_handover_schema
+    from lead_store.handovers import ensure_handover_schema
 
     upgrade(db_url)
     engine = get_engine(db_url)
@@ -147,7 +147,7 @@ class OfficerBrowser:
 
 def handover_row(db_url: str, conversation_id: str):
     from policy_kb.db import get_engine
-    from policy_kb.handovers import Handover
+    from lead_store.handovers import Handover
 
     with Session(get_engine(db_url), future=True) as session:
         rows = session.execute(select(Handover).where(Handover.conversation_id == conversation_id)
@@ -286,7 +286,7 @@ def test_rest_handover_reply_once_then_hand_back(bot, console, officer, caplog):
 @pytest.mark.server
 def test_rasa_unreachable_keeps_the_text_and_changes_nothing(bot):
     from policy_kb.db import get_engine
-    from policy_kb.handovers import open_handover, take_rest_replies
+    from lead_store.handovers import open_handover, take_rest_replies
 
     sender = f"rest-dead-{uuid.uuid4().hex[:8]}"
     handover_id = open_handover(get_engine(bot.db_url), sender, "rest", "asked")

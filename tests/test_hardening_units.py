@@ -9,8 +9,8 @@ import threading
 import pytest
 from sqlalchemy import create_engine, func, select
 
-from policy_kb.consent import CONSENT_VERSION
-from policy_kb.leads import Lead, LeadInput, ensure_schema
+from lead_store.consent import CONSENT_VERSION
+from lead_store.leads import Lead, LeadInput, ensure_schema
 
 
 def lead(conversation: str, phone: str = "0912 345 678", name: str = "Nguyễn Văn An") -> LeadInput:
@@ -27,7 +27,7 @@ def count(engine) -> int:
 
 # ------------------------------------------------------------------------------- outbox
 def test_outbox_is_private_durable_and_replayed_once(tmp_path):
-    from policy_kb.outbox import Outbox
+    from lead_store.outbox import Outbox
 
     engine = create_engine(f"sqlite:///{tmp_path / 'leads.db'}", future=True)
     ensure_schema(engine)
@@ -45,7 +45,7 @@ def test_outbox_is_private_durable_and_replayed_once(tmp_path):
 
 
 def test_outbox_replay_after_a_crash_between_commit_and_removal_duplicates_nothing(tmp_path):
-    from policy_kb.outbox import Outbox
+    from lead_store.outbox import Outbox
 
     engine = create_engine(f"sqlite:///{tmp_path / 'leads.db'}", future=True)
     ensure_schema(engine)
@@ -59,7 +59,7 @@ def test_outbox_replay_after_a_crash_between_commit_and_removal_duplicates_nothi
 
 
 def test_outbox_keeps_entries_when_the_database_is_down_and_rejects_invalid_ones(tmp_path):
-    from policy_kb.outbox import Outbox
+    from lead_store.outbox import Outbox
 
     down = create_engine("postgresql+psycopg2://nobody@127.0.0.1:1/none", future=True)
     box = Outbox(tmp_path / "outbox.jsonl")
@@ -78,8 +78,8 @@ def test_outbox_keeps_entries_when_the_database_is_down_and_rejects_invalid_ones
 
 
 def test_outbox_appends_during_a_flush_are_kept(tmp_path):
-    from policy_kb import outbox as outbox_mod
-    from policy_kb.outbox import Outbox
+    from lead_store import outbox as outbox_mod
+    from lead_store.outbox import Outbox
 
     engine = create_engine(f"sqlite:///{tmp_path / 'leads.db'}", future=True)
     ensure_schema(engine)
@@ -170,8 +170,8 @@ def test_json_guard_refuses_deep_nesting_without_recursion_error():
 
 
 def test_phone_numbers_are_not_money():
-    from bot.nlu.money import find_money
-    from bot.nlu.text_normalize import fold
+    from vntext.fold import fold
+    from vntext.money import find_money
 
     for phone in ("0912345678", "0912.345.678", "84912345678"):
         assert list(find_money(fold(phone))) == [], phone
@@ -192,7 +192,7 @@ def test_a_name_the_leads_store_would_refuse_is_asked_again():
     from rasa_sdk.executor import CollectingDispatcher
 
     from actions.leads import ValidateLeadForm
-    from policy_kb.leads import LeadValidationError, validate_lead
+    from lead_store.leads import LeadValidationError, validate_lead
 
     dispatcher = CollectingDispatcher()
     for bad in ("Nguyễn\x01An", "12345"):  # refused by the store: so never accepted by the form

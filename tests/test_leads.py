@@ -20,14 +20,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, delete, func, select, text, update
 
-from policy_kb.consent import CONSENT_TEXT, CONSENT_VERSION, REFUSED_TEXT
+from lead_store.consent import CONSENT_TEXT, CONSENT_VERSION, REFUSED_TEXT
 from policy_kb.db import get_engine
-from policy_kb.leads import (Lead, LeadInput, LeadNotFoundError, LeadStoreError,
+from lead_store.leads import (Lead, LeadInput, LeadNotFoundError, LeadStoreError,
                              LeadValidationError, delete_leads, ensure_schema, mark_contacted,
                              query_leads, save_lead)
-from policy_kb.erasure import ErasureRequest, ensure_erasure_schema, record_erasure_request
-from policy_kb.leads_cli import EXPORT_HEADERS, main
-from policy_kb.phone import is_mobile, mask_phone, national_format, normalize_phone
+from lead_store.erasure import ErasureRequest, ensure_erasure_schema, record_erasure_request
+from lead_store.cli import EXPORT_HEADERS, main
+from vntext.phone import is_mobile, mask_phone, national_format, normalize_phone
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSOLE_SCRIPT = Path(sys.executable).parent / "khuyencong-leads"

@@ -3,11 +3,11 @@ NLU's own lookup tables, with and without diacritics; ward/commune detection."""
 import pytest
 from rasa.shared.nlu.training_data.loading import load_data
 
-from bot.nlu.gazetteer import Gazetteer
-from bot.nlu.places import find_places
-from bot.nlu.text_normalize import normalize_text, strip_diacritics
 from policy_kb.provinces import load_provinces
 from tests.conftest import ROOT
+from vntext.gazetteer import Gazetteer
+from vntext.normalize import normalize_text, strip_diacritics
+from vntext.places import find_places
 
 GAZ = Gazetteer.from_lookup_tables(load_data(str(ROOT / "nlu_data" / "lookups")).lookup_tables)
 NAMES = [(unit.key, name) for unit in load_provinces().values()

@@ -1,9 +1,10 @@
 """Entity extraction that answers depend on: money in đồng, knowledge-base keys."""
 import pytest
 
-from bot.nlu.gazetteer import Gazetteer
-from bot.nlu.money import find_money
-from bot.nlu.text_normalize import fold, normalize_text
+from vntext.fold import fold
+from vntext.gazetteer import Gazetteer
+from vntext.money import find_money
+from vntext.normalize import normalize_text
 
 
 def money(text):

@@ -1,11 +1,12 @@
-"""Counts of people in words, digits and ranges (bot/nlu/numbers.py), and what must not be read."""
+"""Counts of people in words, digits and ranges (vntext/numbers.py), and what must not be read."""
 import unicodedata
 
 import pytest
 
-from bot.nlu.money import find_money
-from bot.nlu.numbers import COUNT_UNIT_AFTER, Count, find_counts, read_count
-from bot.nlu.text_normalize import fold, normalize_text
+from vntext.fold import fold
+from vntext.money import find_money
+from vntext.normalize import normalize_text
+from vntext.numbers import COUNT_UNIT_AFTER, Count, find_counts, read_count
 
 
 def counts(text):
@@ -193,9 +194,10 @@ from hypothesis import strategies as st  # noqa: E402
 @given(st.text(alphabet=st.sampled_from(list("0123456789 ,.-–/trieuty tỷ triệu người khoảng bốn mươi lăm rưỡi chục trăm nghìn hơn gần"))
                , max_size=80) | st.text(max_size=120))
 def test_number_reading_never_raises_and_counts_stay_inside_the_text(text):
-    from bot.nlu.money import find_money
-    from bot.nlu.numbers import find_counts, read_count
-    from bot.nlu.text_normalize import fold, normalize_text
+    from vntext.fold import fold
+    from vntext.money import find_money
+    from vntext.normalize import normalize_text
+    from vntext.numbers import find_counts, read_count
 
     text = normalize_text(text)
     for count in find_counts(text):

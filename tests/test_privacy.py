@@ -23,11 +23,11 @@ from actions.leads import (NAME_CHANGED, PHONE_CHANGED, PHONE_INVALID, ActionSto
                            ValidateLeadForm, asks_privacy, refuses)
 from actions.privacy import (CONFIRM_OWN, ERASED, KEPT, NOTHING_STORED, REQUEST_RECORDED, ActionAnswerPrivacy,
                              ActionAskErase, ActionEraseCancel, ActionEraseData)
-from policy_kb.consent import CONSENT_VERSION, PRIVACY_TEXT, REFUSED_KEPT_TEXT, REFUSED_TEXT
+from lead_store.consent import CONSENT_VERSION, PRIVACY_TEXT, REFUSED_KEPT_TEXT, REFUSED_TEXT
 from policy_kb.db import get_engine
-from policy_kb.erasure import (ErasureRequest, ensure_erasure_schema, erasure_requests, mark_erasure_processed,
+from lead_store.erasure import (ErasureRequest, ensure_erasure_schema, erasure_requests, mark_erasure_processed,
                                matching_leads, phone_hash, phone_matches)
-from policy_kb.leads import Lead, LeadInput, ensure_schema, erase_handled_leads, mark_contacted, save_lead
+from lead_store.leads import Lead, LeadInput, ensure_schema, erase_handled_leads, mark_contacted, save_lead
 from tests.conftest import make_tracker, pg_schema
 
 ROOT_DIALOGUES = __import__("pathlib").Path(__file__).parent / "dialogues" / "privacy.yml"

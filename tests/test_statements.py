@@ -1,4 +1,4 @@
-"""What a message says about the establishment (bot/nlu/statements.py), as YAML cases
+"""What a message says about the establishment (vntext/statements.py), as YAML cases
 (tests/data/statements.yml), with entities from the real lookup tables and extractors."""
 from functools import lru_cache
 from pathlib import Path
@@ -6,11 +6,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.nlu.gazetteer import Gazetteer
-from bot.nlu.money import find_money
-from bot.nlu.places import find_places
-from bot.nlu.statements import Context, read
-from bot.nlu.text_normalize import fold, normalize_text
+from vntext.fold import fold
+from vntext.gazetteer import Gazetteer
+from vntext.money import find_money
+from vntext.normalize import normalize_text
+from vntext.places import find_places
+from vntext.statements import Context, read
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "statements.yml").read_text("utf-8"))["cases"]
@@ -72,3 +73,21 @@ ENTITY = st.fixed_dictionaries({
 def test_the_reader_never_raises(text, entities, requested, intent):
     reading = read(normalize_text(text), entities, Context(requested_slot=requested, intent=intent))
     assert isinstance(reading.values, dict)
+
+
+def _examples(path: str, intent: str) -> list:
+    import yaml
+    data = yaml.safe_load(open(path, encoding="utf-8"))
+    block = next(i["examples"] for i in data["nlu"] if i.get("intent") == intent)
+    return [line[2:].strip() for line in block.splitlines() if line.startswith("- ")]
+
+
+def test_a_request_for_a_person_says_so_in_words_and_a_name_does_not():
+    from vntext.fold import fold
+    from vntext.statements import asks_for_person
+    requests_ = _examples("nlu_data/train/handover.yml", "request_human") + \
+        _examples("nlu_data/test/handover.yml", "request_human")
+    assert len(requests_) >= 60
+    assert [r for r in requests_ if not asks_for_person(fold(r))] == []
+    for name in ("Người Chờ Số A", "Nguyễn Văn Trực", "Lê Thị Hoa", "Trần Nhân", "Phạm Thật", "Ng Văn Gặp"):
+        assert not asks_for_person(fold(name)), name

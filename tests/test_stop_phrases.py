@@ -1,7 +1,7 @@
-"""Stop requests by their words (bot/nlu/stop_phrases.py) and through the trained pipeline."""
+"""Stop requests by their words (vntext/stop_phrases.py) and through the trained pipeline."""
 import pytest
 
-from bot.nlu.stop_phrases import explicit_stop, is_stop_request
+from vntext.stop_phrases import explicit_stop, is_stop_request
 
 STOP_REQUESTS = ["thôi", "Thôi!", "thoi", "thôi em không điền nữa", "dừng", "dừng lại đi", "dung lai", "hủy",
                  "huy bo", "để sau nhé", "de sau nhe", "em thôi ạ", "ok thôi", "không muốn nữa", "stop",

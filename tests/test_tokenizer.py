@@ -4,8 +4,9 @@ import unicodedata
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.text_normalize import fold, normalize_text
 from bot.nlu.tokenizer import VietnameseTokenizer, tokenize_text
+from vntext.fold import fold
+from vntext.normalize import normalize_text
 
 CASES = [
     "Mua máy móc thiết bị được hỗ trợ bao nhiêu?",

@@ -44,7 +44,7 @@ def _blank(text: str) -> bool:
     (the NLU would see a message without a single feature)."""
     if not text.strip():
         return True
-    from bot.nlu.text_normalize import normalize_text
+    from vntext.normalize import normalize_text
 
     return not any(unicodedata.category(ch)[0] not in "ZCM" for ch in normalize_text(text))
 

@@ -8,7 +8,7 @@ list-of-messages body holding a polite reply: scripts and monitoring see the sta
 chat front end that just shows the messages still shows something sensible.
 
 Live handover (issue 13): REST has no push, so an officer's replies to a REST conversation are
-queued in ``handover_pending_replies`` (``policy_kb.handovers``) and returned with that sender's
+queued in ``handover_pending_replies`` (``lead_store.handovers``) and returned with that sender's
 next request, each exactly once and before the bot's own replies, as
 ``{"recipient_id", "text", "custom": {"from": "officer"}}``. While the conversation is handed
 over the bot itself says nothing, so such a request usually returns only the officer's replies
@@ -28,7 +28,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.guard import FAILURE_REPLY, clean_text, limit_request_size, parse_json, screen
 from bot.channels.ratelimit import LIMITED_REPLY, RateLimiter
-from policy_kb import handovers
+from lead_store import handovers
 from policy_kb.db import get_engine
 
 logger = logging.getLogger(__name__)

@@ -51,7 +51,7 @@ from bot.channels.ratelimit import LIMITED_REPLY, RateLimiter
 from bot.channels import zalo_templates as tpl
 from bot.channels.zalo_api import ZaloApi, ZaloOutput, resolve_option
 from bot.channels.zalo_tokens import SeenEvents, TokenRefreshError, TokenStore, Unfollowed
-from policy_kb import handovers
+from lead_store import handovers
 from policy_kb.db import get_engine
 
 logger = logging.getLogger(__name__)

@@ -66,7 +66,11 @@ def hotline() -> str:
 
 
 def fold(text: str) -> str:
-    """Lower case, no diacritics, no punctuation, single spaces (for matching typed titles)."""
+    """Lower case, no diacritics, no punctuation, single spaces (for matching typed titles).
+
+    Not vntext.fold.fold: this one drops every character of category Mn (fold keys on the
+    combining class, which differs for some marks), casefolds (ß → ss: not length-preserving) and
+    removes punctuation; button titles were matched this way since the channel shipped."""
     text = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").casefold()
     return " ".join(re.sub(r"[^\w\s]", " ", text).split())

@@ -18,10 +18,10 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.gazetteer import Gazetteer
-from bot.nlu.money import find_money
-from bot.nlu.places import find_places
-from bot.nlu.text_normalize import fold
+from vntext.fold import fold
+from vntext.gazetteer import Gazetteer
+from vntext.money import find_money
+from vntext.places import find_places
 
 
 def _add_entities(extractor: EntityExtractorMixin, messages: List[Message]) -> List[Message]:

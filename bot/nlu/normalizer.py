@@ -6,7 +6,6 @@ moved to the rewritten text, so annotations stay valid.
 """
 from __future__ import annotations
 
-import unicodedata
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -17,19 +16,15 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.text_normalize import normalize_text
-
-
-def _key(ch: str) -> str:
-    if ch.isspace() or unicodedata.combining(ch):
-        return ""
-    return unicodedata.normalize("NFD", ch)[0].lower()
+from vntext.fold import align_key
+from vntext.normalize import normalize_text
 
 
 def _offset_map(old: str, new: str) -> Dict[int, int]:
-    """Map each significant character of ``old`` to its position in ``new``."""
-    old_idx = [i for i, c in enumerate(old) if _key(c)]
-    new_idx = [j for j, c in enumerate(new) if _key(c)]
+    """Map each significant character of ``old`` (one with an alignment key: not whitespace, not a
+    combining mark) to its position in ``new``."""
+    old_idx = [i for i, c in enumerate(old) if align_key(c)]
+    new_idx = [j for j, c in enumerate(new) if align_key(c)]
     return dict(zip(old_idx, new_idx))
 
 

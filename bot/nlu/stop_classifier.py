@@ -10,7 +10,7 @@
 The statistical classifier sees "thôi" with few neighbours and splits it between stop, goodbye
 and deny, so the fallback answers; in the middle of a form the text then becomes an answer ("thôi"
 taken as a name). Placed after the classifier and before FallbackClassifier; the phrases live in
-bot/nlu/stop_phrases.py. Button payloads ("/stop") never reach the pipeline.
+vntext/stop_phrases.py. Button payloads ("/stop") never reach the pipeline.
 """
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.language import is_english, words
-from bot.nlu.stop_phrases import is_stop_request
+from vntext.language import is_english, words
+from vntext.stop_phrases import is_stop_request
 
 STOP = "stop"
 OUT_OF_SCOPE = "out_of_scope"

@@ -19,22 +19,12 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 from underthesea import word_tokenize
 
-from bot.nlu.text_normalize import lemma, normalize_text
+from vntext.fold import align_key as _key  # whitespace / combining marks: no key
+from vntext.normalize import lemma, normalize_text
 
 logger = logging.getLogger(__name__)
 
 _FALLBACK = regex.compile(r"(?:[\w\p{M}])+|[^\w\s\p{M}]+")
-
-
-def _key(ch: str) -> str:
-    """Comparison key of one character; '' for characters alignment skips."""
-    if ch.isspace() or unicodedata.combining(ch):
-        return ""
-    if ch in "đĐ":
-        return "d"
-    base = unicodedata.normalize("NFD", ch)[0]
-    low = base.lower()
-    return low if len(low) == 1 else base
 
 
 def _align(words: List[str], text: str) -> Optional[List[Token]]:

@@ -7,6 +7,9 @@ another tool's ``alembic_version`` in a shared database.
 
 Every revision is idempotent with respect to tables the bot creates itself on first use
 (``create_all``): it checks ``sqlalchemy.inspect(bind).has_table(...)`` before creating one.
+
+- :mod:`console.migrations.env` -- the Alembic environment (online migrations only); revisions are in
+  ``versions/`` (not a package).
 """
 from __future__ import annotations
 

@@ -76,7 +76,7 @@ def row_view(h: Any, now: dt.datetime) -> Dict[str, Any]:
 
 
 def _inbox_rows(engine) -> Dict[str, List[Dict[str, Any]]]:
-    from policy_kb.handovers import all_handovers, ensure_handover_schema, open_handovers
+    from lead_store.handovers import all_handovers, ensure_handover_schema, open_handovers
 
     ensure_handover_schema(engine)
     now = _utcnow()
@@ -87,7 +87,7 @@ def _inbox_rows(engine) -> Dict[str, List[Dict[str, Any]]]:
 
 
 def _handover(engine, handover_id: int):
-    from policy_kb.handovers import ensure_handover_schema, get_handover
+    from lead_store.handovers import ensure_handover_schema, get_handover
 
     ensure_handover_schema(engine)
     with Session(engine, future=True, expire_on_commit=False) as session:

@@ -1,8 +1,8 @@
 """Leads page: list with filters, detail, CSV/XLSX export, mark contacted, deletion, erasure requests.
 
 Why it looks like this: it is the web face of ``khuyencong-leads`` and reuses its pieces -- the
-queries and writes of :mod:`policy_kb.leads` / :mod:`policy_kb.erasure` and the export writers
-of :mod:`policy_kb.leads_cli` -- so a file downloaded here has exactly the columns of the CLI's.
+queries and writes of :mod:`lead_store.leads` / :mod:`lead_store.erasure` and the export writers
+of :mod:`lead_store.cli` -- so a file downloaded here has exactly the columns of the CLI's.
 Every export, change and deletion is audited with ids and counts only. Nothing here logs a name
 or a phone number; error messages name lead ids at most.
 """
@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 from console.audit import audit
 from console.render import province_names, render
 from console.security import current_officer, officer_required
-from policy_kb.erasure import (ErasureRequest, erasure_requests, mark_erasure_processed,
+from lead_store.erasure import (ErasureRequest, erasure_requests, mark_erasure_processed,
                                matching_leads)
-from policy_kb.leads import (Lead, LeadNotFoundError, delete_leads, lead_conditions, mark_contacted)
-from policy_kb.leads_cli import EXPORT_COLUMNS, csv_rows, write_xlsx_to
-from policy_kb.phone import national_format
+from lead_store.leads import (Lead, LeadNotFoundError, delete_leads, lead_conditions, mark_contacted)
+from lead_store.cli import EXPORT_COLUMNS, csv_rows, write_xlsx_to
+from vntext.phone import national_format
 
 routes = web.RouteTableDef()
 NOTE_MAX = 1000

@@ -154,7 +154,7 @@ def test_database_down_knowledge_answers_and_leads_queued(harden_bot, harden_zal
         assert not bot.outbox.exists()
         # an officer's manual flush afterwards finds nothing to do and duplicates nothing
         env = dict(os.environ, DATABASE_URL=bot.schema["direct"], LEAD_OUTBOX=str(bot.outbox))
-        out = subprocess.run([sys.executable, "-m", "policy_kb.leads_cli", "flush-outbox"], env=env,
+        out = subprocess.run([sys.executable, "-m", "lead_store.cli", "flush-outbox"], env=env,
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 0 and "stored 0" in out.stdout, (out.stdout, out.stderr)
         assert len(leads_for(bot, f"dbdown-{run}")) == 5

@@ -388,9 +388,9 @@ SEEDED = [("Trần Thị Bích", "0987 654 321"), ("Lê Văn Cường", "0903 11
 @pytest.fixture(scope="module")
 def cli_db(tmp_path_factory, monkeypatch_module):
     """Its own PostgreSQL schema, with three leads whose name/phone must never be printed."""
+    from lead_store.consent import CONSENT_VERSION
+    from lead_store.leads import LeadInput, ensure_schema, save_lead
     from policy_kb import db
-    from policy_kb.consent import CONSENT_VERSION
-    from policy_kb.leads import LeadInput, ensure_schema, save_lead
     from tests.conftest import pg_schema
 
     with pg_schema("kc_cli") as (_, url):
@@ -417,7 +417,7 @@ def monkeypatch_module():
 
 
 def test_officer_cli(cli_db):
-    from policy_kb.leads_cli import main
+    from lead_store.cli import main
 
     surface = Surface("officer CLI", None)
     secrets = [s for name, phone in SEEDED for s in (name, phone, phone.replace(" ", ""))]

@@ -147,7 +147,8 @@ def name_forms(name: str) -> Set[str]:
     for norm in ("NFC", "NFD"):
         forms.add(unicodedata.normalize(norm, name))
     try:
-        from bot.nlu.text_normalize import fold, normalize_text
+        from vntext.fold import fold
+        from vntext.normalize import normalize_text
 
         forms |= {normalize_text(name), fold(normalize_text(name))}
     except ImportError:  # pragma: no cover

@@ -1,6 +1,6 @@
 """Baseline: the tables the bot already created before the console existed.
 
-leads, lead_erasure_requests (policy_kb.leads / policy_kb.erasure), unanswered_questions
+leads, lead_erasure_requests (lead_store.leads / lead_store.erasure), unanswered_questions
 (policy_kb.unanswered), zalo_oa_tokens, zalo_seen_events, zalo_unfollowed_users
 (bot.channels.zalo_tokens). Frozen copies of those models as of issue 13: a migration must not
 change meaning when a model changes later. Each table (and its indexes) is created only when

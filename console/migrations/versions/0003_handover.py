@@ -1,4 +1,4 @@
-"""Live handover: handovers, handover_pending_replies (policy_kb.handovers).
+"""Live handover: handovers, handover_pending_replies (lead_store.handovers).
 
 Frozen copy of those models as of issue 13. Each table (and its indexes) is created only when
 missing: the bot creates them itself on first use (``ensure_handover_schema``). The partial unique

@@ -1,8 +1,8 @@
 """Parse Vietnamese money amounts ("800tr", "1 tỷ 2", "1ty2", "1.200.000.000đ", "1,2 tỉ") and
 amounts in words ("ba trăm rưỡi triệu", "hai tỷ rưỡi", "một tỷ hai", "tám trăm củ", "1 tỷ rưỡi";
-see ``bot.nlu.numbers.money_in_words``).
+see ``vntext.numbers.money_in_words``).
 
-Works on *folded* text (see ``text_normalize.fold``), which has the same length as the text, so
+Works on *folded* text (see ``vntext.fold.fold``), which has the same length as the text, so
 match offsets are offsets in the message. A number of thousands (or a bare number) followed by a
 counting unit ("2 nghìn người", "1.200.000 lao động") is a count, not money.
 """
@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from bot.nlu.numbers import COUNT_UNIT_AFTER, money_in_words
+from vntext.numbers import COUNT_UNIT_AFTER, money_in_words
 
 _UNITS = {
     "ty": 1_000_000_000, "ti": 1_000_000_000,

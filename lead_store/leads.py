@@ -1,6 +1,6 @@
 """Leads: people who agreed to be contacted by the provincial Trung tâm Khuyến công.
 
-A lead is stored only after explicit consent (see :mod:`policy_kb.consent`); it records the
+A lead is stored only after explicit consent (see :mod:`lead_store.consent`); it records the
 consent wording version and time. Same database configuration as the knowledge base
 (:mod:`policy_kb.db`: SQLite by default, PostgreSQL via ``DATABASE_URL``), own table ``leads`` on
 its own declarative base, so rebuilding the knowledge base never touches leads.
@@ -10,7 +10,7 @@ person submitting twice in one conversation updates their lead instead of creati
 also under concurrent submissions (the unique constraint decides; the loser retries as an update).
 
 Personal data (name, phone) is never logged, never put in an exception message and never in a
-``repr``; logs carry the lead id and at most :func:`policy_kb.phone.mask_phone`. SQLAlchemy's
+``repr``; logs carry the lead id and at most :func:`vntext.phone.mask_phone`. SQLAlchemy's
 own statement log would show parameters: it is off by default (its ``sqlalchemy`` logger starts at
 WARNING); keep it off in production or create the engine with ``hide_parameters=True``.
 
@@ -33,8 +33,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, declarative_base
 
-from policy_kb.consent import KNOWN_CONSENT_VERSIONS
-from policy_kb.phone import mask_phone, normalize_phone
+from lead_store.consent import KNOWN_CONSENT_VERSIONS
+from vntext.phone import mask_phone, normalize_phone
 
 log = logging.getLogger(__name__)
 
@@ -525,7 +525,7 @@ def erase_handled_leads(session_or_engine: Union[Session, Engine],
                         contacted_before: Union[dt.date, dt.datetime]) -> int:
     """Erase the leads the centre has handled: marked contacted before ``contacted_before``
     (a Vietnam calendar day, exclusive, or an instant). This is the retention the assistant
-    states (:data:`policy_kb.consent.RETENTION`): a lead is kept until the centre has handled it
+    states (:data:`lead_store.consent.RETENTION`): a lead is kept until the centre has handled it
     or the person asks to erase it. Returns how many rows were deleted."""
     if isinstance(contacted_before, dt.datetime):
         bound = to_utc_naive(contacted_before)

@@ -1,7 +1,7 @@
 """Erasure requests the assistant cannot carry out itself, kept for the centre's officers.
 
 In a conversation the person can erase the leads *that conversation* left
-(:func:`policy_kb.leads.delete_conversation_leads`). A request about another phone number ("xóa
+(:func:`lead_store.leads.delete_conversation_leads`). A request about another phone number ("xóa
 số 0912 345 678", typed in a conversation that left no lead with that number) may concern
 someone else's data, so the assistant never erases anything for it and never says whether such
 a lead exists; it records the request here and an officer checks it (Nghị định 13/2023/NĐ-CP:
@@ -14,7 +14,7 @@ a secret of the deployment, not in the database), that key as a pepper. :func:`m
 lets an officer find the leads a request is about by hashing each lead's phone with the row's
 salt; nobody can read the number back from the table.
 
-Same database and style as the leads (:mod:`policy_kb.leads`): table ``lead_erasure_requests``
+Same database and style as the leads (:mod:`lead_store.leads`): table ``lead_erasure_requests``
 on the leads' declarative base, times naive UTC, nothing personal logged (at most the row id).
 """
 from __future__ import annotations
@@ -32,10 +32,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from policy_kb.leads import (CHANNELS, CONVERSATION_MAX, NAME_MAX, Lead, LeadBase, LeadNotFoundError,
+from lead_store.leads import (CHANNELS, CONVERSATION_MAX, NAME_MAX, Lead, LeadBase, LeadNotFoundError,
                              LeadStoreError, LeadValidationError, _describe, _transaction, _utcnow,
                              to_utc_naive)
-from policy_kb.phone import normalize_phone
+from vntext.phone import normalize_phone
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-from bot.nlu.text_normalize import fold, normalize_text
+from vntext.fold import fold
+from vntext.normalize import normalize_text
 
 # anywhere in the message, written with diacritics
 _STOP_MARKED = re.compile(r"\b(?:dừng|thôi|hủy|ngừng|ngưng|thoát|không muốn|bỏ qua|để sau|kết thúc|"

@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from bot.nlu.numbers import find_counts, read_count
-from bot.nlu.text_normalize import fold
+from vntext.fold import fold
+from vntext.numbers import find_counts, read_count
 
 #: the marker a form validator receives when an answer to its question could not be read
 UNCLEAR = "unclear"
@@ -156,6 +156,20 @@ def is_question(folded: str) -> bool:
     return ("?" in t or bool(re.search(r"\b(?:khong|ko|k|hong|hok|chua|nao|gi|sao|bao nhieu|bn|may|the nao|ntn|"
                                        r"ra sao|o dau|khi nao|luc nao|ai|nhi|ha)\W*$", t))
             or bool(re.match(r"^(?:cho (?:toi|em|minh|chau) hoi|xin hoi|hoi|lam sao|tai sao|vi sao|the nao)\b", t)))
+
+
+# Someone asking for a person at the centre names who ("cán bộ", "nhân viên", "người thật", "tư
+# vấn viên", "admin") or asks whether anyone is on duty ("có ai trực không"). A name such as
+# "Người Chờ Số A", which the classifier may take for a request, does neither.
+_PERSON_REQUEST = re.compile(r"\b(?:can bo|nhan vien|ng(?:uoi)? that|tu van vien|admin|ad|phu trach|nguoi cua trung tam|"
+                             r"chuyen (?:may|sang|cho nguoi)|noi may|ket noi|gap (?:nguoi|ng)|"
+                             r"co (?:ai|nguoi|can bo|anh chi|a/c)\b[^.?]*\b(?:truc|tra loi)|dang truc)\b")
+
+
+def asks_for_person(folded: str) -> bool:
+    """Does the (folded) message ask for a person at the centre, in words and not only by the
+    classifier's guess?"""
+    return bool(_PERSON_REQUEST.search(folded))
 
 
 def _clauses_before(folded: str, start: int, width: int = 120) -> List[str]:

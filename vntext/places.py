@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from bot.nlu.text_normalize import fold, strip_diacritics
+from vntext.fold import fold
+from vntext.normalize import strip_diacritics
 
 UNIT_VALUES = {"xã": "xa", "thị trấn": "xa", "phường": "phuong", "đặc khu": "dac_khu"}
 _PLAIN = {"xa": "xa", "thi tran": "xa", "phuong": "phuong", "dac khu": "dac_khu"}

@@ -12,7 +12,7 @@ text exactly once, also under concurrent requests: a row is handed out only by t
 that deleted it).
 
 No message text, name or phone number is ever logged here; logs carry ids only. Times are naive
-UTC, like the leads. Same declarative base as the leads (``policy_kb.leads.LeadBase``), so
+UTC, like the leads. Same declarative base as the leads (``lead_store.leads.LeadBase``), so
 ``leads.ensure_schema`` and the console's migrations (``0003_handover``) see these tables too.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from policy_kb.leads import LeadBase
+from lead_store.leads import LeadBase
 
 log = logging.getLogger(__name__)
 

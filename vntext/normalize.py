@@ -5,17 +5,18 @@ Two views of a text are used:
 * ``normalize_text``: what Rasa holds and what entity offsets point into. NFC, one tone-mark
   convention (underthesea's: ``hoà`` → ``hòa``), control characters removed, whitespace
   collapsed. Applied by ``VietnameseNormalizer`` to training examples and live messages alike.
-* ``fold``: a *length-preserving* key of a normalised text (lowercase, diacritics stripped,
-  ``đ`` → ``d``), so that "hỗ trợ", "Hỗ Trợ" and "ho tro" match. Because it maps each NFC
-  character to exactly one character, an offset in the folded text is an offset in the text.
+* ``fold`` (:mod:`vntext.fold`, the one home of diacritics folding): a *length-preserving* key
+  of a normalised text (lowercase, diacritics stripped, ``đ`` → ``d``), so that "hỗ trợ", "Hỗ Trợ"
+  and "ho tro" match. ``strip_diacritics`` and ``lemma`` below are built on it.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 from underthesea.pipeline.text_normalize import token_normalize
+
+from vntext.fold import fold
 
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]")
 _SPACES = re.compile(r"\s+")
@@ -56,21 +57,6 @@ def normalize_text(text: str | None) -> str:
     text = _WORD.sub(lambda m: _normalize_word(m.group(0)), text)
     # token_normalize may return decomposed characters for rare inputs; keep the text NFC.
     return unicodedata.normalize("NFC", text)
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    if ch in "đĐ":
-        return "d"
-    base = unicodedata.normalize("NFD", ch)[0]
-    if unicodedata.combining(base):
-        return " "
-    return base.lower() if len(base.lower()) == 1 else base
-
-
-def fold(text: str) -> str:
-    """Lowercase, diacritics stripped, same length as ``text`` (for NFC input)."""
-    return "".join(_fold_char(ch) for ch in text)
 
 
 def strip_diacritics(text: str) -> str:

@@ -1,7 +1,7 @@
 """Durable local outbox for leads that could not reach the database.
 
-When :func:`policy_kb.leads.save_lead` fails because the database is down
-(:class:`~policy_kb.leads.LeadStoreError` or any SQLAlchemy error), the action server appends the
+When :func:`lead_store.leads.save_lead` fails because the database is down
+(:class:`~lead_store.leads.LeadStoreError` or any SQLAlchemy error), the action server appends the
 submission to a local file instead of losing it, and the person is told it is recorded.
 
 * File: ``LEAD_OUTBOX`` (default ``var/lead_outbox.jsonl``), one JSON object per line
@@ -38,9 +38,9 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from lead_store.leads import LeadInput, LeadStoreError, LeadValidationError, ensure_schema, save_lead
 from policy_kb.db import PROJECT_ROOT
-from policy_kb.leads import LeadInput, LeadStoreError, LeadValidationError, ensure_schema, save_lead
-from policy_kb.phone import mask_phone
+from vntext.phone import mask_phone
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ Public API
 * ``read_count(text) -> Optional[Count]``: the count in a short answer to "how many workers?";
   there a lone number word is allowed when it is the whole answer ("nam", "tầm năm", "bon muoi").
 * ``money_in_words(folded)``: amounts in words in a *folded* text ("ba tram ruoi trieu", "hai tỷ
-  rưỡi", "1 tỷ rưỡi"); ``bot.nlu.money.find_money`` merges them with its digit forms.
+  rưỡi", "1 tỷ rưỡi"); ``vntext.money.find_money`` merges them with its digit forms.
 
 ``Count(low, high, start, end)``: ``start:end`` is the number itself in ``text`` (with a range's
 separator, without hedges, bound words or the unit, so the unit starts at ``end``). A single number
@@ -51,7 +51,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Tuple
 
-from bot.nlu.text_normalize import fold
+from vntext.fold import fold
 
 __all__ = ["Count", "find_counts", "read_count", "money_in_words", "COUNT_UNIT_AFTER"]
 
@@ -158,7 +158,7 @@ _KINDS = {1: _N, 2: _W, 3: _P}  # by the regex group that matched
 
 
 def _atom(raw: str) -> Optional[float]:
-    """'15' → 15, '1.200' → 1200, '1,5' → 1.5 (the same reading as bot.nlu.money)."""
+    """'15' → 15, '1.200' → 1200, '1,5' → 1.5 (the same reading as vntext.money)."""
     parts = re.split(r"[.,]", raw)
     if len(parts) == 1:
         return float(raw)
@@ -552,7 +552,7 @@ class _Parser:
 
 
 def _money_spans(folded: str) -> List[Tuple[int, int, bool]]:
-    from bot.nlu.money import find_money  # money.py imports this module
+    from vntext.money import find_money  # money.py imports this module
 
     spans = []
     for m in find_money(folded):
@@ -675,7 +675,7 @@ def read_count(text: str) -> Optional[Count]:
 def money_in_words(folded: str) -> Iterator[Tuple[int, int, int]]:
     """(start, end, đồng) of amounts written with number words in a folded text: "ba tram ruoi
     trieu", "hai ty ruoi", "mot ty hai", "tam tram cu", "1 ty ruoi", "nam tram nghin dong". Amounts
-    in digits only are left to ``bot.nlu.money``; an amount followed by a counting unit ("hai nghin
+    in digits only are left to ``vntext.money``; an amount followed by a counting unit ("hai nghin
     nguoi") is not money; "mot ty" (một tí), "ba cu" (bà cụ), "hai k" need a money word near them."""
     if not _MAYBE_WORDS.search(folded):
         return

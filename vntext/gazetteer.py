@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, Iterator, List, Tuple
 
-from bot.nlu.text_normalize import fold, normalize_text
+from vntext.fold import fold
+from vntext.normalize import normalize_text
 
 
 @dataclass(frozen=True)

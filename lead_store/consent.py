@@ -38,9 +38,9 @@ REFUSED_KEPT_TEXT = (
 )
 
 #: How long a lead is kept. Nothing in the project sets a period, so it is this: until the centre
-#: has handled it (``policy_kb.leads.erase_handled_leads`` erases leads marked contacted) or the
+#: has handled it (``lead_store.leads.erase_handled_leads`` erases leads marked contacted) or the
 #: person asks to erase it (in the chat: the leads of that conversation at once; any other number
-#: through a request the centre checks, ``policy_kb.erasure``).
+#: through a request the centre checks, ``lead_store.erasure``).
 RETENTION = ("đến khi Trung tâm xử lý xong việc liên hệ tư vấn, hoặc đến khi anh/chị yêu cầu xóa")
 
 #: The answer to "số của tôi dùng để làm gì / ai xem được / lưu bao lâu / có bán không", at any

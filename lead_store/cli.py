@@ -45,11 +45,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from policy_kb.db import database_url, get_engine
-from policy_kb.leads import (Lead, LeadError, LeadNotFoundError, LeadValidationError,
+from lead_store.leads import (Lead, LeadError, LeadNotFoundError, LeadValidationError,
                              delete_leads, ensure_schema, lead_conditions, mark_contacted,
                              query_leads,
                              to_vietnam_time)
-from policy_kb.phone import national_format
+from vntext.phone import national_format
 
 PROG = "khuyencong-leads"
 
@@ -305,7 +305,7 @@ def _delete(engine, args: argparse.Namespace) -> int:
 
 
 def _flush_outbox(engine, args: argparse.Namespace) -> int:
-    from policy_kb.outbox import Outbox
+    from lead_store.outbox import Outbox
 
     path = Path(args.outbox).expanduser() if args.outbox else None
     if path is not None and (not path.name or path.is_dir()):
@@ -323,7 +323,7 @@ def _flush_outbox(engine, args: argparse.Namespace) -> int:
 def _erasure_requests(engine, args: argparse.Namespace) -> int:
     """Requests left in the chat for a phone number: id, when, channel, and how many stored leads
     carry that number (the number itself is never shown: only its salted hash is stored)."""
-    from policy_kb.erasure import ensure_erasure_schema, erasure_requests, matching_leads
+    from lead_store.erasure import ensure_erasure_schema, erasure_requests, matching_leads
 
     ensure_erasure_schema(engine)
     with Session(engine, future=True) as session:
@@ -340,7 +340,7 @@ def _erasure_requests(engine, args: argparse.Namespace) -> int:
 
 def _process_erasure(engine, args: argparse.Namespace) -> int:
     """Carry out one request: erase every lead with the requested number, record who did it."""
-    from policy_kb.erasure import ErasureRequest, ensure_erasure_schema, mark_erasure_processed, matching_leads
+    from lead_store.erasure import ErasureRequest, ensure_erasure_schema, mark_erasure_processed, matching_leads
 
     if not args.yes:
         raise UsageError("xóa là vĩnh viễn, thêm --yes để xác nhận / deletion is permanent, add --yes to confirm")
@@ -358,7 +358,7 @@ def _process_erasure(engine, args: argparse.Namespace) -> int:
 
 def _purge_handled(engine, args: argparse.Namespace) -> int:
     """The retention the assistant promises: leads are kept until the centre has handled them."""
-    from policy_kb.leads import erase_handled_leads
+    from lead_store.leads import erase_handled_leads
 
     if not args.yes:
         raise UsageError("xóa là vĩnh viễn, thêm --yes để xác nhận / deletion is permanent, add --yes to confirm")

@@ -1,0 +1,132 @@
+"""The bot's real servers as subprocesses, for the tests and the scripts alike.
+
+:class:`LiveBot` starts the action server and the Rasa server (REST channel) on free ports with
+the trained model (:func:`ensure_model` runs ``scripts/train.sh``, cached) and its own database;
+:func:`free_port` and :func:`wait_http` are the small helpers it is built on. ``tests/conftest.py``
+builds its fixtures on these; ``scripts/bench.py`` starts the same stack to measure it.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "khuyencong.tar.gz"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float, proc: Optional[subprocess.Popen] = None) -> None:
+    import urllib.request
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before {url} was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except Exception:
+            time.sleep(0.5)
+    raise TimeoutError(url)
+
+
+def ensure_model() -> Path:
+    """The model trained by scripts/train.sh (cheap no-op when nothing changed)."""
+    subprocess.run([str(ROOT / "scripts" / "train.sh")], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    assert MODEL.exists()
+    return MODEL
+
+
+def stop_processes(procs: List[subprocess.Popen]) -> None:
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+
+class LiveBot:
+    """The real action server + Rasa server (REST channel) as subprocesses."""
+
+    def __init__(self, tmp: Path, database_url: str, credentials: Optional[Path] = None,
+                 extra_env: Optional[Dict[str, str]] = None) -> None:
+        self.tmp = tmp
+        self.credentials = credentials or ROOT / "bot" / "credentials.yml"
+        self.actions_port, self.rasa_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.rasa_port}"
+        self.env = dict(os.environ, DATABASE_URL=database_url, RASA_TELEMETRY_ENABLED="false",
+                        TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore", **(extra_env or {}))
+        self.procs: List[subprocess.Popen] = []
+        self.logs: Dict[str, Path] = {}
+
+    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
+        if os.environ.get("KC_NO_SERVERS"):  # `make test-fast`: a server test that escaped its marker
+            import pytest  # only ever set under pytest; scripts never set it
+
+            pytest.fail("this test starts the bot's servers: mark it @pytest.mark.server or give it one of "
+                        "the fixtures in SERVER_FIXTURES (tests/conftest.py); it ran under KC_NO_SERVERS")
+        log = self.tmp / f"{name}.log"
+        self.logs[name] = log
+        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log.open("wb"),
+                                stderr=subprocess.STDOUT)
+        self.procs.append(proc)
+        return proc
+
+    def start(self, enable_api: bool = False) -> "LiveBot":
+        endpoints = self.tmp / "endpoints.yml"
+        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
+                             f'  enable_selective_domain: true\n')
+        actions = self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+                                          "--port", str(self.actions_port)])
+        rasa = self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(ensure_model()),
+                                    "--endpoints", str(endpoints), "--credentials",
+                                    str(self.credentials), "--port", str(self.rasa_port),
+                                    "--interface", "127.0.0.1", *(["--enable-api"] if enable_api else [])])
+        wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, actions)
+        wait_http(f"{self.url}/", 180, rasa)
+        return self
+
+    def ask(self, text: Any, sender: str = "tester", raw: Optional[bytes] = None,
+            content_type: str = "application/json"):
+        import requests
+
+        if raw is None:
+            return requests.post(f"{self.url}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": text}, timeout=60)
+        return requests.post(f"{self.url}/webhooks/rest/webhook", data=raw,
+                             headers={"Content-Type": content_type}, timeout=60)
+
+    def texts(self, text: str, sender: str = "tester") -> str:
+        resp = self.ask(text, sender)
+        assert resp.status_code == 200, resp.text
+        return "\n".join(m.get("text") or "" for m in resp.json())
+
+    def alive(self) -> bool:
+        return all(p.poll() is None for p in self.procs)
+
+    def stop(self) -> None:
+        stop_processes(self.procs)
+
+    def save_logs(self, prefix: str = "") -> None:
+        """Copy both servers' logs to tests/artifacts/ (CI keeps them when a test fails)."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for name, log in self.logs.items():
+            if log.exists():
+                (ARTIFACTS / f"{prefix}{'-' if prefix else ''}{name}.log").write_bytes(log.read_bytes())
