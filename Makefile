@@ -1,5 +1,5 @@
 # Trợ lý Khuyến công — see README.md
-.PHONY: run test test-fast eval train kb validate clean bench harden lint
+.PHONY: run test test-fast eval train kb validate clean bench bench-quick harden lint
 
 run:        ## set up, build the KB, train if needed, serve on :5005 (REST) + :5055 (actions)
 	scripts/run.sh
@@ -30,8 +30,11 @@ lint:       ## ruff: unused / undefined names and syntax errors (also run by mak
 clean:
 	rm -rf models results var .rasa tests/artifacts
 
-bench:      ## ours vs stock rasa init: latency/throughput at 1-50 users, RSS, cold start, training
+bench:      ## ours (action server / actions in Rasa) vs stock rasa init, one run: throughput and latency at 1-50 users (3 runs each), knowledge turn, RSS over 10,000 messages, cold start, training; JSON in results/
 	scripts/setup.sh --dev && .venv/bin/python scripts/bench.py
+
+bench-quick: ## the same in ~2 minutes for development (fewer levels, shorter runs, cached stock bot)
+	scripts/setup.sh --dev && .venv/bin/python scripts/bench.py --quick
 
 harden:     ## fuzz every public surface (>= 10,000 inputs), inject faults, 2 x 200 concurrent leads; prints the figures
 	scripts/setup.sh --dev && .venv/bin/python scripts/harden.py

@@ -45,8 +45,10 @@ def wait_http(url: str, timeout: float, proc: Optional[subprocess.Popen] = None)
 
 def ensure_model() -> Path:
     """The model trained by scripts/train.sh (cheap no-op when nothing changed)."""
-    subprocess.run([str(ROOT / "scripts" / "train.sh")], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL)
+    log = os.environ.get("KC_TRAIN_LOG")  # scripts/bench.py: Rasa's output to its log, not the terminal
+    with open(log, "ab") if log else open(os.devnull, "wb") as quiet:
+        subprocess.run([str(ROOT / "scripts" / "train.sh")], cwd=ROOT, check=True,
+                       stdout=quiet if log else subprocess.DEVNULL, stderr=quiet if log else None)
     assert MODEL.exists()
     return MODEL
 
@@ -89,17 +91,21 @@ class LiveBot:
         self.procs.append(proc)
         return proc
 
-    def start(self, enable_api: bool = False) -> "LiveBot":
+    def start(self, enable_api: bool = False, in_process_actions: bool = False) -> "LiveBot":
+        """``in_process_actions``: no action server; Rasa runs the actions itself (rasa_patches 8)."""
         endpoints = self.tmp / "endpoints.yml"
-        endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
-                             f'  enable_selective_domain: true\n')
-        actions = self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                          "--port", str(self.actions_port)])
+        where = ("  actions_module: actions\n" if in_process_actions
+                 else f'  url: "http://127.0.0.1:{self.actions_port}/webhook"\n')
+        endpoints.write_text(f"action_endpoint:\n{where}  enable_selective_domain: true\n")
+        actions = None if in_process_actions else self._spawn(
+            "actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port",
+                        str(self.actions_port)])
         rasa = self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(ensure_model()),
                                     "--endpoints", str(endpoints), "--credentials",
                                     str(self.credentials), "--port", str(self.rasa_port),
                                     "--interface", "127.0.0.1", *(["--enable-api"] if enable_api else [])])
-        wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, actions)
+        if actions is not None:
+            wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, actions)
         wait_http(f"{self.url}/", 180, rasa)
         return self
 

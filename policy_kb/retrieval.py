@@ -22,12 +22,31 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-import bm25s
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+
+def _bm25s_without_jax():
+    """bm25s ranks its top-k with jax whenever jax is importable, and TensorFlow (which Rasa
+    needs) puts jax in the virtualenv. Importing and initialising jax cost each answering process
+    ~110 MB and ~0.3 s; our index holds a few hundred records, where numpy's top-k is as fast.
+    So jax is hidden while bm25s is imported (it then uses numpy) and visible again afterwards."""
+    hidden = "jax" not in sys.modules
+    if hidden:
+        sys.modules["jax"] = None  # `import jax` raises ImportError, which bm25s expects
+    try:
+        import bm25s
+    finally:
+        if hidden and sys.modules.get("jax", 0) is None:
+            del sys.modules["jax"]
+    return bm25s
+
+
+bm25s = _bm25s_without_jax()
 
 from vntext.fold import fold
 from vntext.normalize import SHORTHAND, normalize_text

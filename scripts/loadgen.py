@@ -51,12 +51,16 @@ class LoadResult:
 
 
 async def _user(session: aiohttp.ClientSession, url: str, result: LoadResult, deadline: float,
-                scripts: itertools.cycle) -> None:
+                scripts: itertools.cycle, budget: "List[int] | None" = None) -> None:
     while time.perf_counter() < deadline:
         sender = f"load-{uuid.uuid4().hex[:12]}"
         for text in next(scripts):
             if time.perf_counter() >= deadline:
                 return
+            if budget is not None:  # a fixed number of messages shared by all users
+                if budget[0] <= 0:
+                    return
+                budget[0] -= 1
             t0 = time.perf_counter()
             try:
                 async with session.post(url, json={"sender": sender, "message": text}) as resp:
@@ -70,16 +74,20 @@ async def _user(session: aiohttp.ClientSession, url: str, result: LoadResult, de
                 result.errors += 1
 
 
-async def run_load(base_url: str, concurrency: int, seconds: float) -> LoadResult:
-    """Keep ``concurrency`` conversations going for ``seconds``; measure every reply."""
+async def run_load(base_url: str, concurrency: int, seconds: float,
+                   messages: "int | None" = None) -> LoadResult:
+    """Keep ``concurrency`` conversations going for ``seconds`` (or until ``messages`` have been
+    sent); measure every reply."""
     url = f"{base_url}/webhooks/rest/webhook"
     result = LoadResult(concurrency)
+    budget = [messages] if messages is not None else None
     timeout = aiohttp.ClientTimeout(total=60)
     connector = aiohttp.TCPConnector(limit=concurrency + 5)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         start = time.perf_counter()
         deadline = start + seconds
         offsets = [itertools.cycle(SCRIPTS[i % len(SCRIPTS):] + SCRIPTS[:i % len(SCRIPTS)]) for i in range(concurrency)]
-        await asyncio.gather(*(_user(session, url, result, deadline, offsets[i]) for i in range(concurrency)))
+        await asyncio.gather(*(_user(session, url, result, deadline, offsets[i], budget)
+                               for i in range(concurrency)))
         result.seconds = time.perf_counter() - start
     return result

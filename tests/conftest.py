@@ -47,7 +47,7 @@ def make_tracker(text: str = "", intent: Optional[str] = None, entities: Optiona
 
 #: Fixtures that start real servers: a test that uses one is marked ``server`` automatically, so
 #: ``make test-fast`` (``-m "not server"``) never starts a server.
-SERVER_FIXTURES = frozenset({"live_bot", "pg_bot", "web_bot", "zalo_bot", "harden_bot", "bot", "foreign_site",
+SERVER_FIXTURES = frozenset({"live_bot", "in_process_bot", "pg_bot", "web_bot", "zalo_bot", "harden_bot", "bot", "foreign_site",
                              "pg_cluster", "databases"})
 
 
@@ -102,6 +102,16 @@ def channel_bot(tmp: Path, label: str, credentials: str,
 def live_bot(kb_url, tmp_path_factory):
     # with the (token-protected) HTTP API, so that dialogue tests can read the slots of a turn
     bot = ApiLiveBot(tmp_path_factory.mktemp("live"), kb_url).start()
+    bot.db_url = kb_url
+    yield bot
+    bot.stop()
+    bot.save_logs()
+
+
+@pytest.fixture(scope="session")
+def in_process_bot(kb_url, tmp_path_factory):
+    """The same bot with the custom actions run inside the Rasa server (rasa_patches 8)."""
+    bot = ApiLiveBot(tmp_path_factory.mktemp("inproc"), kb_url).start(in_process_actions=True)
     bot.db_url = kb_url
     yield bot
     bot.stop()

@@ -172,3 +172,16 @@ def test_redaction(text, gone):
     from policy_kb.unanswered import redact
 
     assert gone not in redact(text)
+
+
+def test_the_ranking_does_not_load_jax():
+    """bm25s uses jax when importable (TensorFlow brings it); policy_kb.retrieval hides it while
+    importing bm25s, so answering processes don't carry ~110 MB of jax (benchmark: scripts/bench.py).
+    Fails if a bm25s upgrade finds jax another way."""
+    import subprocess
+    import sys
+    code = ("import sys, policy_kb.retrieval, bm25s.selection as s; "
+            "assert 'jax' not in sys.modules, 'jax imported'; assert not s.JAX_IS_AVAILABLE; "
+            "import jax")  # and jax still imports for whoever needs it
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]

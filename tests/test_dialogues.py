@@ -51,6 +51,17 @@ def test_dialogues_use_only_known_keys():
 
 @pytest.mark.parametrize("dialogue", DIALOGUES, ids=[d["name"][:60] for d in DIALOGUES])
 def test_dialogue(live_bot, dialogue):
+    run_dialogue(live_bot, dialogue)
+
+
+@pytest.mark.parametrize("dialogue", DIALOGUES, ids=[d["name"][:60] for d in DIALOGUES])
+def test_dialogue_with_actions_in_the_rasa_process(in_process_bot, dialogue):
+    """Every dialogue again with the opt-in in-process actions (bot/rasa_patches.py, patch 8):
+    the same replies, slots and leads as through the action server."""
+    run_dialogue(in_process_bot, dialogue)
+
+
+def run_dialogue(live_bot, dialogue) -> None:
     sender = f"dlg-{uuid.uuid4().hex[:8]}"
     transcript = []
 

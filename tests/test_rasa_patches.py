@@ -125,3 +125,59 @@ def test_stock_session_start_unpauses_and_the_patch_keeps_the_pause():
     fresh.update(SessionStarted())
     assert not fresh.is_paused()  # why the patch is needed: a new session un-pauses
     assert rasa_patches.WRITTEN_FOR
+
+
+def test_in_process_actions_run_like_the_action_server(tmp_path, monkeypatch):
+    """Patch 8: rasa_sdk's executor inside Rasa — the same events and messages as over HTTP, a
+    rejection still lets other policies predict, a crash becomes the turn's apology. (All the
+    dialogues also run this way: tests/test_dialogues.py.)"""
+    import sys
+
+    from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot import rasa_patches
+
+    package = tmp_path / "kc_fake_actions"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "from rasa_sdk import Action\n"
+        "from rasa_sdk.events import SlotSet\n"
+        "from rasa_sdk.interfaces import ActionExecutionRejection\n"
+        "class Ok(Action):\n"
+        "    def name(self): return 'action_ok'\n"
+        "    def run(self, dispatcher, tracker, domain):\n"
+        "        dispatcher.utter_message(text='xin chào ' + tracker.latest_message['text'])\n"
+        "        return [SlotSet('province', 'ha_noi')]\n"
+        "class Rejects(Action):\n"
+        "    def name(self): return 'action_rejects'\n"
+        "    def run(self, dispatcher, tracker, domain): raise ActionExecutionRejection('action_rejects')\n"
+        "class Crashes(Action):\n"
+        "    def name(self): return 'action_crashes'\n"
+        "    def run(self, dispatcher, tracker, domain): raise ZeroDivisionError\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(rasa_patches, "_failed_turns", rasa_patches._FailedTurns())
+    endpoint = EndpointConfig(actions_module="kc_fake_actions")
+    assert endpoint.url is None and rasa_patches.InProcessActions.module_of(endpoint) == "kc_fake_actions"
+    domain = Domain.from_dict({"slots": {"province": {"type": "text", "mappings": [{"type": "custom"}]}}})
+    tracker = DialogueStateTracker("s2", domain.slots)
+    tracker.update(UserUttered("anh Ba", intent={"name": "greet", "confidence": 1.0}, timestamp=5.0))
+    nlg = TemplatedNaturalLanguageGenerator({})
+
+    def call(name):
+        action = RemoteAction(name, endpoint)
+        return asyncio.run(rasa_patches._run_remote_action(action, CollectingOutputChannel(), nlg, tracker, domain))
+
+    events = call("action_ok")
+    assert [e.text for e in events if isinstance(e, BotUttered)] == ["xin chào anh Ba"]
+    assert [(e.key, e.value) for e in events if isinstance(e, SlotSet)] == [("province", "ha_noi")]
+    with pytest.raises(ActionExecutionRejection):
+        call("action_rejects")
+    crashed = call("action_crashes")
+    assert [e.text for e in crashed if isinstance(e, BotUttered)] == [rasa_patches.APOLOGY]
+    assert "kc_fake_actions" in sys.modules
