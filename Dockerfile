@@ -29,6 +29,7 @@ EXPOSE 5005 5055 8080
 #   officers' console:  python -m console serve --host 0.0.0.0 --port 8080   (applies migrations first)
 # Rasa's HTTP API is on for the console (officers' replies, transcripts) and needs RASA_API_TOKEN;
 # the public proxy (deploy/nginx.conf) forwards only the channels' paths, never the API.
-CMD ["sh", "-c", "exec rasa run --model models/khuyencong.tar.gz --endpoints deploy/endpoints.yml \
+# `python -m bot.serve run` is `rasa run` without importing TensorFlow (bot/no_tensorflow.py).
+CMD ["sh", "-c", "exec python -m bot.serve run --model models/khuyencong.tar.gz --endpoints deploy/endpoints.yml \
      --credentials bot/credentials.yml --port 5005 --cors '*' \
      --enable-api --auth-token \"${RASA_API_TOKEN:?set RASA_API_TOKEN}\""]

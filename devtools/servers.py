@@ -100,7 +100,8 @@ class LiveBot:
         actions = None if in_process_actions else self._spawn(
             "actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port",
                         str(self.actions_port)])
-        rasa = self._spawn("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(ensure_model()),
+        # python -m bot.serve = `rasa run` without importing TensorFlow (bot/no_tensorflow.py)
+        rasa = self._spawn("rasa", [str(VENV_BIN / "python"), "-m", "bot.serve", "run", "--model", str(ensure_model()),
                                     "--endpoints", str(endpoints), "--credentials",
                                     str(self.credentials), "--port", str(self.rasa_port),
                                     "--interface", "127.0.0.1", *(["--enable-api"] if enable_api else [])])

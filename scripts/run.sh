@@ -32,7 +32,8 @@ echo "==> Starting action server on :$ACTIONS_PORT (log: var/log/actions.log)"
 "$VENV_BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
 pids+=($!)
 echo "==> Starting Rasa on :$RASA_PORT (log: var/log/rasa.log)"
-"$VENV_BIN/rasa" run --model models/khuyencong.tar.gz --endpoints bot/endpoints.yml \
+# python -m bot.serve = `rasa run` without importing TensorFlow (none of our components uses it).
+"$VENV_BIN/python" -m bot.serve run --model models/khuyencong.tar.gz --endpoints bot/endpoints.yml \
     --credentials bot/credentials.yml --port "$RASA_PORT" --cors "*" \
     --enable-api --auth-token "$RASA_API_TOKEN" >var/log/rasa.log 2>&1 &
 pids+=($!)
