@@ -8,9 +8,7 @@ reason, elsewhere.
 from __future__ import annotations
 
 import datetime as dt
-import os
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
@@ -18,7 +16,7 @@ from sqlalchemy.orm import Session
 from console.migrations import VERSION_TABLE, current_revision, downgrade, head_revision, upgrade
 from lead_store.consent import CONSENT_VERSION
 from lead_store.leads import Lead, LeadBase, LeadInput, save_lead
-from tests.conftest import PG_BASE, pg_schema
+from tests.conftest import pg_schema, require_postgresql
 
 CONSOLE_TABLES = {"officers", "console_sessions", "login_attempts", "console_audit_log"}
 BOT_TABLES = {"leads", "lead_erasure_requests", "unanswered_questions", "zalo_oa_tokens", "zalo_seen_events",
@@ -132,16 +130,7 @@ def test_downgrade_of_console_revision_keeps_the_bot_data(tmp_path):
 
 
 def _pg_available() -> None:
-    try:
-        engine = create_engine(PG_BASE, future=True)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001
-        reason = f"PostgreSQL at {PG_BASE} unreachable ({type(exc).__name__})"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(reason + ": CI has PostgreSQL, this is a failure", pytrace=False)
-        pytest.skip(reason + ": start PostgreSQL to run this test")
+    require_postgresql().dispose()
 
 
 def test_fresh_postgresql():

@@ -28,6 +28,7 @@ from lead_store.leads import (Lead, LeadInput, LeadNotFoundError, LeadStoreError
 from lead_store.erasure import ErasureRequest, ensure_erasure_schema, record_erasure_request
 from lead_store.cli import EXPORT_HEADERS, main
 from vntext.phone import is_mobile, mask_phone, national_format, normalize_phone
+from tests.conftest import in_ci
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSOLE_SCRIPT = Path(sys.executable).parent / "khuyencong-leads"
@@ -59,8 +60,10 @@ def postgresql_url():
             admin.dispose()
             admin = None
     if admin is None:
-        pytest.fail("PostgreSQL is not reachable (CI has it; set TEST_POSTGRES_URL if elsewhere): "
-                    + "; ".join(errors), pytrace=False)
+        message = "PostgreSQL is not reachable (set TEST_POSTGRES_URL if elsewhere): " + "; ".join(errors)
+        if in_ci():
+            pytest.fail(message + " — CI has PostgreSQL, so this is a failure", pytrace=False)
+        pytest.skip(message)
     schema = f"leads_test_{uuid.uuid4().hex[:12]}"
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
