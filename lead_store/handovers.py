@@ -245,6 +245,23 @@ def queue_rest_reply(target: SessionOrEngine, conversation_id: str, text: str) -
                                  text=text[:REPLY_MAX], queued_at=_utcnow()))
 
 
+def any_rest_replies(engine: Engine) -> bool:
+    """Is anything queued for any REST conversation? (Almost always not: the REST channel asks
+    this at most once a second and skips the per-request lookup while it is not.)"""
+    ensure_handover_schema(engine)
+    with engine.connect() as conn:
+        return conn.execute(select(PendingReply.id).limit(1)).first() is not None
+
+
+def has_rest_replies(engine: Engine, conversation_id: str) -> bool:
+    """Is anything queued for this conversation? One indexed lookup on a pooled connection, no
+    transaction: the REST channel asks this on every request, and the answer is almost always no."""
+    ensure_handover_schema(engine)
+    with engine.connect() as conn:
+        return conn.execute(select(PendingReply.id).where(PendingReply.conversation_id == str(conversation_id))
+                            .limit(1)).first() is not None
+
+
 def take_rest_replies(target: SessionOrEngine, conversation_id: str) -> List[str]:
     """The queued replies for a conversation, oldest first, removed: each text is returned once.
     A row counts as taken only if this transaction's DELETE removed it, so two concurrent
@@ -260,7 +277,8 @@ def take_rest_replies(target: SessionOrEngine, conversation_id: str) -> List[str
         return taken
 
 
-__all__ = ["Handover", "PendingReply", "REASONS", "STATUSES", "all_handovers", "close_conversation_handovers",
+__all__ = ["Handover", "PendingReply", "REASONS", "STATUSES", "all_handovers", "any_rest_replies", "close_conversation_handovers",
            "close_handover", "end_expired_pause", "ensure_handover_schema", "extend_pause", "get_handover",
-           "open_handover", "open_handover_for", "open_handovers", "paused_until", "queue_rest_reply",
+           "has_rest_replies", "open_handover", "open_handover_for", "open_handovers", "paused_until",
+           "queue_rest_reply",
            "record_officer_reply", "take_rest_replies"]

@@ -315,6 +315,9 @@ def test_accept_pauses_the_bot_and_officer_replies_come_with_the_next_request(bo
     # an officer's replies (queued by the console) come first, once each
     h.queue_rest_reply(bot.engine, sender, "Chào anh, em là cán bộ trung tâm.")
     h.queue_rest_reply(bot.engine, sender, "Anh cần hỗ trợ máy móc phải không ạ?")
+    # queued straight into the database (as another replica's console call would): the REST
+    # channel re-reads "anything queued?" at most once a second (REST_REPLY_CHECK_SECONDS)
+    time.sleep(1.1)
     got = _ask(bot, sender, "vâng")
     assert got == [{"recipient_id": sender, "text": "Chào anh, em là cán bộ trung tâm.", "custom": {"from": "officer"}},
                    {"recipient_id": sender, "text": "Anh cần hỗ trợ máy móc phải không ạ?",
@@ -463,3 +466,25 @@ def test_an_oa_admin_reply_pauses_the_bot_until_it_runs_out(bot, fake_oa):
     events = bot.tracker(user)["events"]
     assert any(e["event"] == "resume" for e in events) and bot.tracker(user)["paused"] is False
 
+
+
+def test_the_rest_channel_skips_the_queue_lookup_while_nothing_is_queued(tmp_path):
+    """bot/channels/rest.py: one 'anything queued at all?' read per second instead of a lookup
+    per request; an officer reply appended through this process makes it look at once."""
+    from sqlalchemy import create_engine
+
+    from bot.channels import rest
+    from lead_store import handovers
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'q.db'}", future=True)
+    handovers.ensure_handover_schema(engine)
+    index = rest.QueuedRepliesIndex(ttl=60)
+    assert not index.known_empty()                # never read: must look
+    assert index.refresh(engine) is False and index.known_empty()
+    handovers.queue_rest_reply(engine, "rest-x", "Dạ, cán bộ đây ạ.")
+    assert index.known_empty()                    # cached for ttl: a reply queued elsewhere waits
+    index.invalidate()                            # …unless it was appended through this process
+    assert not index.known_empty() and index.refresh(engine) is True
+    assert handovers.has_rest_replies(engine, "rest-x") and not handovers.has_rest_replies(engine, "rest-y")
+    assert handovers.take_rest_replies(engine, "rest-x") == ["Dạ, cán bộ đây ạ."]
+    assert handovers.any_rest_replies(engine) is False
