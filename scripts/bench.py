@@ -169,6 +169,7 @@ class StockBot:
         if reuse and list((self.dir / "models").glob("*.tar.gz")):
             return None
         shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree(self.dir.parent / "stock-cache", ignore_errors=True)  # a full run trains from scratch
         self.dir.mkdir(parents=True)
         env = dict(ENV, RASA_CACHE_DIRECTORY=str(self.dir.parent / "stock-cache"))
         return timed([RASA, "init", "--no-prompt", "--init-dir", str(self.dir)], self.dir.parent, env, self.log)
