@@ -32,7 +32,8 @@ from vntext.statements import asks_for_person, is_question
 from vntext.stop_phrases import explicit_stop
 from vntext.fold import fold
 from vntext.normalize import normalize_text
-from lead_store.consent import CONSENT_TEXT, CONSENT_VERSION, PRIVACY_TEXT, REFUSED_KEPT_TEXT, REFUSED_TEXT
+from lead_store.consent import (CONSENT_SLOTS, CONSENT_TEXT, CONSENT_VERSION, PERSONAL_DATA_SLOTS, PRIVACY_TEXT,
+                                REFUSED_KEPT_TEXT, REFUSED_TEXT)
 from policy_kb.db import get_engine
 from lead_store.leads import (LeadError, LeadInput, LeadStoreError, LeadValidationError, conversation_leads,
                              ensure_schema, save_lead, validate_lead)
@@ -43,7 +44,7 @@ from policy_kb.provinces import load_provinces
 logger = logging.getLogger(__name__)
 
 _PHONE_LIKE = re.compile(r"\+?\d[\d .\-()]{6,}\d")
-PERSONAL_SLOTS = ("contact_name", "contact_phone", "consent", "consent_at")
+PERSONAL_SLOTS = PERSONAL_DATA_SLOTS + CONSENT_SLOTS  # reset together (lead_store.consent)
 NOT_STORED = ("Dạ, hệ thống chưa lưu được thông tin, anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ "
               "trực tiếp Trung tâm Khuyến công tỉnh ạ.")
 FLUSH_BEFORE_SAVE = 20  # queued leads replayed inline before a new save (the rest: background)

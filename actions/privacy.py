@@ -33,7 +33,7 @@ from actions.leads import (FLUSH_BEFORE_SAVE, clear_personal, outbox, payload, p
 from actions.listen import say_note
 from actions.render import MAIN_MENU, button
 from actions.slots import channel_of
-from lead_store.consent import PRIVACY_TEXT
+from lead_store.consent import PERSONAL_DATA_SLOTS, PRIVACY_TEXT
 from policy_kb.db import get_engine
 from lead_store.erasure import ensure_erasure_schema, phone_hash, phone_matches, record_erasure_request
 from lead_store.leads import LeadError, conversation_leads, delete_conversation_leads, ensure_schema
@@ -99,7 +99,7 @@ class ActionAskErase(Action):
             dispatcher.utter_message(text=CONFIRM_PHONE.format(phone=request["masked"]), buttons=CONFIRM_BUTTONS)
             return events + [SlotSet(ERASE_SLOT, request)]
         if stored_lead_count(tracker) == 0:  # None (database unreadable): ask, then try
-            typed = any(tracker.get_slot(s) for s in ("contact_name", "contact_phone"))
+            typed = any(tracker.get_slot(s) for s in PERSONAL_DATA_SLOTS)
             dispatcher.utter_message(text=NOTHING_STORED + (TYPED_FORGOTTEN if typed else ""), buttons=MAIN_MENU)
             logger.info("erasure asked: nothing stored for this conversation")
             return events + clear_personal() + [SlotSet(ERASE_SLOT, None)]

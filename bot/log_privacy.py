@@ -33,12 +33,13 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Iterable, Iterator, List, Optional, Pattern, Set
 
+from lead_store.consent import PERSONAL_DATA_SLOTS
 from vntext.fold import strip_marks
 
 PHONE_MARK = "[phone]"
 PERSONAL_MARK = "[personal]"
-#: slots whose values are personal data (actions/leads.py PERSONAL_SLOTS minus the consent time)
-PERSONAL_SLOTS = ("contact_name", "contact_phone")
+#: slots whose values are personal data (one home: lead_store.consent)
+PERSONAL_SLOTS = PERSONAL_DATA_SLOTS
 LEAD_FORM = "lead_form"
 
 # A Vietnamese number: 0 / 84 / +84 / 0084, two digits, then 6-8 more, each optionally preceded

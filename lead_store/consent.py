@@ -13,6 +13,12 @@ from __future__ import annotations
 
 from typing import Dict
 
+#: the conversation slots that hold personal data (never logged in clear, erased on request, shown
+#: only to officers); one home for the bot's log filter and the lead form
+PERSONAL_DATA_SLOTS = ("contact_name", "contact_phone")
+#: the slots that record the person's consent, reset with the personal data
+CONSENT_SLOTS = ("consent", "consent_at")
+
 CONSENT_VERSION = "2026-11-v1"
 
 CONSENT_TEXT = (
