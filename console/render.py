@@ -48,6 +48,19 @@ VERDICTS = {"eligible": "Có vẻ đủ điều kiện", "not_eligible": "Có v�
 CHANNEL_NAMES = {"zalo": "Zalo OA", "web": "Web chat", "socketio": "Web chat", "rest": "REST"}
 
 
+def query_day(query: Any, name: str, label: str, errors: list) -> Optional[dt.date]:
+    """A YYYY-MM-DD date field of a page's query string (None when empty); a malformed one adds a
+    Vietnamese message to ``errors`` (the page shows it) instead of failing the request."""
+    text = (query.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        errors.append(f"{label} không hợp lệ (dùng dạng năm-tháng-ngày).")
+        return None
+
+
 def verdict_label(key: Optional[str]) -> str:
     return VERDICTS.get(key, key) if key else ""
 

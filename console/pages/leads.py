@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from console.audit import audit
-from console.render import province_names, render
+from console.render import province_names, query_day, render
 from console.security import current_officer, officer_required
 from lead_store.erasure import (ErasureRequest, erasure_requests, mark_erasure_processed,
                                matching_leads)
@@ -51,14 +51,7 @@ class Filters:
         errors = []
 
         def day(name: str, label: str) -> Optional[dt.date]:
-            text = (query.get(name) or "").strip()
-            if not text:
-                return None
-            try:
-                return dt.date.fromisoformat(text)
-            except ValueError:
-                errors.append(f"{label} không hợp lệ (dùng dạng năm-tháng-ngày).")
-                return None
+            return query_day(query, name, label, errors)
 
         def key(name: str) -> Optional[str]:
             text = (query.get(name) or "").strip()
@@ -212,15 +205,20 @@ def _mark(request: web.Request, ids: List[int], note: Optional[str], back: str) 
     raise web.HTTPFound(back)
 
 
-@routes.get(r"/leads/{id:\d+}")
-@officer_required
-async def lead_detail(request: web.Request) -> web.Response:
-    lead_id = _lead_id(request)
+def _lead_or_404(request: web.Request, lead_id: int) -> Lead:
     with Session(_engine(request), future=True) as session:
         lead = session.get(Lead, lead_id)
         if lead is None:
             raise web.HTTPNotFound()
         session.expunge(lead)
+        return lead
+
+
+@routes.get(r"/leads/{id:\d+}")
+@officer_required
+async def lead_detail(request: web.Request) -> web.Response:
+    lead_id = _lead_id(request)
+    lead = _lead_or_404(request, lead_id)
     fields = [(header, get(lead), kind) for header, get, kind in EXPORT_COLUMNS]
     # who looked at whose personal data (Nghị định 13: processing is traceable); the id only
     audit(request, "lead_view", "lead", [lead_id], count=1)
@@ -240,11 +238,7 @@ async def lead_mark(request: web.Request) -> web.Response:
 @officer_required
 async def lead_delete_confirm(request: web.Request) -> web.Response:
     lead_id = _lead_id(request)
-    with Session(_engine(request), future=True) as session:
-        lead = session.get(Lead, lead_id)
-        if lead is None:
-            raise web.HTTPNotFound()
-        session.expunge(lead)
+    lead = _lead_or_404(request, lead_id)
     return render(request, "lead_delete.html", lead=lead, national=national_format)
 
 

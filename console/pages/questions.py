@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from console import questions
 from console.audit import audit
-from console.render import render
+from console.render import query_day, render
 from console.security import current_officer, officer_required
 
 routes = web.RouteTableDef()
@@ -40,14 +40,7 @@ class Filters:
         errors = []
 
         def day(name: str, label: str) -> Optional[dt.date]:
-            text = (query.get(name) or "").strip()
-            if not text:
-                return None
-            try:
-                return dt.date.fromisoformat(text)
-            except ValueError:
-                errors.append(f"{label} không hợp lệ (dùng dạng năm-tháng-ngày).")
-                return None
+            return query_day(query, name, label, errors)
 
         status = (query.get("status") or "open").strip()
         f = cls(status=status if status in STATUSES else "open", date_from=day("from", "Từ ngày"),

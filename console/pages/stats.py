@@ -17,7 +17,7 @@ from aiohttp import web
 
 from console import stats
 from console.audit import audit
-from console.render import render
+from console.render import query_day, render
 from console.security import officer_required
 
 routes = web.RouteTableDef()
@@ -31,14 +31,7 @@ def _period(query) -> Tuple[stats.DateRange, List[str]]:
     default = stats.DateRange.last_days(DEFAULT_DAYS)
 
     def day(name: str, label: str) -> Optional[dt.date]:
-        text = (query.get(name) or "").strip()
-        if not text:
-            return None
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            errors.append(f"{label} không hợp lệ (dùng dạng năm-tháng-ngày).")
-            return None
+        return query_day(query, name, label, errors)
 
     since, until = day("from", "Từ ngày"), day("to", "Đến ngày")
     until = until or default.until
