@@ -25,7 +25,7 @@ USER rasa
 
 EXPOSE 5005 5055 8080
 # Rasa server by default; the same image runs the other roles:
-#   action server:      rasa run actions --actions actions --port 5055
+#   action server:      python -m rasa_sdk --actions actions --port 5055
 #   officers' console:  python -m console serve --host 0.0.0.0 --port 8080   (applies migrations first)
 # Rasa's HTTP API is on for the console (officers' replies, transcripts) and needs RASA_API_TOKEN;
 # the public proxy (deploy/nginx.conf) forwards only the channels' paths, never the API.

@@ -64,6 +64,12 @@ def stop_processes(procs: List[subprocess.Popen]) -> None:
 
 
 
+def action_server_args(port: int) -> List[str]:
+    """The action server's command line. ``python -m rasa_sdk`` is what ``rasa run actions`` runs,
+    without importing Rasa itself first (≈ 40 MB and 0.4 s less; issue 15)."""
+    return [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
+
+
 class LiveBot:
     """The real action server + Rasa server (REST channel) as subprocesses."""
 
@@ -98,8 +104,7 @@ class LiveBot:
                  else f'  url: "http://127.0.0.1:{self.actions_port}/webhook"\n')
         endpoints.write_text(f"action_endpoint:\n{where}  enable_selective_domain: true\n")
         actions = None if in_process_actions else self._spawn(
-            "actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port",
-                        str(self.actions_port)])
+            "actions", action_server_args(self.actions_port))
         # python -m bot.serve = `rasa run` without importing TensorFlow (bot/no_tensorflow.py)
         rasa = self._spawn("rasa", [str(VENV_BIN / "python"), "-m", "bot.serve", "run", "--model", str(ensure_model()),
                                     "--endpoints", str(endpoints), "--credentials",

@@ -29,7 +29,8 @@ cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
 echo "==> Starting action server on :$ACTIONS_PORT (log: var/log/actions.log)"
-"$VENV_BIN/rasa" run actions --actions actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
+# python -m rasa_sdk = `rasa run actions` without importing Rasa first (40 MB less).
+"$VENV_BIN/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT" >var/log/actions.log 2>&1 &
 pids+=($!)
 echo "==> Starting Rasa on :$RASA_PORT (log: var/log/rasa.log)"
 # python -m bot.serve = `rasa run` without importing TensorFlow (none of our components uses it).

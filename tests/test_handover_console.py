@@ -34,6 +34,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from console.handover import HAND_BACK_TEXT
+from devtools.servers import action_server_args
 from tests.conftest import (API_TOKEN, PG_BASE, ROOT, VENV_BIN, channel_bot, ensure_model, free_port, pg_schema,
                             stop_processes, wait_http)
 from tests.test_zalo import FakeZalo, post, text_event, zalo_env
@@ -523,8 +524,7 @@ class Cluster:
         return proc
 
     def start_actions(self) -> None:
-        actions = self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                          "--port", str(self.actions_port)])
+        actions = self._spawn("actions", action_server_args(self.actions_port))
         wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, actions)
 
     def start_rasa(self) -> None:

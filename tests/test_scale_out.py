@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 from sqlalchemy import create_engine, text
 
+from devtools.servers import action_server_args
 from tests.conftest import PG_BASE, ROOT, VENV_BIN, ensure_model, free_port, stop_processes, wait_http
 
 CONVERSATIONS = 16
@@ -54,8 +55,7 @@ class Cluster:
 
     def start(self, replicas: int) -> "Cluster":
         model = ensure_model()
-        actions = self._spawn("actions", [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                          "--port", str(self.actions_port)])
+        actions = self._spawn("actions", action_server_args(self.actions_port))
         servers = [self._spawn(f"rasa{i}", [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--endpoints",
                                            str(ROOT / "deploy" / "endpoints.yml"), "--credentials",
                                            str(ROOT / "bot" / "credentials.yml"), "--port", str(port),

@@ -1,6 +1,7 @@
 """Pure Vietnamese text code: the bottom layer, used by the NLU components, the actions and the
 knowledge base alike. It imports nothing from Rasa, rasa_sdk or the other project packages
-(``tests/test_layers.py`` checks this); underthesea, phonenumbers and the standard library only.
+(``tests/test_layers.py`` checks this); phonenumbers, underthesea's tone-rule data file (read, not
+imported: see :mod:`vntext.normalize`) and the standard library only.
 
 - :mod:`vntext.fold`         -- the one home of diacritics folding: ``fold`` (length-preserving,
   lowercase), ``align_key`` (per-character alignment key), ``strip_marks`` (case kept); stdlib only.

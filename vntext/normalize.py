@@ -11,10 +11,13 @@ Two views of a text are used:
 """
 from __future__ import annotations
 
+import functools
+import importlib.util
+import pickle
 import re
 import unicodedata
-
-from underthesea.pipeline.text_normalize import token_normalize
+from pathlib import Path
+from typing import Dict, Tuple
 
 from vntext.fold import fold
 
@@ -37,9 +40,44 @@ SHORTHAND = {
 }
 
 
+#: underthesea 9.5's tone-placement rules (the pinned version, pyproject.toml). Read from the
+#: installed package's data file rather than through ``underthesea.pipeline.text_normalize``,
+#: whose import loads all of underthesea, joblib and numpy (≈ 80 MB, 0.4 s) in every process
+#: that normalises text: the action server, the officer CLI, the console. The data is the
+#: package's own; ``tests/test_vntext.py`` checks ours against ``token_normalize`` word by word,
+#: so an underthesea upgrade that changes the file or the rule fails there.
+TONE_RULES_FILE = "pipeline/text_normalize/tn_rules_2023_07_14.bin"
+
+
+@functools.lru_cache(maxsize=1)
+def tone_rules() -> Tuple[Dict[str, str], Dict[str, str]]:
+    """(character map, token map) of underthesea's text normaliser."""
+    spec = importlib.util.find_spec("underthesea")  # finds the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("underthesea is not installed (pyproject.toml pins it)")
+    path = Path(list(spec.submodule_search_locations)[0]) / TONE_RULES_FILE
+    with path.open("rb") as fh:
+        # A plain pickle of two dicts (joblib.dump of builtins), shipped inside the installed
+        # package: as trusted as the package's code, which would load the same file.
+        data = pickle.load(fh)  # noqa: S301
+    return dict(data["character"]), dict(data["token"])
+
+
+def token_normalize(word: str) -> str:
+    """underthesea's ``token_normalize``: old-style tone placement rewritten (hoà → hòa, thuỷ → thủy).
+
+    Same steps as underthesea 9.5: words longer than 6 characters are left alone (those are NFC
+    already), then NFC, the character map, and the token map."""
+    if len(word) > 6:
+        return word
+    characters, tokens = tone_rules()
+    word = unicodedata.normalize("NFC", word)
+    for wrong, right in characters.items():
+        word = word.replace(wrong, right)
+    return tokens.get(word, word)
+
+
 def _normalize_word(word: str) -> str:
-    # underthesea's token_normalize rewrites old-style tone placement (hoà → hòa, thuỷ → thủy).
-    # It leaves words longer than 6 characters untouched, which is fine: those are NFC already.
     try:
         out = token_normalize(word)
     except Exception:  # never let a dictionary quirk break a message
