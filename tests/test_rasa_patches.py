@@ -181,3 +181,99 @@ def test_in_process_actions_run_like_the_action_server(tmp_path, monkeypatch):
     crashed = call("action_crashes")
     assert [e.text for e in crashed if isinstance(e, BotUttered)] == [rasa_patches.APOLOGY]
     assert "kc_fake_actions" in sys.modules
+
+
+def test_event_types_are_resolved_as_rasa_does_and_remembered():
+    """Patch 10: the remembered lookup answers what Rasa's walk over Event's subclasses answers,
+    for every event type, for "topic" (None) and for an unknown name (default, or ValueError)."""
+    from rasa.shared.core import events
+    from rasa.shared.utils.common import all_subclasses
+
+    import bot.channels  # noqa: F401 - applies the patches, as the Rasa server does
+    from bot import rasa_patches
+
+    stock = rasa_patches._original_resolve_by_type
+    assert stock is not None and events.Event.resolve_by_type is not stock
+    names = {cls.type_name for cls in all_subclasses(events.Event)}
+    assert {"user", "bot", "slot", "action", "session_started", "pause", "resume"} <= names
+    for name in sorted(names):
+        assert events.Event.resolve_by_type(name) is stock(name), name
+        assert events.Event.resolve_by_type(name) is stock(name), name  # remembered: the same
+    assert events.Event.resolve_by_type("topic") is None and stock("topic") is None
+    assert events.Event.resolve_by_type("kc-no-such-event", events.SlotSet) is events.SlotSet
+    with pytest.raises(ValueError):
+        stock("kc-no-such-event")
+    with pytest.raises(ValueError):
+        events.Event.resolve_by_type("kc-no-such-event")
+    stored = [events.UserUttered("xin chào", {"name": "greet", "confidence": 1.0}).as_dict(),
+              events.SlotSet("province", "ha_noi").as_dict(), events.ActionExecuted("action_listen").as_dict()]
+    assert [type(e) for e in events.deserialise_events(stored)] == [events.UserUttered, events.SlotSet,
+                                                                    events.ActionExecuted]
+
+
+GRAPH_RUNS = r"""
+import asyncio, json, sys, yaml
+from pathlib import Path
+from bot import no_tensorflow
+no_tensorflow.install()
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.utils.endpoints import EndpointConfig
+import bot.channels  # the server's patches, as in `rasa run`
+from bot import rasa_patches
+
+texts = []
+for path in sorted(Path("nlu_data/test").glob("*.yml")):
+    for item in (yaml.safe_load(path.read_text("utf-8")) or {}).get("nlu", []):
+        if "intent" in item:
+            texts += [l[2:].strip() for l in item["examples"].splitlines() if l.startswith("- ")]
+conversations = [["xin chào", "mua máy móc được hỗ trợ bao nhiêu", "còn hộ kinh doanh thì sao"],
+                 ["kiểm tra điều kiện", "hộ kinh doanh", "Thái Bình", "dệt may", "thôi"],
+                 ["ho tro may moc dc bn", "cảm ơn", "tạm biệt"]]
+agent = Agent.load(sys.argv[1], action_endpoint=EndpointConfig(actions_module="actions"))
+
+async def run(tag):
+    parses = []
+    for t in texts:
+        r = await agent.parse_message(t)
+        parses.append([t, r["intent"]["name"], r["intent"]["confidence"], r["intent_ranking"][:3],
+                       sorted((e["entity"], str(e.get("value")), e["start"], e["end"]) for e in r["entities"])])
+    turns = []
+    for i, conv in enumerate(conversations):
+        for text in conv:
+            replies = await agent.handle_message(UserMessage(text, sender_id=f"{tag}-{i}"))
+            turns.append([r.get("text") for r in replies or []])
+        tracker = await agent.tracker_store.retrieve(f"{tag}-{i}")
+        turns.append([e.action_name for e in tracker.events if e.type_name == "action"])
+    return {"parses": parses, "turns": turns}
+
+patched = asyncio.run(run("patched"))
+assert DaskGraphRunner.run is rasa_patches._run_graph
+DaskGraphRunner.run = rasa_patches._original_graph_run
+stock = asyncio.run(run("stock"))
+print(json.dumps({"patched": patched, "stock": stock, "texts": len(texts)}, ensure_ascii=False))
+"""
+
+
+@pytest.mark.slow
+def test_the_graph_runner_gives_what_dask_gives_on_the_trained_model(kb_url):
+    """Patch 9: every held-out NLU example parses to the same intent, confidence, ranking and
+    entities, and three conversations (answers, the eligibility form, a stop) take the same actions
+    and send the same replies, through the patched runner and through Rasa's DaskGraphRunner."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from devtools.servers import ROOT, ensure_model
+
+    env = dict(os.environ, DATABASE_URL=kb_url, RASA_TELEMETRY_ENABLED="false")
+    out = subprocess.run([sys.executable, "-c", GRAPH_RUNS, str(ensure_model())], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["texts"] > 300
+    assert result["patched"]["parses"] == result["stock"]["parses"]
+    assert result["patched"]["turns"] == result["stock"]["turns"]
+    assert any("action_answer" in turn for turn in result["patched"]["turns"])  # the conversations ran
