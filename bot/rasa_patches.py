@@ -3,7 +3,9 @@
 1. Speed. Rasa validates every action-server response with ``jsonschema.validate(result, schema)``,
    which first re-checks the *schema itself* against the JSON-Schema meta-schema, on every call.
    In our profile (py-spy, 259 knowledge questions) that was ~60% of the Rasa server's CPU per
-   turn. We validate against the same schema with a validator built once: same checks, same errors.
+   turn. We validate against the same schema with validators built once, and each event against
+   the one branch of the schema's ``oneOf`` its ``"event"`` names rather than all 23 (the other
+   22 cannot match it; 8 % of the CPU per message before): same verdicts, same errors.
 2. Action server down or slow. Rasa waits up to 5 minutes for a custom action and then sends
    nothing. Here a call that fails, or takes longer than ``ACTION_TIMEOUT`` seconds (default 4),
    becomes one polite apology for the turn (later custom actions of the same turn are skipped, so
@@ -70,6 +72,7 @@ from typing import Any, Dict, List, Text, Tuple
 
 import aiohttp
 from jsonschema import ValidationError, validators
+from jsonschema.exceptions import best_match
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
@@ -85,14 +88,59 @@ WRITTEN_FOR = "3.6.21"
 
 APOLOGY = ("Dạ, em xin lỗi, hệ thống đang bận nên em chưa xử lý được yêu cầu này. "
            "Anh/chị vui lòng gửi lại sau ít phút ạ.")
-_validator = None
+class ActionResultValidator:
+    """Patch 1: Rasa's action-response schema checked with validators built once.
+
+    Each event of the response must match exactly one branch of the schema's ``oneOf`` (23 event
+    kinds); the branches are told apart by a ``const`` on ``"event"``, so the branch an event names
+    is the only one that can match, and checking that one branch (with the common properties)
+    gives the verdict of checking all 23, which was most of the validation's cost. Anything
+    invalid is validated again against the whole schema, so the error raised is jsonschema's own.
+    If the schema ever stops having that shape, the whole schema is used for every response.
+    """
+
+    def __init__(self, spec: Dict[Text, Any]) -> None:
+        cls = validators.validator_for(spec)
+        self.whole = cls(spec)
+        self.top: Any = None
+        self.by_event: Dict[Text, Any] = {}
+        try:
+            item = spec["properties"]["events"]["items"]
+            common = {k: v for k, v in item.items() if k != "oneOf"}
+            for branch in item["oneOf"]:
+                kind = branch["properties"]["event"]["const"]
+                if kind in self.by_event:
+                    raise ValueError(f"two event branches for {kind!r}")
+                self.by_event[kind] = cls({"allOf": [common, branch]})
+            top = {**spec, "properties": {**spec["properties"], "events": {"type": "array"}}}
+            self.top = cls(top)
+        except (KeyError, TypeError, ValueError):
+            self.top, self.by_event = None, {}
+
+    def validate(self, result: Any) -> None:
+        if self.top is None or not self._valid(result):
+            error = best_match(self.whole.iter_errors(result))  # what jsonschema.validate raises
+            if error is not None:
+                raise error
+
+    def _valid(self, result: Any) -> bool:
+        if not self.top.is_valid(result):
+            return False
+        for event in (result.get("events") or []) if isinstance(result, dict) else []:
+            kind = event.get("event") if isinstance(event, dict) else None
+            branch = self.by_event.get(kind) if isinstance(kind, str) else None
+            if branch is None or not branch.is_valid(event):
+                return False
+        return True
+
+
+_validator: "ActionResultValidator | None" = None
 
 
 def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
     global _validator
     if _validator is None:
-        spec = RemoteAction.action_response_format_spec()
-        _validator = validators.validator_for(spec)(spec)
+        _validator = ActionResultValidator(RemoteAction.action_response_format_spec())
     try:
         _validator.validate(result)
         return True
@@ -102,8 +150,6 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
                       f"{DOCS_BASE_URL}/custom-actions")
         raise e
 
-
-# --------------------------------------------------------------------- action server faults
 
 def action_timeout() -> float:
     try:

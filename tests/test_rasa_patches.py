@@ -277,3 +277,61 @@ def test_the_graph_runner_gives_what_dask_gives_on_the_trained_model(kb_url):
     assert result["patched"]["parses"] == result["stock"]["parses"]
     assert result["patched"]["turns"] == result["stock"]["turns"]
     assert any("action_answer" in turn for turn in result["patched"]["turns"])  # the conversations ran
+
+
+def _responses_to_validate():
+    """Valid action-server responses of every event kind, and broken ones of many shapes."""
+    from rasa.shared.core import events as ev
+
+    kinds = [ev.UserUttered("chào", {"name": "greet", "confidence": 0.9},
+                            [{"entity": "province", "value": "ha_noi", "start": 0, "end": 2}]),
+             ev.BotUttered("Dạ", {"buttons": [{"title": "A", "payload": "/a"}]}), ev.SlotSet("province", "ha_noi"),
+             ev.SlotSet("money", 3.5e8), ev.SlotSet("x", None), ev.ActionExecuted("action_listen"),
+             ev.ActiveLoop("eligibility_form"), ev.ActiveLoop(None), ev.FollowupAction("action_answer"),
+             ev.ConversationPaused(), ev.ConversationResumed(), ev.Restarted(), ev.AllSlotsReset(),
+             ev.UserUtteranceReverted(), ev.ActionReverted(), ev.SessionStarted(), ev.LoopInterrupted(True),
+             ev.ActionExecutionRejected("action_x"), ev.EntitiesAdded([{"entity": "a", "value": "b"}]),
+             ev.AgentUttered("x"), ev.StoryExported()]
+    good = [e.as_dict() for e in kinds]
+    out = [{"events": good, "responses": [{"text": "Dạ"}, {"buttons": []}]}, {}, {"events": []},
+           {"responses": []}, {"events": good[:1], "extra": 1}]
+    broken_events = [{"event": "slot"}, {"event": "slot", "name": 5}, {"event": "no_such_kind"}, {"event": 3},
+                     {"event": ["slot"]}, {"name": "x"}, "slot", None, 3, {"event": "action", "name": 7},
+                     {"event": "user", "text": 5}, {"event": "user", "parse_data": {"intent": "greet"}},
+                     {"event": "entities", "entities": [{"value": 1}]}, {"event": "slot", "name": "a",
+                                                                         "timestamp": "yesterday"},
+                     {"event": "bot", "metadata": "x"}]
+    for bad in broken_events:
+        out.append({"events": good[:3] + [bad] + good[3:5], "responses": []})
+    out += [{"events": {"event": "slot"}}, {"events": "x"}, {"responses": ["text"]}, {"responses": {}}, [], "x",
+            None, {"events": [good[0]], "responses": [{"text": "a"}, 3]}]
+    return out
+
+
+def test_action_results_get_the_verdicts_and_errors_of_rasas_own_validation():
+    """Patch 1: for valid responses of every event kind and broken ones of many shapes, the
+    validator accepts exactly what ``jsonschema.validate`` with Rasa's schema accepts, and raises
+    the same error message; Rasa's schema still has the shape the fast path relies on."""
+    from jsonschema import ValidationError, validate
+    from rasa.core.actions.action import RemoteAction
+
+    from bot.rasa_patches import ActionResultValidator
+
+    spec = RemoteAction.action_response_format_spec()
+    ours = ActionResultValidator(spec)
+    assert ours.top is not None and len(ours.by_event) == len(spec["properties"]["events"]["items"]["oneOf"]) == 23
+    verdicts = []
+    for result in _responses_to_validate():
+        try:
+            validate(result, spec)
+            stock = None
+        except ValidationError as e:
+            stock = e.message
+        try:
+            ours.validate(result)
+            mine = None
+        except ValidationError as e:
+            mine = e.message
+        assert mine == stock, result
+        verdicts.append(stock is None)
+    assert verdicts.count(True) == 5 and verdicts.count(False) >= 20  # both kinds were exercised
