@@ -31,7 +31,8 @@ from actions.listen import replied_this_turn, say_note
 from actions.quick_check import asks_amount, describes_establishment, quick_check, verdict_again
 from actions.render import KB_DOWN, MAIN_MENU, button, province_note, topic_text
 from actions.slots import channel_of, latest_value, named_province, parse_cost
-from actions.support_levels import ACTIVITY_GROUPS, ask_activity, ask_which, levels_for, reply_level
+from actions.support_levels import ask_activity, ask_which, levels_for, reply_level
+from bot.menu import menu_button
 from policy_kb import queries, unanswered
 from policy_kb.eligibility import load_rules
 from policy_kb.retrieval import INTENT_TOPICS, STOP, Hit, Record, lemmas, priors_for, split_questions
@@ -70,8 +71,8 @@ TOPIC_TITLES = {
 # Topics where a named province changes whom to ask: the answer starts with that province's line.
 LOCAL_TOPICS = {"local_levels", "procedure", "dossier", "agencies"}
 # "Am I covered?" topics: a question that says what the establishment is gets the quick check.
-QUICK_CHECK_TOPICS = {"beneficiaries": ("Ai được hỗ trợ?", "ask_beneficiaries"),
-                      "industries": ("Ngành nghề được hỗ trợ", "ask_industries")}
+QUICK_CHECK_TOPICS = {"beneficiaries": menu_button("beneficiaries"),
+                      "industries": button("Ngành nghề được hỗ trợ", "ask_industries")}
 PAGE = 4  # facts per topic page
 # words nearly every question has: they do not make a question specific ("khuyến công hỗ trợ gì")
 GENERIC = frozenset({"khuyen", "cong", "ho", "tro", "chinh", "sach", "duoc", "nha", "nuoc"})
@@ -121,9 +122,6 @@ class Answerer:
         intent, confidence = _intent(self.tracker)
         entities = self.tracker.latest_message.get("entities") or []
         priors = priors_for(intent, confidence, entities, text, self.index.records)
-        activity = latest_value(self.tracker, "activity")
-        for key in ACTIVITY_GROUPS.get(activity, []):
-            priors.records[f"level.{key}"] = priors.records.get(f"level.{key}", 0.0) + 0.25
         hits = self.index.search(text, priors, k=5)
         bare = without_places(self.tracker, text)
         if bare != text:
@@ -162,7 +160,7 @@ class Answerer:
             out.append(button(f"Xem thêm về {TOPIC_TITLES.get(topic, 'chủ đề')}", "ask_more",
                               record=record.id, view="topic"))
         else:
-            out.append(button("Thủ tục, hồ sơ", "ask_procedure"))
+            out.append(menu_button("procedure"))
         return out[:3]
 
     def history(self, record: Record) -> Optional[str]:

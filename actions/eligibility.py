@@ -17,11 +17,11 @@ from rasa_sdk.types import DomainDict
 from actions.listen import say_note
 from actions.render import button
 from actions.verdict_text import verdict_text
-from actions.slots import (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, YES_NO, latest_entity, named_province,
-                           parse_cost, parse_count)
+from actions.slots import YES_NO, latest_entity, named_province, parse_cost, parse_count
+from bot.menu import menu_button
 from vntext.places import unit_type_in_answer
 from vntext.statements import UNCLEAR, UNKNOWN
-from policy_kb.eligibility import Profile, assess, missing_fields
+from policy_kb.eligibility import BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, Profile, assess, missing_fields
 from policy_kb.provinces import load_provinces
 
 # Profile fields the conversation can ask, by slot name (same names).
@@ -189,9 +189,9 @@ def give_verdict(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     verdict = assess(profile)
     buttons = [button("Ước tính mức hỗ trợ", "estimate_support"),
                button("Để lại liên hệ", "leave_contact"),
-               button("Thủ tục, hồ sơ", "ask_procedure")]
+               menu_button("procedure")]
     if verdict.verdict == "not_eligible":
-        buttons = [button("Thủ tục, hồ sơ", "ask_procedure"), button("Để lại liên hệ", "leave_contact"),
+        buttons = [menu_button("procedure"), button("Để lại liên hệ", "leave_contact"),
                    button("Hỏi đáp khác", "ask_help")]
     elif verdict.verdict == "unknown" and any(not _skipped(tracker, f) for f in verdict.missing if f in ASKABLE):
         # a correction reopened a question ("à nhầm, ở xã chứ không phải phường"): go on from there

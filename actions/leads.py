@@ -28,9 +28,11 @@ from sqlalchemy.orm import Session
 from actions.listen import is_answer_attempt, say_note
 from actions.render import MAIN_MENU, button
 from actions.slots import channel_of, parse_cost
+from bot.menu import menu_button
 from vntext.statements import asks_for_person, is_question
 from vntext.stop_phrases import explicit_stop
 from vntext.fold import fold
+from vntext.names import name_problem
 from vntext.normalize import normalize_text
 from lead_store.consent import (CONSENT_SLOTS, CONSENT_TEXT, CONSENT_VERSION, PERSONAL_DATA_SLOTS, PRIVACY_TEXT,
                                 REFUSED_KEPT_TEXT, REFUSED_TEXT)
@@ -454,8 +456,8 @@ class ValidateLeadForm(FormValidationAction):
             # the number, the name is asked again (no second prompt from here)
             return {"contact_name": previous}
         name = person_name(fixed if fixed is not None else name_part(typed))
-        # the same rules as the leads store (lead_store.leads), so an accepted name is always stored
-        if not (2 <= len(name) <= 120) or not any(ch.isalpha() for ch in name) or not name.isprintable():
+        # the leads store's check too (lead_store.leads), so an accepted name is always stored
+        if name_problem(name):
             dispatcher.utter_message(text=NAME_PROMPT)
             return {"contact_name": previous if fixed is not None else None}
         if fixed is not None and previous and previous != name:
@@ -518,7 +520,7 @@ class ActionSubmitLead(Action):
         dispatcher.utter_message(
             text=f"Dạ, em đã ghi nhận. {who} sẽ liên hệ anh/chị qua số {mask_phone(lead.phone)}. "
                  f"Cảm ơn anh/chị ạ!",
-            buttons=[button("Thủ tục, hồ sơ", "ask_procedure"), button("Hỏi đáp khác", "ask_help")])
+            buttons=[menu_button("procedure"), button("Hỏi đáp khác", "ask_help")])
         return clear_personal()
 
 

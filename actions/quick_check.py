@@ -15,7 +15,7 @@ flow for the rest:
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
@@ -27,14 +27,15 @@ from actions.verdict_text import OUTCOME_MARK, PRE_CHECK, place_text, verdict_te
 from actions.render import button, sources_line
 from actions.slots import latest_entity, latest_value, parse_cost
 from actions.support_levels import AMBIGUOUS, ask_which, reply_level
+from bot.menu import menu_button
 from vntext.statements import Context, read
 from vntext.normalize import strip_diacritics
 from policy_kb.eligibility import Profile, assess
 from policy_kb.provinces import old_name_used
 
 #: after an estimate: what people do next
-ESTIMATE_NEXT = [button("Để lại liên hệ", "leave_contact"), button("Kiểm tra điều kiện", "check_eligibility"),
-                 button("Thủ tục, hồ sơ", "ask_procedure")]
+ESTIMATE_NEXT = [button("Để lại liên hệ", "leave_contact"), menu_button("check_eligibility"),
+                 menu_button("procedure")]
 
 #: entities that describe the establishment (the eligibility form's slots of the same names)
 PROFILE_ENTITIES = ("business_type", "industry", "province", "unit_type")
@@ -80,8 +81,10 @@ def said_now(tracker: Tracker) -> Profile:
 
 
 def quick_check(dispatcher: CollectingDispatcher, tracker: Tracker,
-                general: Tuple[str, str] = ("Ngành nghề được hỗ trợ", "ask_industries")) -> List[Dict[Text, Any]]:
-    """``general``: the button to the general answer (the topic the person asked about)."""
+                general: Optional[Dict[str, str]] = None) -> List[Dict[Text, Any]]:
+    """``general``: the button to the general answer (the topic the person asked about; by
+    default the industries')."""
+    general = dict(general or button("Ngành nghề được hỗ trợ", "ask_industries"))
     profile = said_now(tracker)
     # kept so the form and later answers still say "Bình Phước (nay thuộc Tỉnh Đồng Nai)"
     remembered = [SlotSet("old_province", profile.old_province_name)] if profile.old_province_name else []
@@ -90,15 +93,14 @@ def quick_check(dispatcher: CollectingDispatcher, tracker: Tracker,
         # decided by what was said (e.g. a shop: trade is not industrial production)
         buttons = ([button("Ước tính mức hỗ trợ", "estimate_support"), button("Để lại liên hệ", "leave_contact")]
                    if verdict.verdict == "eligible" else
-                   [button(*general), button("Hỏi đáp khác", "ask_help")])
+                   [general, button("Hỏi đáp khác", "ask_help")])
         dispatcher.utter_message(text=verdict_text(profile, verdict), buttons=buttons)
         return remembered  # not the "verdict" slot: that is the full check's, stored with a lead
-    said = {"bt": profile.business_type, "btb": profile.business_type, "ind": profile.industry,
-            "loc": profile.province or profile.unit_type}
     # what was said, judged: decided rules, and open ones about something said ("khai thác cát":
     # "? only in disadvantaged areas"), not the generic "cần biết loại hình …" of what was not said
+    # (a rule's `about`: the profile fields its check judges, policy_kb/data/eligibility.yml)
     decided = [r for r in verdict.reasons
-               if r.outcome != "unknown" or said.get(r.rule_id.split(".")[0])]
+               if r.outcome != "unknown" or any(getattr(profile, name) for name in r.about)]
     lines = ["Dạ, theo những gì anh/chị nêu:" if decided else "Dạ, em đã ghi nhận."]
     place = place_text(profile)
     if place:
@@ -109,7 +111,7 @@ def quick_check(dispatcher: CollectingDispatcher, tracker: Tracker,
     if decided:
         lines.append(sources_line(decided))
     dispatcher.utter_message(text="\n".join(lines), buttons=[
-        button("Kiểm tra tiếp", "check_eligibility"), button(*general), button("Mức hỗ trợ", "ask_support_level")])
+        button("Kiểm tra tiếp", "check_eligibility"), general, menu_button("support_level")])
     return remembered
 
 

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from functools import lru_cache
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
+from bot.menu import menu_buttons
 from policy_kb.centre import centre
 from policy_kb.provinces import Province, load_provinces
 from policy_kb.queries import FactView, LevelView, TopicAnswer
@@ -64,12 +65,9 @@ def button(title: str, intent: str, **entities: str) -> Dict[str, str]:
     return {"title": title, "payload": payload(intent, **entities)}
 
 
-MAIN_MENU = [
-    button("Ai được hỗ trợ?", "ask_beneficiaries"),
-    button("Mức hỗ trợ", "ask_support_level"),
-    button("Ngành nghề", "ask_industries"),
-    button("Thủ tục, hồ sơ", "ask_procedure"),
-]
+#: under answers and after a flow ends (its first two or three under an answer); the buttons
+#: themselves are the domain's (bot/menu.py), so they read the same as in the bot's responses
+MAIN_MENU = menu_buttons("beneficiaries", "support_level", "industries", "procedure")
 
 
 def fmt_date(d: Optional[dt.date]) -> str:
@@ -162,11 +160,11 @@ def _relative_levels() -> Dict[Tuple[str, dt.date], Dict[str, Any]]:
     """``relative_to`` of the dated support-level values (data/support_levels/*.yml): a level set
     as a multiple of another ("1,5 lần mức hỗ trợ máy móc"), or a share of something other than the
     cost (loan interest). Read from the same files as the KB; the loader does not carry this field."""
-    from policy_kb.loader import DATA_DIR, _read_yaml
+    from policy_kb.loader import DATA_DIR, read_yaml
 
     out: Dict[Tuple[str, dt.date], Dict[str, Any]] = {}
     for path in sorted((DATA_DIR / "support_levels").glob("*.yml")):
-        data = _read_yaml(path) or {}
+        data = read_yaml(path) or {}
         for when, rec in (data.get("values") or {}).items():
             if isinstance(rec, dict) and isinstance(rec.get("relative_to"), dict):
                 out[(data.get("activity"), when)] = rec["relative_to"]

@@ -12,11 +12,6 @@ from vntext.normalize import normalize_text
 from vntext.numbers import read_count
 from vntext.statements import happens_elsewhere
 
-BUSINESS_TYPES = {"household_business", "cooperative", "cooperative_group", "cooperative_union", "sme",
-                  "large_enterprise", "enterprise", "individual", "shop"}
-INDUSTRIES = {"food_processing", "consumer_goods", "agro_chemicals", "building_materials", "mechanical",
-              "handicraft", "mining", "cleaner_production", "wood_processing", "trade_services"}
-UNIT_TYPES = {"xa", "phuong", "dac_khu"}
 YES_NO = {"yes", "no", "unknown"}
 
 

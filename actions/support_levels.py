@@ -13,13 +13,7 @@ from actions.answer_text import level_answer
 from actions.kb import KnowledgeUnavailable, kb_session
 from actions.render import KB_DOWN, button
 from actions.slots import named_province
-from policy_kb.queries import LevelAnswer, support_level
-
-# Activity keys from the NLU that cover several support-level parameters.
-ACTIVITY_GROUPS = {
-    "typical_product_selection": ["typical_product_selection_regional", "typical_product_selection_national"],
-    "pollution_treatment": ["pollution_treatment_facility", "pollution_treatment_ccn"],
-}
+from policy_kb.queries import LevelAnswer, level_activities, support_level
 
 # "hội chợ" alone is ambiguous: domestic and overseas fairs have different rules.
 AMBIGUOUS = {
@@ -43,7 +37,7 @@ NEXT = [("Điều kiện", "ask_conditions"), ("Thủ tục, hồ sơ", "ask_pro
 def levels_for(activity: str) -> List[LevelAnswer]:
     """The support-level answers an activity key stands for (raises KnowledgeUnavailable)."""
     with kb_session() as session:
-        found = [support_level(session, key) for key in ACTIVITY_GROUPS.get(activity, [activity])]
+        found = [support_level(session, key) for key in level_activities(activity)]
     return [a for a in found if a is not None]
 
 

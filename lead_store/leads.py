@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, declarative_base
 
 from lead_store.consent import KNOWN_CONSENT_VERSIONS
+from vntext.names import NAME_MAX, clean_name, name_problem
 from vntext.phone import mask_phone, normalize_phone
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ LeadBase = declarative_base()
 CHANNELS = frozenset({"rest", "web", "zalo", "socketio", "callback", "cmdline", "facebook",
                       "telegram", "messenger"})
 VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
-NAME_MAX = 120
+# NAME_MAX (vntext.names) also sizes the officers' names (contacted_by, processed_by)
 KEY_MAX = 64
 CONVERSATION_MAX = 128
 COST_MAX = 10 ** 15  # 1 triệu tỷ đồng: far above any khuyến công project, far below BIGINT
@@ -204,17 +205,10 @@ def _consent_at(value: Any) -> dt.datetime:
 
 
 def _name(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise LeadValidationError("name", "missing or empty")
-    value = " ".join(value.split())  # collapse spaces, drop newlines and tabs
-    if len(value) > NAME_MAX:
-        raise LeadValidationError("name", f"longer than {NAME_MAX} characters")
-    if not any(ch.isalpha() for ch in value):
-        # e.g. a phone number typed in the name slot: refuse rather than store it as a name
-        raise LeadValidationError("name", "contains no letters")
-    if any(ord(ch) < 32 for ch in value):
-        raise LeadValidationError("name", "contains control characters")
-    return value
+    problem = name_problem(value)  # the lead form's check too (vntext.names)
+    if problem:
+        raise LeadValidationError("name", problem)
+    return clean_name(value)
 
 
 def validate_lead(data: LeadInput) -> Dict[str, Any]:

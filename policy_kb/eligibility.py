@@ -22,11 +22,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
-from policy_kb.loader import (DATA_DIR, KnowledgeDataError, _date, _questions, _read_yaml, _source, _status,
-                              _text)
+from policy_kb.loader import (DATA_DIR, KnowledgeDataError, date_field, questions_field, read_yaml, source_field,
+                              status_field, text_field)
 from policy_kb.provinces import Province, load_provinces, old_name_used, province_of_old_name
+from vntext.places import UNIT_TYPES
 
 RULES_FILE = DATA_DIR / "eligibility.yml"
 
@@ -34,7 +35,7 @@ RULES_FILE = DATA_DIR / "eligibility.yml"
 FIELD_ORDER = ("business_type", "industry", "province", "unit_type", "craft_village",
                "disadvantaged", "employees", "revenue_vnd", "capital_vnd")
 OUTCOMES = ("pass", "fail", "unknown")
-UNIT_TYPES = ("xa", "phuong", "dac_khu")
+LOOKUPS_DIR = DATA_DIR.parent.parent / "nlu_data" / "lookups"
 # Facts a rule's `when` may test. centrally_run is derived from the province key, so the user
 # never has to know it; min_employees is "employees >= N".
 CONDITION_KEYS = ("business_type", "industry", "province", "centrally_run", "unit_type",
@@ -42,6 +43,20 @@ CONDITION_KEYS = ("business_type", "industry", "province", "centrally_run", "uni
                   "ethnic_minority_owned", "exports", "local_materials", "fired_clay_brick",
                   "min_employees")
 MAX_TEXT = 200  # reason texts stay short: they are read in a chat
+
+
+@lru_cache(maxsize=None)
+def lookup_keys(entity: str) -> FrozenSet[str]:
+    """The canonical keys of an entity: its lookup tables ``<entity>.<key>`` in
+    ``nlu_data/lookups/<entity>.yml``, where the NLU's phrases for them are. The one list of the
+    business types and industries the rules decide (tests/test_eligibility.py: every one is)."""
+    doc = read_yaml(LOOKUPS_DIR / f"{entity}.yml") or {}
+    names = [item.get("lookup") or "" for item in doc.get("nlu") or [] if isinstance(item, dict)]
+    return frozenset(name.split(".", 1)[1] for name in names if name.startswith(entity + "."))
+
+
+BUSINESS_TYPES = lookup_keys("business_type")
+INDUSTRIES = lookup_keys("industry")
 
 
 # ---------------------------------------------------------------- public types
@@ -81,6 +96,7 @@ class Reason:
     outcome: str                 # pass | fail | unknown
     status_detail: Optional[str] = None
     rule_id: str = ""
+    about: Tuple[str, ...] = ()  # the profile fields its check judges (the rule set's `about:`)
 
 
 @dataclass
@@ -145,6 +161,7 @@ class Rule:
     size_check: bool = False
     questions: Tuple[str, ...] = ()   # example questions: the rule is then an answerable record
     with_refusal: bool = False        # a caveat also shown with a not_eligible verdict
+    about: Tuple[str, ...] = ()       # the profile fields its check judges (none for priorities, caveats)
 
     def matches(self, facts: Dict[str, Any]) -> bool:
         return all(_holds(key, expected, facts) for key, expected in self.when)
@@ -152,7 +169,7 @@ class Rule:
     def reason(self, unit: str, outcome: Optional[str] = None) -> Reason:
         return Reason(text=self.text.replace("{unit}", unit), document=self.document,
                       article=self.article, status=self.status, outcome=outcome or self.outcome,
-                      status_detail=self.status_detail, rule_id=self.id)
+                      status_detail=self.status_detail, rule_id=self.id, about=self.about)
 
 
 @dataclass(frozen=True)
@@ -240,12 +257,12 @@ def _when(value: Any, file: str, record: str, key: str = "when") -> Tuple[Tuple[
     return tuple(value.items())
 
 
-def _rule(rec: Any, file: str, record: str, kind: str) -> Rule:
+def _rule(rec: Any, file: str, record: str, kind: str, about: Tuple[str, ...] = ()) -> Rule:
     if not isinstance(rec, dict):
         raise KnowledgeDataError(file, record, "a rule must be a mapping")
-    src = _source(rec.get("source"), file, record)
-    status = _status(rec, file, record)
-    text = _text(rec, "text", file, record)
+    src = source_field(rec.get("source"), file, record)
+    status = status_field(rec, file, record)
+    text = text_field(rec, "text", file, record)
     if len(text) > MAX_TEXT:
         raise KnowledgeDataError(file, record, f"text longer than {MAX_TEXT} characters")
     if kind != "check":
@@ -266,14 +283,15 @@ def _rule(rec: Any, file: str, record: str, kind: str) -> Rule:
     size_check = bool(rec.get("size_check", False))
     if size_check and outcome != "pass":
         raise KnowledgeDataError(file, record, "size_check only makes sense on a 'pass' rule")
-    return Rule(id=_text(rec, "id", file, record), when=_when(rec.get("when"), file, record),
+    return Rule(id=text_field(rec, "id", file, record), when=_when(rec.get("when"), file, record),
                 outcome=outcome, text=text, document=src["document"], article=src["article"],
                 status=status, status_detail=rec.get("status_detail"), ask=tuple(ask),
-                size_check=size_check, questions=tuple(_questions(rec, file, record)),
-                with_refusal=rec.get("with_refusal") is True)
+                size_check=size_check, questions=tuple(questions_field(rec, file, record)),
+                with_refusal=rec.get("with_refusal") is True, about=about)
 
 
-def _rules(items: Any, file: str, where: str, kind: str = "check", optional: bool = False) -> Tuple[Rule, ...]:
+def _rules(items: Any, file: str, where: str, kind: str = "check", optional: bool = False,
+           about: Tuple[str, ...] = ()) -> Tuple[Rule, ...]:
     if optional and items is None:
         return ()
     if not isinstance(items, list) or (not items and not optional):
@@ -281,17 +299,29 @@ def _rules(items: Any, file: str, where: str, kind: str = "check", optional: boo
     out = []
     for i, rec in enumerate(items):
         rid = rec.get("id") if isinstance(rec, dict) else None
-        out.append(_rule(rec, file, f"{where}/{rid or '#' + str(i + 1)}", kind))
+        out.append(_rule(rec, file, f"{where}/{rid or '#' + str(i + 1)}", kind, about))
     return tuple(out)
+
+
+def _about(value: Any, checks: Dict[str, Any], file: str, record: str) -> Dict[str, Tuple[str, ...]]:
+    """The rule set's ``about:``: for every check, the profile fields it judges."""
+    if not isinstance(value, dict) or set(value) != set(checks):
+        raise KnowledgeDataError(file, record, f"'about' must name the profile fields of every check "
+                                               f"{sorted(checks)}, got {sorted(value or {})}")
+    for name, fields in value.items():
+        if not isinstance(fields, list) or set(fields) - set(FIELD_ORDER):
+            raise KnowledgeDataError(file, f"{record}/about/{name}", f"must list profile fields from {FIELD_ORDER}")
+    return {name: tuple(fields) for name, fields in value.items()}
 
 
 def _rule_set(when: Any, rec: Any, file: str) -> RuleSet:
     record = f"rule_sets@{when}"
     if not isinstance(rec, dict):
         raise KnowledgeDataError(file, record, "a rule set must be a mapping")
-    record = f"{_text(rec, 'id', file, record)}@{when}"
-    _source(rec.get("source"), file, record)
-    checks = {name: _rules(items, file, f"{record}/{name}")
+    record = f"{text_field(rec, 'id', file, record)}@{when}"
+    source_field(rec.get("source"), file, record)
+    about = _about(rec.get("about"), rec.get("checks") or {}, file, record)
+    checks = {name: _rules(items, file, f"{record}/{name}", about=about[name])
               for name, items in (rec.get("checks") or {}).items()}
     groups = []
     for g in rec.get("groups") or []:
@@ -302,7 +332,7 @@ def _rule_set(when: Any, rec: Any, file: str) -> RuleSet:
         missing = [n for n in names if n not in checks]
         if not names or missing:
             raise KnowledgeDataError(file, gid, f"group checks must name defined checks; missing {missing}")
-        groups.append(Group(id=_text(g, "id", file, gid), label=_text(g, "label", file, gid),
+        groups.append(Group(id=text_field(g, "id", file, gid), label=text_field(g, "label", file, gid),
                             applies_when=_when(g.get("applies_when"), file, gid, "applies_when"),
                             checks=names))
     if not groups or groups[-1].applies_when:
@@ -314,8 +344,8 @@ def _rule_set(when: Any, rec: Any, file: str) -> RuleSet:
     duplicates = {i for i in all_ids if all_ids.count(i) > 1}
     if duplicates:
         raise KnowledgeDataError(file, record, f"duplicate rule ids {sorted(duplicates)}")
-    return RuleSet(effective_from=_date(when, file, record, "effective date", True), id=rec["id"],
-                   label=_text(rec, "label", file, record), status=_status(rec, file, record),
+    return RuleSet(effective_from=date_field(when, file, record, "effective date", True), id=rec["id"],
+                   label=text_field(rec, "label", file, record), status=status_field(rec, file, record),
                    groups=tuple(groups), checks=checks, priorities=priorities, caveats=caveats)
 
 
@@ -323,19 +353,19 @@ def _sme_definition(when: Any, rec: Any, file: str) -> SmeDefinition:
     record = f"sme_definitions@{when}"
     if not isinstance(rec, dict):
         raise KnowledgeDataError(file, record, "an SME definition must be a mapping")
-    src = _source(rec.get("source"), file, record)
+    src = source_field(rec.get("source"), file, record)
     limits = [rec.get(k) for k in ("max_employees", "max_revenue_vnd", "max_capital_vnd")]
     if any(v is not None and not (isinstance(v, int) and v > 0) for v in limits):
         raise KnowledgeDataError(file, record, "size limits must be positive integers or null")
     if len({v is None for v in limits}) > 1:
         raise KnowledgeDataError(file, record, "give all three size limits or none")
     needed = ("unknown",) if limits[0] is None else OUTCOMES
-    texts = {o: _text(rec, f"{o}_text", file, record) for o in needed}
-    return SmeDefinition(effective_from=_date(when, file, record, "effective date", True),
-                         id=_text(rec, "id", file, record), max_employees=limits[0],
+    texts = {o: text_field(rec, f"{o}_text", file, record) for o in needed}
+    return SmeDefinition(effective_from=date_field(when, file, record, "effective date", True),
+                         id=text_field(rec, "id", file, record), max_employees=limits[0],
                          max_revenue_vnd=limits[1], max_capital_vnd=limits[2], texts=texts,
                          document=src["document"], article=src["article"],
-                         status=_status(rec, file, record), status_detail=rec.get("status_detail"))
+                         status=status_field(rec, file, record), status_detail=rec.get("status_detail"))
 
 
 def _dated(data: Dict[str, Any], key: str, file: str, parse) -> Tuple[Any, ...]:
@@ -351,7 +381,7 @@ def load_rules(path: Path = RULES_FILE) -> RuleBook:
     """Read and validate eligibility.yml once; refuses unsourced records, naming file and record."""
     path = Path(path)
     file = _display(path)
-    data = _read_yaml(path) or {}
+    data = read_yaml(path) or {}
     return RuleBook(rule_sets=_dated(data, "rule_sets", file, _rule_set),
                     sme_definitions=_dated(data, "sme_definitions", file, _sme_definition))
 

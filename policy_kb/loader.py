@@ -48,7 +48,7 @@ class KnowledgeData:
 
 # ---------------------------------------------------------------- field validation helpers
 
-def _date(value: Any, file: Path, record: str, name: str, required: bool) -> Optional[dt.date]:
+def date_field(value: Any, file: Path, record: str, name: str, required: bool) -> Optional[dt.date]:
     if value is None or value == "":
         if required:
             raise KnowledgeDataError(file, record, f"missing date '{name}'")
@@ -63,14 +63,14 @@ def _date(value: Any, file: Path, record: str, name: str, required: bool) -> Opt
         raise KnowledgeDataError(file, record, f"malformed date '{name}': {value!r} (expected YYYY-MM-DD)") from None
 
 
-def _text(rec: Dict[str, Any], key: str, file: Path, record: str) -> str:
+def text_field(rec: Dict[str, Any], key: str, file: Path, record: str) -> str:
     value = rec.get(key)
     if not isinstance(value, str) or not value.strip():
         raise KnowledgeDataError(file, record, f"missing or empty '{key}'")
     return value.strip()
 
 
-def _source(src: Any, file: Path, record: str, key: str = "source") -> Dict[str, str]:
+def source_field(src: Any, file: Path, record: str, key: str = "source") -> Dict[str, str]:
     if not isinstance(src, dict):
         raise KnowledgeDataError(file, record, f"missing '{key}' (document + article)")
     out = {}
@@ -89,7 +89,7 @@ def _flag(rec: Dict[str, Any], key: str, file: Path | str, record: str, default:
     return value
 
 
-def _status(rec: Dict[str, Any], file: Path, record: str) -> str:
+def status_field(rec: Dict[str, Any], file: Path, record: str) -> str:
     status = rec.get("status")
     if status not in STATUSES:
         raise KnowledgeDataError(file, record, f"status must be one of {', '.join(STATUSES)}, got {status!r}")
@@ -99,7 +99,7 @@ def _status(rec: Dict[str, Any], file: Path, record: str) -> str:
 MAX_QUESTION = 200
 
 
-def _questions(rec: Dict[str, Any], file: Path | str, record: str) -> List[str]:
+def questions_field(rec: Dict[str, Any], file: Path | str, record: str) -> List[str]:
     """A record's example questions (``questions:``): how people ask for it. Optional here;
     ``policy_kb check`` lists records without any, and a test requires two per record."""
     value = rec.get("questions")
@@ -123,7 +123,7 @@ def _record(rid: str, kind: str, topic: str, status: str, text: str, src: Dict[s
                         questions=json.dumps(questions, ensure_ascii=False))
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
             return yaml.safe_load(fh)
@@ -134,80 +134,80 @@ def _read_yaml(path: Path) -> Any:
 # ---------------------------------------------------------------- per-file parsers
 
 def _documents(path: Path, rel: str) -> Iterable[Any]:
-    data = _read_yaml(path) or {}
+    data = read_yaml(path) or {}
     for i, rec in enumerate(data.get("documents") or []):
         rid = str(rec.get("id") or f"#{i + 1}")
-        src = _source(rec.get("source"), rel, rid)
+        src = source_field(rec.get("source"), rel, rid)
         doc = Document(
-            id=_text(rec, "id", rel, rid), number=_text(rec, "number", rel, rid),
-            kind=_text(rec, "kind", rel, rid), title=_text(rec, "title", rel, rid),
-            issued=_date(rec.get("issued"), rel, rid, "issued", False),
-            effective_from=_date(rec.get("effective_from"), rel, rid, "effective_from", False),
-            effective_to=_date(rec.get("effective_to"), rel, rid, "effective_to", False),
-            state=_text(rec, "state", rel, rid), summary=_text(rec, "summary", rel, rid),
+            id=text_field(rec, "id", rel, rid), number=text_field(rec, "number", rel, rid),
+            kind=text_field(rec, "kind", rel, rid), title=text_field(rec, "title", rel, rid),
+            issued=date_field(rec.get("issued"), rel, rid, "issued", False),
+            effective_from=date_field(rec.get("effective_from"), rel, rid, "effective_from", False),
+            effective_to=date_field(rec.get("effective_to"), rel, rid, "effective_to", False),
+            state=text_field(rec, "state", rel, rid), summary=text_field(rec, "summary", rel, rid),
             state_verified=_flag(rec, "state_verified", rel, rid),
-            status=_status(rec, rel, rid), status_detail=rec.get("status_detail"),
+            status=status_field(rec, rel, rid), status_detail=rec.get("status_detail"),
             source_document=src["document"], source_article=src["article"], source_file=rel)
         yield doc
         yield _record(f"document.{doc.id}", "document", "legal_documents", doc.status,
-                      f"{doc.kind} {doc.number}: {doc.title}. {doc.summary}", src, _questions(rec, rel, rid))
+                      f"{doc.kind} {doc.number}: {doc.title}. {doc.summary}", src, questions_field(rec, rel, rid))
         for relation in ("replaces", "amends"):
             for target in rec.get(relation) or []:
                 yield DocumentRelation(document_id=doc.id, relation=relation, target_number=str(target))
 
 
 def _facts(path: Path, rel: str) -> Iterable[Any]:
-    data = _read_yaml(path) or {}
+    data = read_yaml(path) or {}
     topic = data.get("topic")
     if topic != path.stem or topic not in TOPICS:
         raise KnowledgeDataError(rel, None, f"topic must be the file name and one of {TOPICS}, got {topic!r}")
-    yield Topic(key=topic, title=_text(data, "title", rel, topic))
+    yield Topic(key=topic, title=text_field(data, "title", rel, topic))
     for i, rec in enumerate(data.get("facts") or []):
         rid = str(rec.get("id") or f"#{i + 1}")
-        src = _source(rec.get("source"), rel, rid)
+        src = source_field(rec.get("source"), rel, rid)
         fact = Fact(
-            id=_text(rec, "id", rel, rid), topic=topic, key=rec.get("key"), position=i,
-            text=_text(rec, "text", rel, rid), status=_status(rec, rel, rid),
+            id=text_field(rec, "id", rel, rid), topic=topic, key=rec.get("key"), position=i,
+            text=text_field(rec, "text", rel, rid), status=status_field(rec, rel, rid),
             status_detail=rec.get("status_detail"),
             source_document=src["document"], source_article=src["article"], source_file=rel,
-            effective_from=_date(rec.get("effective_from"), rel, rid, "effective_from", True),
-            effective_to=_date(rec.get("effective_to"), rel, rid, "effective_to", False))
+            effective_from=date_field(rec.get("effective_from"), rel, rid, "effective_from", True),
+            effective_to=date_field(rec.get("effective_to"), rel, rid, "effective_to", False))
         yield fact
-        yield _record(fact.id, "fact", topic, fact.status, fact.text, src, _questions(rec, rel, rid))
+        yield _record(fact.id, "fact", topic, fact.status, fact.text, src, questions_field(rec, rel, rid))
 
 
 def _support_levels(path: Path, rel: str) -> Iterable[Any]:
-    data = _read_yaml(path) or {}
+    data = read_yaml(path) or {}
     activity = data.get("activity")
     if activity != path.stem:
         raise KnowledgeDataError(rel, None, f"'activity' must equal the file name, got {activity!r}")
-    label, unit = _text(data, "label", rel, activity), _text(data, "unit", rel, activity)
+    label, unit = text_field(data, "label", rel, activity), text_field(data, "unit", rel, activity)
     scope = data.get("scope")
     if scope not in ("national", "local"):
         raise KnowledgeDataError(rel, activity, f"scope must be national or local, got {scope!r}")
     values = data.get("values")
     if not isinstance(values, dict) or not values:
         raise KnowledgeDataError(rel, activity, "no dated 'values'")
-    questions = _questions(data, rel, activity)
+    questions = questions_field(data, rel, activity)
     levels: List[SupportLevel] = []
     for when, rec in values.items():
         rid = f"{activity}@{when}"
         if not isinstance(rec, dict):
             raise KnowledgeDataError(rel, rid, "value must be a mapping")
-        src = _source(rec.get("reference"), rel, rid, key="reference")
+        src = source_field(rec.get("source"), rel, rid)
         share = rec.get("share")
         if share is not None and not (isinstance(share, (int, float)) and 0 < share <= 1):
             raise KnowledgeDataError(rel, rid, f"share must be a number in (0, 1], got {share!r}")
         cap = rec.get("cap_vnd")
         if cap is not None and not (isinstance(cap, int) and cap > 0):
             raise KnowledgeDataError(rel, rid, f"cap_vnd must be a positive integer, got {cap!r}")
-        status = _status(rec, rel, rid)
+        status = status_field(rec, rel, rid)
         if status == "UNVERIFIED" and (share is not None or cap is not None):
             raise KnowledgeDataError(rel, rid, "an UNVERIFIED level may not carry figures")
         level = SupportLevel(
             activity=activity, label=label, unit=unit, scope=scope,
-            effective_from=_date(when, rel, rid, "effective date", True),
-            share=share, cap_vnd=cap, text=_text(rec, "text", rel, rid), caveat=rec.get("caveat"),
+            effective_from=date_field(when, rel, rid, "effective date", True),
+            share=share, cap_vnd=cap, text=text_field(rec, "text", rel, rid), caveat=rec.get("caveat"),
             status=status,
             status_detail=rec.get("status_detail"),
             source_document=src["document"], source_article=src["article"], source_file=rel)

@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
-from policy_kb.loader import DATA_DIR, KnowledgeDataError, _date, _read_yaml, _source, _status, _text
+from policy_kb.loader import (DATA_DIR, KnowledgeDataError, date_field, read_yaml, source_field, status_field,
+                              text_field)
 from vntext.normalize import strip_diacritics
 
 PROVINCES_FILE = DATA_DIR / "provinces.yml"
@@ -53,8 +54,8 @@ def _province(key: str, rec: object, file: str) -> Province:
     old = rec.get("merged_from")
     if not isinstance(old, list) or not old or not all(isinstance(n, str) and n.strip() for n in old):
         raise KnowledgeDataError(file, key, "'merged_from' must be a non-empty list of names")
-    return Province(key=key, name=_text(rec, "name", file, key),
-                    short_name=_text(rec, "short_name", file, key),
+    return Province(key=key, name=text_field(rec, "name", file, key),
+                    short_name=text_field(rec, "short_name", file, key),
                     centrally_run=rec["centrally_run"], merged_from=tuple(n.strip() for n in old))
 
 
@@ -63,10 +64,10 @@ def load_provinces(path: Path = PROVINCES_FILE) -> Dict[str, Province]:
     """Province key → Province, validated once (the file must carry its source and status)."""
     path = Path(path)
     file = _display(path)
-    data = _read_yaml(path) or {}
-    _source(data.get("source"), file, "provinces")
-    _status(data, file, "provinces")
-    _date(data.get("effective_from"), file, "provinces", "effective_from", True)
+    data = read_yaml(path) or {}
+    source_field(data.get("source"), file, "provinces")
+    status_field(data, file, "provinces")
+    date_field(data.get("effective_from"), file, "provinces", "effective_from", True)
     records = data.get("provinces")
     if not isinstance(records, dict) or not records:
         raise KnowledgeDataError(file, None, "no 'provinces' mapping")

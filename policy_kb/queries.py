@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -107,6 +107,20 @@ def topic_answer(session: Session, topic: str, on: Optional[dt.date] = None) -> 
 def _level_view(s: SupportLevel) -> LevelView:
     return LevelView(s.activity, s.label, s.unit, s.scope, s.effective_from, s.share, s.cap_vnd,
                      s.text, s.status, s.source_document, s.source_article, s.caveat)
+
+
+#: activity keys of the NLU (nlu_data/lookups/activity.yml) that stand for several support levels
+ACTIVITY_GROUPS: Dict[str, Tuple[str, ...]] = {
+    "typical_product_selection": ("typical_product_selection_regional", "typical_product_selection_national"),
+    "pollution_treatment": ("pollution_treatment_facility", "pollution_treatment_ccn"),
+}
+
+
+def level_activities(activity: str) -> List[str]:
+    """The support levels (``activity`` of data/support_levels/) an activity key stands for: each
+    level of its group ("pollution_treatment": the facility's and the cluster's), else itself. The
+    one lookup of the groups: the answers, the estimate and the answer engine's priors use it."""
+    return list(ACTIVITY_GROUPS.get(activity, (activity,)))
 
 
 def support_level(session: Session, activity: str, on: Optional[dt.date] = None) -> Optional[LevelAnswer]:

@@ -48,6 +48,7 @@ def _bm25s_without_jax():
 
 bm25s = _bm25s_without_jax()
 
+from policy_kb.queries import ACTIVITY_GROUPS, level_activities
 from vntext.fold import fold
 from vntext.normalize import SHORTHAND, normalize_text
 
@@ -151,9 +152,15 @@ def priors_for(intent: Optional[str], confidence: float, entities: Sequence[Dict
     if topic:
         priors.topics[topic] = weights.intent * max(0.0, min(1.0, confidence))
     ids = {r.id for r in records}
-    for ent in entities or ():
-        if ent.get("entity") == "activity" and f"level.{ent.get('value')}" in ids:
-            priors.records[f"level.{ent['value']}"] = weights.entity
+    named = [ent.get("value") for ent in entities or () if ent.get("entity") == "activity"]
+    for value in named:
+        if f"level.{value}" in ids:
+            priors.records[f"level.{value}"] = weights.entity
+    if named and named[0] in ACTIVITY_GROUPS:
+        # a key that stands for several levels (the first activity named, the one the answer is
+        # about): each of its levels
+        for key in level_activities(named[0]):
+            priors.records[f"level.{key}"] = priors.records.get(f"level.{key}", 0.0) + weights.entity
     for num, year in DOC_NUMBER.findall(text or ""):
         for r in records:
             if r.kind == "document" and re.search(rf"\b0?{int(num)}/{year}\b", r.text.split(":")[0]):

@@ -185,3 +185,14 @@ def test_the_ranking_does_not_load_jax():
             "import jax")  # and jax still imports for whoever needs it
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_an_activity_that_stands_for_several_levels_is_looked_up_in_one_place():
+    """policy_kb.queries.level_activities: the levels an answer shows and the ranking's priors."""
+    from policy_kb.queries import level_activities
+    from policy_kb.retrieval import Weights, priors_for
+
+    assert level_activities("pollution_treatment") == ["pollution_treatment_facility", "pollution_treatment_ccn"]
+    assert level_activities("machinery") == ["machinery"]
+    priors = priors_for(None, 0.0, [{"entity": "activity", "value": "pollution_treatment"}], "", [])
+    assert priors.records == {f"level.{key}": Weights().entity for key in level_activities("pollution_treatment")}

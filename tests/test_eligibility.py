@@ -93,6 +93,18 @@ def test_every_lookup_key_is_decided_by_a_rule_in_every_rule_set():
             assess(Profile(business_type="household_business", industry=industry, unit_type="xa"), on)
 
 
+def test_the_keys_the_actions_accept_are_the_nlu_lookup_keys():
+    """One list: the form's validators and the quick check accept the keys of the lookup tables,
+    read from nlu_data/lookups (no hand-made copy), and each has its Vietnamese name."""
+    from actions import eligibility as form
+    from policy_kb.labels import VALUE_LABEL
+    from policy_kb.eligibility import BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES
+
+    assert BUSINESS_TYPES == _lookup_keys("business_type") and INDUSTRIES == _lookup_keys("industry")
+    assert (form.BUSINESS_TYPES, form.INDUSTRIES, form.UNIT_TYPES) == (BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES)
+    assert set(BUSINESS_TYPES) | set(INDUSTRIES) | set(UNIT_TYPES) <= set(VALUE_LABEL)
+
+
 def test_rules_before_2012_do_not_exist():
     with pytest.raises(ValueError, match="no eligibility rule set"):
         assess(Profile(), dt.date(2011, 1, 1))
@@ -178,6 +190,24 @@ def test_rule_with_unknown_fact_is_refused(tmp_path):
     rid = _edit_rule(path, lambda rule: rule.update(when={"district": "x"}))
     with pytest.raises(KnowledgeDataError, match=f"{rid}.*unknown facts"):
         load_rules(path)
+
+
+@pytest.mark.parametrize("edit", [lambda about: about.pop("location"),
+                                  lambda about: about.update(location=["district"])])
+def test_a_check_without_its_about_fields_is_refused(tmp_path, edit):
+    """Which profile fields a check judges is data (``about:``), not a rule-id prefix."""
+    path = _copy_data(tmp_path) / RULES_FILE.name
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    edit(doc["rule_sets"][max(doc["rule_sets"])]["about"])
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+    with pytest.raises(KnowledgeDataError, match="about"):
+        load_rules(path)
+
+
+def test_every_reason_of_a_check_says_what_it_is_about():
+    verdict = assess(Profile(business_type="cooperative", industry="mining", province="ha_noi", unit_type="xa"))
+    about = {r.rule_id.split(".")[0]: r.about for r in verdict.reasons}
+    assert about == {"bt": ("business_type",), "ind": ("industry",), "loc": ("province", "unit_type")}
 
 
 def test_provinces_without_source_are_refused(tmp_path):

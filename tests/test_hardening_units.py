@@ -202,3 +202,20 @@ def test_a_name_the_leads_store_would_refuse_is_asked_again():
     assert ValidateLeadForm().validate_contact_name("An\u200bNa", dispatcher, None, {}) == {"contact_name": None}
     assert ValidateLeadForm().validate_contact_name(" Trần  Thị Dung ", dispatcher, None, {}) == \
         {"contact_name": "Trần Thị Dung"}
+
+
+@pytest.mark.parametrize("name", ["A", "An\u200bNa", "Nguyễn\x01An", "Nguyễn\x7fAn", "12345", "x" * 121,
+                                  "Trần Thị Dung", "Lê  Hoa", "Võ"])
+def test_the_form_and_the_store_check_a_name_the_same_way(name):
+    """One check (vntext.names.name_problem): the form accepts exactly what the store stores."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.leads import ValidateLeadForm
+    from lead_store.leads import LeadValidationError, validate_lead
+
+    accepted = ValidateLeadForm().validate_contact_name(name, CollectingDispatcher(), None, {})["contact_name"]
+    try:
+        stored = validate_lead(lead("x", name=name))["name"]
+    except LeadValidationError:
+        stored = None
+    assert accepted == stored

@@ -49,6 +49,8 @@ NO_RASA = ("vntext", "policy_kb", "lead_store")
 ACTIONS_MAY_USE_BOT = {
     "bot.log_privacy": "the action server installs the same log filter as the Rasa server, so that "
                        "names and phone numbers never reach its logs either (it imports no Rasa code)",
+    "bot.menu": "the menu buttons' one home is the domain (bot/domain/core.yml); the actions send the "
+                "same buttons as the bot's responses, read from there (plain PyYAML, no Rasa code)",
 }
 
 

@@ -15,4 +15,5 @@ imported: see :mod:`vntext.normalize`) and the standard library only.
 - :mod:`vntext.stop_phrases` -- requests to stop ("thôi", "dừng lại"), by their words.
 - :mod:`vntext.language`     -- is a message English (not Vietnamese without diacritics)?
 - :mod:`vntext.phone`        -- Vietnamese phone numbers: validate, E.164, mask for logs.
+- :mod:`vntext.names`        -- a person's name as it may be stored (the lead form and the store).
 """

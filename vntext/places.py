@@ -16,6 +16,8 @@ from typing import Iterator, Optional
 from vntext.fold import fold
 from vntext.normalize import strip_diacritics
 
+#: the keys of the administrative units (the Profile's ``unit_type``, the rules' ``when``)
+UNIT_TYPES = ("xa", "phuong", "dac_khu")
 UNIT_VALUES = {"xã": "xa", "thị trấn": "xa", "phường": "phuong", "đặc khu": "dac_khu"}
 _PLAIN = {"xa": "xa", "thi tran": "xa", "phuong": "phuong", "dac khu": "dac_khu"}
 

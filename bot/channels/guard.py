@@ -13,6 +13,8 @@ import re
 import unicodedata
 from typing import Any, Dict, List, Optional
 
+from bot.menu import menu_buttons
+
 MAX_CHARS = 1000  # the longest real question in our data is ~200 characters
 #: Sanic's limit for any request to the server (its default is 100 MB). SANIC_REQUEST_MAX_SIZE,
 #: read by Sanic itself, overrides it.
@@ -23,11 +25,8 @@ EMPTY_REPLY = "Dạ, em chưa nhận được câu hỏi của anh/chị. Anh/ch
 TOO_LONG_REPLY = (f"Dạ, tin nhắn dài quá nên em chưa đọc được. Anh/chị gửi câu hỏi ngắn gọn hơn "
                   f"(dưới {MAX_CHARS} ký tự) giúp em nhé.")
 FAILURE_REPLY = "Dạ, hệ thống đang gặp sự cố nhỏ, anh/chị vui lòng gửi lại câu hỏi sau ít phút ạ."
-MENU_BUTTONS: List[Dict[str, str]] = [
-    {"title": "Ai được hỗ trợ?", "payload": "/ask_beneficiaries"},
-    {"title": "Mức hỗ trợ", "payload": "/ask_support_level"},
-    {"title": "Thủ tục, hồ sơ", "payload": "/ask_procedure"},
-]
+#: with the empty-message reply: the domain's buttons (bot/menu.py), the first three of utter_default
+MENU_BUTTONS: List[Dict[str, str]] = menu_buttons("beneficiaries", "support_level", "procedure")
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
