@@ -9,10 +9,35 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
+# The tests' own process imports Rasa as the Rasa server does (python -m bot.serve): without
+# TensorFlow, which no configured component uses (bot/no_tensorflow.py; KC_IMPORT_TENSORFLOW=1
+# turns it off). tests/test_no_tensorflow.py compares both ways in subprocesses. Importing
+# TensorFlow and jax was ~8 s of every test run's collection.
+from bot import no_tensorflow
+
+no_tensorflow.install()
+
 # The live-server runner lives in devtools/servers.py (scripts/bench.py uses it too); its names are
 # re-exported here because the tests import them from tests.conftest.
 from devtools.servers import (ARTIFACTS, MODEL, ROOT, VENV_BIN, LiveBot, ensure_model,  # noqa: F401
                               free_port, stop_processes, wait_http)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """argon2id with the console's real parameters takes ~130 ms per hash or check on this
+    machine and the console tests make ~200 of them (24 s). In-process tests use argon2id with the
+    smallest cost; ``test_production_password_hashing_parameters`` checks the real ones, and the
+    CLI and server tests (subprocesses) run with them."""
+    from argon2 import PasswordHasher
+
+    from console import accounts
+
+    real = accounts._hasher, accounts._DUMMY_HASH
+    accounts._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    accounts._DUMMY_HASH = accounts._hasher.hash("dummy-password-for-unknown-names")
+    yield real
+    accounts._hasher, accounts._DUMMY_HASH = real
 
 
 @pytest.fixture(scope="session")

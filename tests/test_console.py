@@ -519,6 +519,20 @@ def test_admin_manages_accounts(console):
     assert stored.startswith("$argon2id$") and "Dat-lai" not in stored
 
 
+def test_production_password_hashing_parameters(cheap_password_hashing):
+    """The console's own hasher (not the tests' cheap one): argon2id with argon2-cffi's
+    defaults, RFC 9106's low-memory profile (t=3, 64 MiB, p=4); the dummy hash for unknown
+    names has the same cost, so a wrong name takes as long as a wrong password."""
+    from argon2 import PasswordHasher, Type, extract_parameters
+    from argon2.profiles import RFC_9106_LOW_MEMORY
+
+    real_hasher, real_dummy = cheap_password_hashing
+    assert isinstance(real_hasher, PasswordHasher) and real_hasher.type is Type.ID
+    assert (real_hasher.time_cost, real_hasher.memory_cost, real_hasher.parallelism) == (
+        RFC_9106_LOW_MEMORY.time_cost, RFC_9106_LOW_MEMORY.memory_cost, RFC_9106_LOW_MEMORY.parallelism) == (3, 65536, 4)
+    assert extract_parameters(real_dummy) == extract_parameters(real_hasher.hash("x" * 12))
+
+
 def test_password_rehashed_when_parameters_change(console):
     from argon2 import PasswordHasher
 
@@ -534,12 +548,30 @@ def test_password_rehashed_when_parameters_change(console):
 # ------------------------------------------------------------------------------------- CLI
 
 def _cli(args, db_url, stdin=""):
+    """``python -m console ARGS`` in a subprocess: what an administrator runs."""
     env = {**os.environ, "DATABASE_URL": db_url}
     return subprocess.run([sys.executable, "-m", "console", *args], input=stdin, capture_output=True, text=True,
                           cwd=ROOT, env=env, timeout=120)
 
 
-def test_cli_accounts_and_first_run_hint(tmp_path):
+def _cli_here(args, db_url, stdin, monkeypatch, capsys):
+    """The same command through ``console.__main__.main`` in this process (no interpreter start:
+    0.7 s a call); stdin, DATABASE_URL, output and exit code as in a subprocess."""
+    import io
+
+    from console.__main__ import main
+
+    capsys.readouterr()
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(list(args))
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(["console", *args], code, out.out, out.err)
+
+
+def test_cli_accounts_and_first_run_hint(tmp_path, monkeypatch, capsys):
+    """The first commands in subprocesses (the real entry point, the real password hashing),
+    the rest in this process (same code, same exit codes)."""
     db_url = f"sqlite:///{tmp_path / 'cli.db'}"
     port = free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "CONSOLE_PORT": str(port)}
@@ -557,20 +589,23 @@ def test_cli_accounts_and_first_run_hint(tmp_path):
     ok = _cli(["create-user", "Truong.Phong", "--admin", "--display-name", "Trưởng phòng", "--password-stdin"],
               db_url, "Mat-khau-truong-phong\n")
     assert ok.returncode == 0, ok.stderr
-    dup = _cli(["create-user", "truong.phong", "--password-stdin"], db_url, "Mat-khau-truong-phong\n")
+    def cli(args, db_url, stdin=""):  # from here on, in this process
+        return _cli_here(args, db_url, stdin, monkeypatch, capsys)
+
+    dup = cli(["create-user", "truong.phong", "--password-stdin"], db_url, "Mat-khau-truong-phong\n")
     assert dup.returncode == 2
-    listed = _cli(["list-users"], db_url)
+    listed = cli(["list-users"], db_url)
     assert "truong.phong" in listed.stdout and "admin" in listed.stdout
-    assert _cli(["set-password", "truong.phong", "--password-stdin"], db_url, "Mat-khau-moi-hon-nua\n").returncode == 0
+    assert cli(["set-password", "truong.phong", "--password-stdin"], db_url, "Mat-khau-moi-hon-nua\n").returncode == 0
     engine_url = db_url
     from policy_kb.db import get_engine
     officer, _ = accounts.authenticate(get_engine(engine_url), "truong.phong", "Mat-khau-moi-hon-nua")
     assert officer is not None
     # the only admin cannot be disabled; a second one can
-    assert _cli(["disable-user", "truong.phong"], db_url).returncode == 2
-    assert _cli(["create-user", "pho.phong", "--password-stdin"], db_url, "Pho-phong-mat-khau\n").returncode == 0
-    assert _cli(["disable-user", "pho.phong"], db_url).returncode == 0
-    assert "disabled" in _cli(["list-users"], db_url).stdout
+    assert cli(["disable-user", "truong.phong"], db_url).returncode == 2
+    assert cli(["create-user", "pho.phong", "--password-stdin"], db_url, "Pho-phong-mat-khau\n").returncode == 0
+    assert cli(["disable-user", "pho.phong"], db_url).returncode == 0
+    assert "disabled" in cli(["list-users"], db_url).stdout
     assert "Mat-khau" not in listed.stdout + listed.stderr
 
 

@@ -11,7 +11,7 @@ from vntext.places import find_places
 
 GAZ = Gazetteer.from_lookup_tables(load_data(str(ROOT / "nlu_data" / "lookups")).lookup_tables)
 NAMES = [(unit.key, name) for unit in load_provinces().values()
-         for name in {*unit.merged_from, unit.short_name}]
+         for name in sorted({*unit.merged_from, unit.short_name})]
 
 
 def provinces_in(text):
