@@ -1,5 +1,6 @@
 # Trợ lý Khuyến công — see README.md
-.PHONY: run test test-fast eval train kb validate clean bench bench-quick harden lint
+.PHONY: run test test-fast eval train kb validate clean bench bench-quick harden lint format
+PY_DIRS = actions bot policy_kb lead_store vntext console devtools scripts tests
 
 run:        ## set up, build the KB, train if needed, serve on :5005 (REST) + :5055 (actions)
 	scripts/run.sh
@@ -24,8 +25,11 @@ validate:
 	scripts/setup.sh && . scripts/env.sh && .venv/bin/rasa data validate --fail-on-warnings \
 	    --config config.yml --domain bot/domain --data $$TRAIN_DATA
 
-lint:       ## ruff: unused / undefined names and syntax errors (also run by make test)
-	scripts/setup.sh --dev && .venv/bin/ruff check --no-cache actions bot policy_kb lead_store vntext console devtools scripts tests
+lint:       ## ruff: unused / undefined names, syntax errors, and the format check (also run by make test)
+	scripts/setup.sh --dev && .venv/bin/ruff check --no-cache $(PY_DIRS) && .venv/bin/ruff format --check --no-cache $(PY_DIRS)
+
+format:     ## ruff format: rewrite the Python files in the project's style (make lint checks it)
+	scripts/setup.sh --dev && .venv/bin/ruff format --no-cache $(PY_DIRS)
 
 clean:
 	rm -rf models results var .rasa tests/artifacts

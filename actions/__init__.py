@@ -20,6 +20,7 @@ The top layer: it may import every project package except ``tests`` (``tests/tes
 - :mod:`actions.privacy`        -- data rights in the chat: what is kept, erasure on request.
 - :mod:`actions.handover`       -- live handover to an officer.
 """
+
 from bot import log_privacy
 from policy_kb.centre import centre
 

@@ -14,6 +14,7 @@ Routes, in order:
 6. one question → the best record, if it scores above ``THRESHOLD``; otherwise an honest
    "em chưa có thông tin", whom to ask, and the question recorded for officers.
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,29 +62,50 @@ def accepts(hit: Optional[Hit], intent: Optional[str], confidence: float = 0.0) 
         return hit.score >= THRESHOLD_OUT_OF_SCOPE
     agree = confidence >= 0.5 and INTENT_TOPICS.get(intent or "") == hit.record.topic
     return hit.score >= THRESHOLD - (AGREEMENT if agree else 0.0)
+
+
 TOPIC_TITLES = {
-    "overview": "khuyến công", "objectives": "mục tiêu", "beneficiaries": "đối tượng",
-    "industries": "ngành nghề", "priorities": "ưu tiên", "activities": "nội dung hỗ trợ",
-    "conditions": "điều kiện", "procedure": "thủ tục", "dossier": "hồ sơ",
-    "typical_product": "sản phẩm tiêu biểu", "agencies": "cơ quan", "pilot_projects": "đề án điểm",
-    "local_levels": "mức của tỉnh", "legal_documents": "văn bản", "support_levels": "mức hỗ trợ",
+    "overview": "khuyến công",
+    "objectives": "mục tiêu",
+    "beneficiaries": "đối tượng",
+    "industries": "ngành nghề",
+    "priorities": "ưu tiên",
+    "activities": "nội dung hỗ trợ",
+    "conditions": "điều kiện",
+    "procedure": "thủ tục",
+    "dossier": "hồ sơ",
+    "typical_product": "sản phẩm tiêu biểu",
+    "agencies": "cơ quan",
+    "pilot_projects": "đề án điểm",
+    "local_levels": "mức của tỉnh",
+    "legal_documents": "văn bản",
+    "support_levels": "mức hỗ trợ",
 }
 # Topics where a named province changes whom to ask: the answer starts with that province's line.
 LOCAL_TOPICS = {"local_levels", "procedure", "dossier", "agencies"}
 # "Am I covered?" topics: a question that says what the establishment is gets the quick check.
-QUICK_CHECK_TOPICS = {"beneficiaries": menu_button("beneficiaries"),
-                      "industries": button("Ngành nghề được hỗ trợ", "ask_industries")}
+QUICK_CHECK_TOPICS = {
+    "beneficiaries": menu_button("beneficiaries"),
+    "industries": button("Ngành nghề được hỗ trợ", "ask_industries"),
+}
 PAGE = 4  # facts per topic page
 # words nearly every question has: they do not make a question specific ("khuyến công hỗ trợ gì")
 GENERIC = frozenset({"khuyen", "cong", "ho", "tro", "chinh", "sach", "duoc", "nha", "nuoc"})
+
 
 def _intent(tracker: Tracker) -> Tuple[Optional[str], float]:
     """The classifier's intent; for a low-confidence message (``nlu_fallback``) its best guess
     from the ranking, which is still a prior for the ranking of records."""
     intent = tracker.latest_message.get("intent") or {}
     if intent.get("name") == "nlu_fallback":
-        guess = next((r for r in tracker.latest_message.get("intent_ranking") or []
-                      if r.get("name") not in (None, "nlu_fallback")), None)
+        guess = next(
+            (
+                r
+                for r in tracker.latest_message.get("intent_ranking") or []
+                if r.get("name") not in (None, "nlu_fallback")
+            ),
+            None,
+        )
         if guess:
             return guess.get("name"), float(guess.get("confidence") or 0.0)
     return intent.get("name"), float(intent.get("confidence") or 0.0)
@@ -102,8 +124,11 @@ def _history_until(record: Record) -> Optional[object]:
 
 def without_places(tracker: Tracker, text: str) -> str:
     """``text`` without the province names the NLU found in it."""
-    spans = [(e.get("start"), e.get("end")) for e in tracker.latest_message.get("entities") or []
-             if e.get("entity") == "province" and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)]
+    spans = [
+        (e.get("start"), e.get("end"))
+        for e in tracker.latest_message.get("entities") or []
+        if e.get("entity") == "province" and isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
+    ]
     for start, end in sorted(spans, reverse=True):
         text = text[:start] + " " + text[end:]
     return text
@@ -157,8 +182,9 @@ class Answerer:
             out.append(button("Quy định trước đây", "ask_more", record=record.id, view="history"))
         topic = "legal_documents" if record.kind == "document" else record.topic
         if topic != "support_levels":
-            out.append(button(f"Xem thêm về {TOPIC_TITLES.get(topic, 'chủ đề')}", "ask_more",
-                              record=record.id, view="topic"))
+            out.append(
+                button(f"Xem thêm về {TOPIC_TITLES.get(topic, 'chủ đề')}", "ask_more", record=record.id, view="topic")
+            )
         else:
             out.append(menu_button("procedure"))
         return out[:3]
@@ -189,17 +215,20 @@ class Answerer:
         return self.first_answer(record)
 
 
-def _topic_page(dispatcher: CollectingDispatcher, session, topic: str, offset: int,
-                intro: Optional[str] = None) -> List[Dict[Text, Any]]:
+def _topic_page(
+    dispatcher: CollectingDispatcher, session, topic: str, offset: int, intro: Optional[str] = None
+) -> List[Dict[Text, Any]]:
     """A page of a whole topic (asked for with "Xem thêm về …")."""
     answer = queries.topic_answer(session, topic)
     if answer is None:
         dispatcher.utter_message(response="utter_help")
         return []
-    shown = answer.current[offset: offset + PAGE]
+    shown = answer.current[offset : offset + PAGE]
     more_left = offset + PAGE < len(answer.current)
-    dispatcher.utter_message(text=topic_text(answer, shown, more=offset > 0, intro=intro),
-                             buttons=([button("Xem thêm", "ask_more")] if more_left else []) + MAIN_MENU[:2])
+    dispatcher.utter_message(
+        text=topic_text(answer, shown, more=offset > 0, intro=intro),
+        buttons=([button("Xem thêm", "ask_more")] if more_left else []) + MAIN_MENU[:2],
+    )
     return [SlotSet("last_topic", topic), SlotSet("topic_offset", float(offset + PAGE))]
 
 
@@ -207,8 +236,7 @@ class ActionAnswer(Action):
     def name(self) -> Text:
         return "action_answer"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         text = tracker.latest_message.get("text") or ""
         intent, _ = _intent(tracker)
         if intent == "ask_more":
@@ -220,7 +248,9 @@ class ActionAnswer(Action):
         again = verdict_again(dispatcher, tracker)
         if again is not None:
             return again
-        if replied_this_turn(tracker) and (intent in (None, "nlu_fallback", "out_of_scope") or _intent(tracker)[1] < 0.75):
+        if replied_this_turn(tracker) and (
+            intent in (None, "nlu_fallback", "out_of_scope") or _intent(tracker)[1] < 0.75
+        ):
             return []  # already answered as it was read ("sao lại Đồng Nai, tôi ở Bình Phước mà")
         general = QUICK_CHECK_TOPICS.get(INTENT_TOPICS.get(intent or ""))
         if general and describes_establishment(tracker) and not asks_amount(tracker):
@@ -258,29 +288,31 @@ class ActionAnswer(Action):
         hits = engine.rank(text)
         top = hits[0] if hits else None
         confidence = _intent(tracker)[1]
-        if intent == "ask_support_level" and (top is None or top.record.kind != "level"
-                                              or not accepts(top, intent)):
-            ask_activity(dispatcher)   # "mức hỗ trợ bao nhiêu?" without an activity
+        if intent == "ask_support_level" and (top is None or top.record.kind != "level" or not accepts(top, intent)):
+            ask_activity(dispatcher)  # "mức hỗ trợ bao nhiêu?" without an activity
             return []
         if not accepts(top, intent, confidence) and self.general(tracker, text, intent):
             # "thủ tục thế nào", "ở Hà Giang thì sao": a question about the topic as a whole gets
             # the topic's best-matching record (its first, most general one on a tie) and the
             # button to the rest of the topic — not "em chưa có thông tin"
             topic = INTENT_TOPICS[intent]
-            in_topic = [h for h in engine.index.search(text, None, k=len(engine.index.records)) if h.record.topic == topic]
+            in_topic = [
+                h for h in engine.index.search(text, None, k=len(engine.index.records)) if h.record.topic == topic
+            ]
             top = in_topic[0] if in_topic and in_topic[0].score > 0.2 else None
             record = top.record if top else next(r for r in engine.index.records if r.topic == topic)
             dispatcher.utter_message(text=engine.first_answer(record), buttons=engine.buttons(record))
             return [SlotSet("last_record", record.id), SlotSet("last_topic", topic), SlotSet("topic_offset", 0.0)]
         if not accepts(top, intent, confidence):
-            if intent == "out_of_scope":   # "giá vàng hôm nay": not a question for officers
+            if intent == "out_of_scope":  # "giá vàng hôm nay": not a question for officers
                 dispatcher.utter_message(response="utter_out_of_scope")
                 return []
             return self.unknown(dispatcher, tracker, text, top, intent)
         record = top.record
         if record.kind == "level":
-            return reply_level(dispatcher, tracker, record.id.split(".", 1)[1],
-                               parse_cost(latest_value(tracker, "money")))
+            return reply_level(
+                dispatcher, tracker, record.id.split(".", 1)[1], parse_cost(latest_value(tracker, "money"))
+            )
         dispatcher.utter_message(text=engine.first_answer(record), buttons=engine.buttons(record))
         return [SlotSet("last_record", record.id), SlotSet("last_topic", record.topic), SlotSet("topic_offset", 0.0)]
 
@@ -303,37 +335,51 @@ class ActionAnswer(Action):
             if not accepts(top, intent, confidence) or top.record.id in shown:
                 if not accepts(top, intent, confidence):
                     missing.append(part)
-                    unanswered.record(part, channel_of(tracker), top.score if top else 0.0,
-                                      top.record.id if top else None, intent)
+                    unanswered.record(
+                        part, channel_of(tracker), top.score if top else 0.0, top.record.id if top else None, intent
+                    )
                 continue
             shown.append(top.record.id)
-            answers.append(engine.first_answer(top.record) if top.record.kind != "level" else
-                           "\n\n".join(copy.level_answer(a, None, None) for a in
-                                       levels_for(top.record.id.split(".", 1)[1])))
+            answers.append(
+                engine.first_answer(top.record)
+                if top.record.kind != "level"
+                else "\n\n".join(copy.level_answer(a, None, None) for a in levels_for(top.record.id.split(".", 1)[1]))
+            )
             if len(answers) == 3:
                 break
         if not answers:
             return self.unknown(dispatcher, tracker, " ".join(parts), None, intent, record=False)
         # each part short: its first line and its citation
         brief = [a.split("\n")[0] + ("\n" + a.split("\n")[-1] if "\n" in a else "") for a in answers]
-        dispatcher.utter_message(text=copy.combined(brief, missing),
-                                 buttons=[button(f"Chi tiết ý {i}", "ask_more", record=r, view="detail")
-                                          for i, r in enumerate(shown, 1)])
+        dispatcher.utter_message(
+            text=copy.combined(brief, missing),
+            buttons=[button(f"Chi tiết ý {i}", "ask_more", record=r, view="detail") for i, r in enumerate(shown, 1)],
+        )
         return [SlotSet("last_record", shown[0])]
 
     def unknown(self, dispatcher, tracker, text: str, top: Optional[Hit], intent, record: bool = True):
         if record:
-            unanswered.record(text, channel_of(tracker), top.score if top else 0.0,
-                              top.record.id if top else None, intent)
+            unanswered.record(
+                text, channel_of(tracker), top.score if top else 0.0, top.record.id if top else None, intent
+            )
         named = named_province(tracker)
         near = []
         if top is not None and top.score >= THRESHOLD * 0.6:
-            near.append(button(f"Về {TOPIC_TITLES.get(top.record.topic, 'chủ đề gần nhất')}", "ask_more",
-                               record=top.record.id, view="topic"))
+            near.append(
+                button(
+                    f"Về {TOPIC_TITLES.get(top.record.topic, 'chủ đề gần nhất')}",
+                    "ask_more",
+                    record=top.record.id,
+                    view="topic",
+                )
+            )
         # the second turn in a row the bot cannot answer: offer a person instead of the menu
         again = handover.should_offer_after_failure(tracker)
-        dispatcher.utter_message(text=copy.no_answer(named.unit if named else None),
-                                 buttons=[] if again else near + MAIN_MENU[:3], **handover.failed_turn_metadata())
+        dispatcher.utter_message(
+            text=copy.no_answer(named.unit if named else None),
+            buttons=[] if again else near + MAIN_MENU[:3],
+            **handover.failed_turn_metadata(),
+        )
         if again:
             handover.offer(dispatcher, "not_understood")
         return []
@@ -362,8 +408,10 @@ class ActionAnswer(Action):
                         return []
                     return _topic_page(dispatcher, session, topic, 0)
                 text = engine.history(record) if view == "history" else engine.detail(record)
-                dispatcher.utter_message(text=text or engine.first_answer(record),
-                                         buttons=[b for b in engine.buttons(record) if '"topic"' in b["payload"]])
+                dispatcher.utter_message(
+                    text=text or engine.first_answer(record),
+                    buttons=[b for b in engine.buttons(record) if '"topic"' in b["payload"]],
+                )
                 return [SlotSet("last_record", record.id)]
         except KnowledgeUnavailable:
             dispatcher.utter_message(text=KB_DOWN)

@@ -4,6 +4,7 @@ An officer who adds an example question runs ``make kb``; the data digest in ``k
 changes and the next answer uses the new index, without a restart or NLU retraining. The
 digest is read at most every ``KB_INDEX_CHECK_SECONDS`` (default 5), so a turn costs no query.
 """
+
 from __future__ import annotations
 
 import os

@@ -8,6 +8,7 @@ Status rules (docs/sources.md), enforced here and nowhere else:
 * UNVERIFIED: never as fact — "em chưa xác minh được: …" and whom to ask.
 * A citation names only documents whose content the answer states.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,8 +23,14 @@ MAX_FIRST = 450
 #: the one-line reminder every national figure carries
 NATIONAL_CAP = "Đây là mức tối đa từ kinh phí khuyến công quốc gia; tỉnh quy định mức riêng."
 
-_KIND_SHORT = (("Thông tư liên tịch", "TTLT"), ("Thông tư", "TT"), ("Nghị định", "NĐ"),
-               ("Quyết định", "QĐ"), ("Nghị quyết", "NQ"), ("Chỉ thị", "CT"))
+_KIND_SHORT = (
+    ("Thông tư liên tịch", "TTLT"),
+    ("Thông tư", "TT"),
+    ("Nghị định", "NĐ"),
+    ("Quyết định", "QĐ"),
+    ("Nghị quyết", "NQ"),
+    ("Chỉ thị", "CT"),
+)
 _NUMBER = re.compile(r"(\d{1,4}/\d{4})(?:/[\wĐđ\-]+)?")
 
 
@@ -64,7 +71,9 @@ def historical(text: str, document: str, until: Optional[object] = None, current
     if until:
         frame += f" (áp dụng đến {fmt_date(until)})"
     sentence = f"{frame}, {_body(text)}"
-    return sentence if current_known else f"Quy định hiện hành em chưa xác minh được; {sentence[0].lower()}{sentence[1:]}"
+    return (
+        sentence if current_known else f"Quy định hiện hành em chưa xác minh được; {sentence[0].lower()}{sentence[1:]}"
+    )
 
 
 def _fit(lines: List[str], cite: str, optional: Sequence[str] = (), limit: int = MAX_FIRST) -> str:
@@ -77,12 +86,13 @@ def _fit(lines: List[str], cite: str, optional: Sequence[str] = (), limit: int =
     text = "\n".join(kept + [cite])
     if len(text) > limit:
         room = limit - len(cite) - len("\n".join(kept[1:])) - 3
-        kept[0] = kept[0][:max(room, 80)].rsplit(" ", 1)[0] + "…"
+        kept[0] = kept[0][: max(room, 80)].rsplit(" ", 1)[0] + "…"
         text = "\n".join(kept + [cite])
     return text
 
 
 # ---------------------------------------------------------------- facts and rules
+
 
 def statement(record: Record, until: Optional[object] = None) -> str:
     """One record's fact as a sentence with its status framing (no citation). ``until``: the
@@ -102,6 +112,7 @@ def fact_answer(record: Record, until: Optional[object] = None, province_line: O
 
 
 # ---------------------------------------------------------------- support levels
+
 
 def _level_line(label: str, current: LevelView) -> str:
     return f"Dạ, với “{label}”: {current.text.rstrip('.')}."
@@ -124,17 +135,23 @@ def level_answer(answer: LevelAnswer, cost: Optional[int] = None, named=None) ->
             lines.append(estimate)
             limit += len(estimate) + 1  # the estimate is asked for: it does not crowd out the level
         # always, however long the rest: a national cap is not what the province pays
-        lines.append(f"Đây là mức tối đa quốc gia; mức ở {named.place} do tỉnh quy định, anh/chị hỏi Sở Công "
-                     f"Thương {named.unit.short_name}." if named else NATIONAL_CAP)
+        lines.append(
+            f"Đây là mức tối đa quốc gia; mức ở {named.place} do tỉnh quy định, anh/chị hỏi Sở Công "
+            f"Thương {named.unit.short_name}."
+            if named
+            else NATIONAL_CAP
+        )
         if not named:
             optional.append("Anh/chị hỏi Trung tâm Khuyến công tỉnh về mức đang áp dụng.")
         cited.append(current)
     else:
-        lines.append(f"Dạ, mức hiện hành cho “{answer.label}” em chưa xác minh được theo văn bản đang có "
-                     f"hiệu lực{f' ({short_doc(current.document)})' if current else ''}, nên em không đưa con số.")
+        lines.append(
+            f"Dạ, mức hiện hành cho “{answer.label}” em chưa xác minh được theo văn bản đang có "
+            f"hiệu lực{f' ({short_doc(current.document)})' if current else ''}, nên em không đưa con số."
+        )
         if earlier is not None:
             lines.append(f"Theo {short_doc(earlier.document)} trước đây: {earlier.text.rstrip('.')}.")
-            cited.append(earlier)   # the figure stated is the earlier document's
+            cited.append(earlier)  # the figure stated is the earlier document's
         lines.append(LOCAL_RULE)
         optional.append(next_step(named.unit if named else None))
     return _fit(lines, sources_line(cited) if cited else "", optional, limit).rstrip("\n")
@@ -146,8 +163,10 @@ def level_detail(answer: LevelAnswer, place_unit=None) -> str:
     cited: List = []
     current = answer.current
     if current is not None and current.status == "VERIFIED":
-        lines.append(f"• Hiện hành ({short_doc(current.document)}, từ {fmt_date(current.effective_from)}): "
-                     f"{current.text.rstrip('.')}.")
+        lines.append(
+            f"• Hiện hành ({short_doc(current.document)}, từ {fmt_date(current.effective_from)}): "
+            f"{current.text.rstrip('.')}."
+        )
         if current.caveat:
             lines.append(f"• Lưu ý: {current.caveat}")
         cited.append(current)
@@ -156,8 +175,9 @@ def level_detail(answer: LevelAnswer, place_unit=None) -> str:
     for lv in answer.earlier:
         if lv.status == "UNVERIFIED":
             continue
-        lines.append(f"• Theo {short_doc(lv.document)} trước đây (từ {fmt_date(lv.effective_from)}): "
-                     f"{lv.text.rstrip('.')}.")
+        lines.append(
+            f"• Theo {short_doc(lv.document)} trước đây (từ {fmt_date(lv.effective_from)}): {lv.text.rstrip('.')}."
+        )
         cited.append(lv)
     lines.append("• " + LOCAL_RULE + " " + next_step(place_unit))
     return "\n".join(lines + ([sources_line(cited)] if cited else []))
@@ -168,8 +188,9 @@ def level_history(answer: LevelAnswer) -> Optional[str]:
     if not earlier:
         return None
     lines = [f"Dạ, các mức trước đây cho “{answer.label}”:"]
-    lines += [f"• Theo {short_doc(lv.document)} (từ {fmt_date(lv.effective_from)}): {lv.text.rstrip('.')}."
-              for lv in earlier]
+    lines += [
+        f"• Theo {short_doc(lv.document)} (từ {fmt_date(lv.effective_from)}): {lv.text.rstrip('.')}." for lv in earlier
+    ]
     return "\n".join(lines + [sources_line(earlier)])
 
 
@@ -214,8 +235,10 @@ def document_answer(doc: DocumentView) -> str:
 
 def document_detail(doc: DocumentView) -> str:
     lines = [f"Dạ, chi tiết về {doc.kind} {doc.number}:"]
-    dates = [f"ban hành {fmt_date(doc.issued)}" if doc.issued else "",
-             f"hiệu lực từ {fmt_date(doc.effective_from)}" if doc.effective_from else ""]
+    dates = [
+        f"ban hành {fmt_date(doc.issued)}" if doc.issued else "",
+        f"hiệu lực từ {fmt_date(doc.effective_from)}" if doc.effective_from else "",
+    ]
     dates = [d for d in dates if d]
     if dates:
         lines.append("• " + ", ".join(dates) + ".")
@@ -227,6 +250,7 @@ def document_detail(doc: DocumentView) -> str:
 
 # ---------------------------------------------------------------- several answers, no answer
 
+
 def combined(parts: Sequence[str], unanswered: Sequence[str]) -> str:
     """Several questions in one message: each answer in order, numbered; then what is not known."""
     out = [f"{i}. {p[4:] if p.startswith('Dạ, ') else p}" for i, p in enumerate(parts, 1)]
@@ -236,11 +260,15 @@ def combined(parts: Sequence[str], unanswered: Sequence[str]) -> str:
 
 
 def no_answer(place_unit=None) -> str:
-    return ("Dạ, câu này em chưa có thông tin trong tài liệu về khuyến công nên không trả lời để tránh sai. "
-            + next_step(place_unit).replace("để được hướng dẫn cụ thể", "để được giải đáp")
-            + " Em đã ghi lại câu hỏi để cán bộ bổ sung ạ.")
+    return (
+        "Dạ, câu này em chưa có thông tin trong tài liệu về khuyến công nên không trả lời để tránh sai. "
+        + next_step(place_unit).replace("để được hướng dẫn cụ thể", "để được giải đáp")
+        + " Em đã ghi lại câu hỏi để cán bộ bổ sung ạ."
+    )
 
 
-ENGLISH_REPLY = ("Dạ, em trả lời bằng tiếng Việt ạ. Hello! This assistant answers questions about khuyến công (Vietnam's industrial-extension "
-                 "support for rural producers) in Vietnamese. Please type your question in Vietnamese, "
-                 "with or without diacritics, or pick a topic below.")
+ENGLISH_REPLY = (
+    "Dạ, em trả lời bằng tiếng Việt ạ. Hello! This assistant answers questions about khuyến công (Vietnam's industrial-extension "
+    "support for rural producers) in Vietnamese. Please type your question in Vietnamese, "
+    "with or without diacritics, or pick a topic below."
+)

@@ -3,6 +3,7 @@
 The rules (and which facts they still need) live in policy_kb.eligibility; this module only
 maps slots to a profile, re-asks unclear answers with buttons, and words the verdict.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,17 @@ from policy_kb.eligibility import BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, Profil
 from policy_kb.provinces import load_provinces
 
 # Profile fields the conversation can ask, by slot name (same names).
-ASKABLE = ["business_type", "province", "unit_type", "craft_village", "disadvantaged", "industry", "employees",
-           "revenue_vnd", "capital_vnd"]
+ASKABLE = [
+    "business_type",
+    "province",
+    "unit_type",
+    "craft_village",
+    "disadvantaged",
+    "industry",
+    "employees",
+    "revenue_vnd",
+    "capital_vnd",
+]
 #: an answer not understood this many times is skipped ("không rõ"): never asked a third time
 MAX_UNCLEAR = 2
 
@@ -40,6 +50,7 @@ def _flag(value: Optional[str]) -> Optional[bool]:
 def profile_of(value: Callable[[str], Any], old_province_name: Optional[str] = None) -> Profile:
     """A Profile from slot-like values (the tracker's slots, or what one message says): only
     known keys count; "unknown" / "unclear" are not facts."""
+
     def key(name: str, allowed) -> Optional[str]:
         return value(name) if value(name) in allowed else None
 
@@ -91,8 +102,9 @@ class ValidateEligibilityForm(FormValidationAction):
         say_note(dispatcher, tracker)
         return await super().run(dispatcher, tracker, domain)
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
         needed = missing_fields(profile_from(tracker))
         return [f for f in needed if f in ASKABLE and not _skipped(tracker, f)]
 
@@ -178,8 +190,9 @@ class _AskEligibility(Action, metaclass=ABCMeta):
 
 # one ask action per question (Rasa looks up action_ask_<slot> by name)
 for _slot in ASKABLE:
-    globals()[f"AskEligibility_{_slot}"] = type(f"AskEligibility_{_slot}", (_AskEligibility,), {
-        "slot": _slot, "name": lambda self: f"action_ask_{self.slot}"})
+    globals()[f"AskEligibility_{_slot}"] = type(
+        f"AskEligibility_{_slot}", (_AskEligibility,), {"slot": _slot, "name": lambda self: f"action_ask_{self.slot}"}
+    )
 
 
 def give_verdict(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict]:
@@ -187,12 +200,17 @@ def give_verdict(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dic
     correction: "à nhầm, bên tôi là doanh nghiệp lớn")."""
     profile = profile_from(tracker)
     verdict = assess(profile)
-    buttons = [button("Ước tính mức hỗ trợ", "estimate_support"),
-               button("Để lại liên hệ", "leave_contact"),
-               menu_button("procedure")]
+    buttons = [
+        button("Ước tính mức hỗ trợ", "estimate_support"),
+        button("Để lại liên hệ", "leave_contact"),
+        menu_button("procedure"),
+    ]
     if verdict.verdict == "not_eligible":
-        buttons = [menu_button("procedure"), button("Để lại liên hệ", "leave_contact"),
-                   button("Hỏi đáp khác", "ask_help")]
+        buttons = [
+            menu_button("procedure"),
+            button("Để lại liên hệ", "leave_contact"),
+            button("Hỏi đáp khác", "ask_help"),
+        ]
     elif verdict.verdict == "unknown" and any(not _skipped(tracker, f) for f in verdict.missing if f in ASKABLE):
         # a correction reopened a question ("à nhầm, ở xã chứ không phải phường"): go on from there
         buttons = [button("Trả lời tiếp", "check_eligibility")] + buttons[1:]

@@ -1,4 +1,5 @@
 """Support estimate: national-fund maximum for an activity and a cost (share × cost, capped)."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -22,8 +23,9 @@ class ValidateEstimateForm(FormValidationAction):
         say_note(dispatcher, tracker)
         return await super().run(dispatcher, tracker, domain)
 
-    def validate_activity(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          domain: Dict) -> Dict[Text, Any]:
+    def validate_activity(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[Text, Any]:
         key = latest_value(tracker, "activity") or (value if isinstance(value, str) else None)
         if key in AMBIGUOUS:
             return {"activity": None}  # action_ask_activity asks which one (domestic or abroad)
@@ -34,13 +36,17 @@ class ValidateEstimateForm(FormValidationAction):
         if not known:
             # "200tr" when the activity was asked: the cost is kept (money slot), say so
             cost = parse_cost(latest_value(tracker, "money"))
-            dispatcher.utter_message(text=f"Dạ, em đã ghi nhận chi phí {fmt_vnd(cost)}." if cost else
-                                     "Dạ, em chưa rõ hoạt động nào. Anh/chị chọn giúp em ạ.")
+            dispatcher.utter_message(
+                text=f"Dạ, em đã ghi nhận chi phí {fmt_vnd(cost)}."
+                if cost
+                else "Dạ, em chưa rõ hoạt động nào. Anh/chị chọn giúp em ạ."
+            )
             return {"activity": None}
         return {"activity": key}
 
-    def validate_money(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                       domain: Dict) -> Dict[Text, Any]:
+    def validate_money(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict
+    ) -> Dict[Text, Any]:
         cost = parse_cost(value)
         if cost is None:
             dispatcher.utter_message(text="Dạ, anh/chị ghi rõ số tiền kèm đơn vị giúp em, ví dụ: 800 triệu, 1 tỷ 2.")

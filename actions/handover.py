@@ -14,6 +14,7 @@ that changes) until an officer hands back (``resume``), a Zalo OA pause runs out
 sends /restart — which Rasa always handles, paused or not; ``action_restart`` here closes the
 conversation's open handover first, so the inbox does not list a conversation nobody waits in.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,6 +43,7 @@ def _centre():
     a reply must still go out)."""
     try:
         from policy_kb.centre import centre
+
         return centre()
     except Exception as exc:  # noqa: BLE001
         logger.warning("centre settings unavailable (%s)", type(exc).__name__)
@@ -73,8 +75,7 @@ def should_offer_after_failure(tracker: Tracker) -> bool:
     """Is the current turn, which the bot cannot answer, the second such turn in a row? Not when
     the previous turn already offered a person (a third failure does not repeat the offer)."""
     previous = _previous_turn(tracker.events or [])
-    return (any(_failed(m) for m in previous)
-            and not any((m.get("metadata") or {}).get(OFFER_KEY) for m in previous))
+    return any(_failed(m) for m in previous) and not any((m.get("metadata") or {}).get(OFFER_KEY) for m in previous)
 
 
 def offer(dispatcher: CollectingDispatcher, reason: str) -> None:
@@ -83,11 +84,15 @@ def offer(dispatcher: CollectingDispatcher, reason: str) -> None:
     place = _centre()
     name = place.name if place else "Trung tâm Khuyến công"
     if reason == "not_understood":
-        text = (f"Dạ, em xin lỗi vì chưa hiểu được ý anh/chị. Anh/chị có muốn em chuyển cho cán bộ "
-                f"{name} trả lời trực tiếp không ạ?")
+        text = (
+            f"Dạ, em xin lỗi vì chưa hiểu được ý anh/chị. Anh/chị có muốn em chuyển cho cán bộ "
+            f"{name} trả lời trực tiếp không ạ?"
+        )
     else:
-        text = (f"Dạ, em có thể chuyển cuộc trò chuyện này cho cán bộ {name} ạ. "
-                "Anh/chị muốn gặp cán bộ hay tiếp tục hỏi em?")
+        text = (
+            f"Dạ, em có thể chuyển cuộc trò chuyện này cho cán bộ {name} ạ. "
+            "Anh/chị muốn gặp cán bộ hay tiếp tục hỏi em?"
+        )
     dispatcher.utter_message(text=text, buttons=[ACCEPT, DECLINE], **{OFFER_KEY: reason})
 
 
@@ -106,8 +111,7 @@ class ActionOfferHandover(Action):
     def name(self) -> Text:
         return "action_offer_handover"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         offer(dispatcher, "asked")
         return []
 
@@ -118,8 +122,7 @@ class ActionHandover(Action):
     def name(self) -> Text:
         return "action_handover"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         place = _centre()
         channel = tracker.get_latest_input_channel() or "unknown"
         try:
@@ -127,16 +130,19 @@ class ActionHandover(Action):
         except Exception as exc:  # noqa: BLE001 - without the row no officer would ever see it
             logger.warning("handover not opened (%s)", type(exc).__name__)
             phone = f" gọi {place.hotline_text}" if place and place.hotline_text else " liên hệ Trung tâm Khuyến công"
-            dispatcher.utter_message(text="Dạ, em xin lỗi, hiện em chưa chuyển được cho cán bộ. "
-                                          f"Anh/chị vui lòng thử lại sau ít phút hoặc{phone} ạ.")
+            dispatcher.utter_message(
+                text="Dạ, em xin lỗi, hiện em chưa chuyển được cho cán bộ. "
+                f"Anh/chị vui lòng thử lại sau ít phút hoặc{phone} ạ."
+            )
             return []
         logger.info("conversation handed over (handover %s, %s)", handover_id, channel)
         when = dt.datetime.now(dt.timezone.utc)
         expectation = place.reply_expectation(when) if place else "Cán bộ sẽ trả lời anh/chị tại đây ạ."
         dispatcher.utter_message(
             text=f"Dạ, em đã chuyển cuộc trò chuyện cho cán bộ. {expectation}\n\n"
-                 "Trong lúc chờ, em tạm dừng trả lời; anh/chị cứ nhắn nội dung cần hỏi, cán bộ sẽ đọc được ạ.",
-            handover="waiting")
+            "Trong lúc chờ, em tạm dừng trả lời; anh/chị cứ nhắn nội dung cần hỏi, cán bộ sẽ đọc được ạ.",
+            handover="waiting",
+        )
         events: List[Dict[Text, Any]] = []
         if tracker.active_loop.get("name"):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
@@ -152,8 +158,7 @@ class ActionRestart(Action):
     def name(self) -> Text:
         return "action_restart"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-            domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         try:
             closed = handovers.close_conversation_handovers(get_engine(), tracker.sender_id, "user_restart")
             if closed:
@@ -168,6 +173,13 @@ def failed_turn_metadata() -> Dict[Text, Any]:
     return {NO_ANSWER_KEY: True}
 
 
-__all__ = ["ACCEPT", "DECLINE", "ActionHandover", "ActionOfferHandover", "ActionRestart",
-           "failed_turn_metadata", "offer", "should_offer_after_failure"]
-
+__all__ = [
+    "ACCEPT",
+    "DECLINE",
+    "ActionHandover",
+    "ActionOfferHandover",
+    "ActionRestart",
+    "failed_turn_metadata",
+    "offer",
+    "should_offer_after_failure",
+]

@@ -10,6 +10,7 @@ first outage, ~0.3 s), and the database is tried again every ``KB_RETRY_SECONDS`
 so a dead database costs one failed connection per period, not one per question. Leads are not
 affected by this copy (they go to the outbox, see actions/leads.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,8 +52,9 @@ def fallback_engine() -> Engine:
         if _fallback is None:
             from policy_kb.loader import build
 
-            engine = create_engine("sqlite://", future=True, poolclass=StaticPool,
-                                   connect_args={"check_same_thread": False})
+            engine = create_engine(
+                "sqlite://", future=True, poolclass=StaticPool, connect_args={"check_same_thread": False}
+            )
             build(engine)
             _fallback = engine
         return _fallback
@@ -72,8 +74,11 @@ def _primary_session() -> Optional[Session]:
         if session is not None:
             session.close()
         _primary_down_until = time.monotonic() + _retry_seconds()
-        logger.warning("knowledge base database unreachable (%s); answering from the built-in "
-                       "copy, retrying in %.0f s", type(exc).__name__, _retry_seconds())
+        logger.warning(
+            "knowledge base database unreachable (%s); answering from the built-in copy, retrying in %.0f s",
+            type(exc).__name__,
+            _retry_seconds(),
+        )
         return None
 
 

@@ -11,6 +11,7 @@ If the database cannot be reached the lead goes to the durable local outbox
 (:mod:`lead_store.outbox`) and the person is told it is recorded; queued leads are replayed before
 each new save and by a background thread until the outbox is empty.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,11 +35,26 @@ from vntext.stop_phrases import explicit_stop
 from vntext.fold import fold
 from vntext.names import name_problem
 from vntext.normalize import normalize_text
-from lead_store.consent import (CONSENT_SLOTS, CONSENT_TEXT, CONSENT_VERSION, PERSONAL_DATA_SLOTS, PRIVACY_TEXT,
-                                REFUSED_KEPT_TEXT, REFUSED_TEXT)
+from lead_store.consent import (
+    CONSENT_SLOTS,
+    CONSENT_TEXT,
+    CONSENT_VERSION,
+    PERSONAL_DATA_SLOTS,
+    PRIVACY_TEXT,
+    REFUSED_KEPT_TEXT,
+    REFUSED_TEXT,
+)
 from policy_kb.db import get_engine
-from lead_store.leads import (LeadError, LeadInput, LeadStoreError, LeadValidationError, conversation_leads,
-                             ensure_schema, save_lead, validate_lead)
+from lead_store.leads import (
+    LeadError,
+    LeadInput,
+    LeadStoreError,
+    LeadValidationError,
+    conversation_leads,
+    ensure_schema,
+    save_lead,
+    validate_lead,
+)
 from lead_store.outbox import Flusher, Outbox
 from vntext.phone import mask_phone, normalize_phone
 from policy_kb.provinces import load_provinces
@@ -47,8 +63,10 @@ logger = logging.getLogger(__name__)
 
 _PHONE_LIKE = re.compile(r"\+?\d[\d .\-()]{6,}\d")
 PERSONAL_SLOTS = PERSONAL_DATA_SLOTS + CONSENT_SLOTS  # reset together (lead_store.consent)
-NOT_STORED = ("Dạ, hệ thống chưa lưu được thông tin, anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ "
-              "trực tiếp Trung tâm Khuyến công tỉnh ạ.")
+NOT_STORED = (
+    "Dạ, hệ thống chưa lưu được thông tin, anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ "
+    "trực tiếp Trung tâm Khuyến công tỉnh ạ."
+)
 FLUSH_BEFORE_SAVE = 20  # queued leads replayed inline before a new save (the rest: background)
 
 _outbox: Outbox | None = None
@@ -120,6 +138,7 @@ def refused(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[Tex
 # ("plain"); words that are ambiguous once the diacritics are gone (đừng ~ dùng, hủy ~ Huy, hổng ~
 # Hồng) count without diacritics only when the whole message was typed without them.
 
+
 def _views(text: str) -> Tuple[str, str, bool]:
     normal = " ".join(re.sub(r"[^\w\s]", " ", normalize_text(text or "").lower()).split())
     plain = fold(normal)
@@ -133,19 +152,41 @@ _GIVE = r"(?:cho|de\s+lai|dua|gui|cung\s+cap|luu|ghi|dong\s+y|nhap|goi|lien\s+he
 _REFUSE_ANY = re.compile(
     rf"\b(?:{_NEG}{_MID}\s+{_GIVE}|tu\s+choi|thoi\s+khoi|"
     r"khoi\s+(?:can|di|nha|nhe|de\s+lai|cho|goi|lien\s+he|luu)|rut\s+lai\s+(?:su\s+)?dong\s+y|"
-    r"khong\s+co\s+(?:so|sdt|dien\s+thoai)|xoa\s+(?:\w+\s+){0,3}?(?:thong\s+tin|so|sdt|du\s+lieu|lien\s+he))\b")
+    r"khong\s+co\s+(?:so|sdt|dien\s+thoai)|xoa\s+(?:\w+\s+){0,3}?(?:thong\s+tin|so|sdt|du\s+lieu|lien\s+he))\b"
+)
 # with diacritics: words that fold onto other words
 _REFUSE_MARKED = re.compile(
     r"\b(?:(?:hổng|hông|chẳng|chả|đừng)(?:\s+(?:muốn|cần|thích|dám|thể|có|được|định|nên))*\s+"
     r"(?:cho|để\s+lại|đưa|gửi|cung\s+cấp|lưu|ghi|giữ|đồng\s+ý|nhập|gọi|liên\s+hệ)|"
-    r"(?:hủy|bỏ)\s+(?:\w+\s+){0,3}?(?:thông\s+tin|số|sđt|dữ\s+liệu|liên\s+hệ))\b")
+    r"(?:hủy|bỏ)\s+(?:\w+\s+){0,3}?(?:thông\s+tin|số|sđt|dữ\s+liệu|liên\s+hệ))\b"
+)
 # typed without any diacritics
 _REFUSE_PLAIN = re.compile(
     rf"\b(?:(?:hong|chang|cha){_MID}\s+{_GIVE}|dung\s+(?:luu|ghi|giu|goi)|"
-    r"(?:huy|bo)\s+(?:\w+\s+){0,3}?(?:thong\s+tin|so|sdt|du\s+lieu|lien\s+he))\b")
+    r"(?:huy|bo)\s+(?:\w+\s+){0,3}?(?:thong\s+tin|so|sdt|du\s+lieu|lien\s+he))\b"
+)
 #: a bare "không" / "ko" / "no" the classifier called deny is a refusal in the lead form
-_DENY_WORDS = {"không", "khong", "ko", "k", "kg", "khg", "kh", "hông", "hổng", "hok", "hem", "no", "nope",
-               "khỏi", "chẳng", "chả", "đừng", "thôi", "thoi"}
+_DENY_WORDS = {
+    "không",
+    "khong",
+    "ko",
+    "k",
+    "kg",
+    "khg",
+    "kh",
+    "hông",
+    "hổng",
+    "hok",
+    "hem",
+    "no",
+    "nope",
+    "khỏi",
+    "chẳng",
+    "chả",
+    "đừng",
+    "thôi",
+    "thoi",
+}
 
 _DATA = r"(?:so|sdt|dien\s+thoai|thong\s+tin|tt|du\s+lieu|ten|ho\s+ten|lien\s+he)"
 _PRIVACY = re.compile(
@@ -157,12 +198,15 @@ _PRIVACY = re.compile(
     r"\b(?:ban|chia\s+se|tiet\s+lo|ro\s+ri|dua|cung\s+cap)\s+(?:\w+\s+){0,5}?(?:cho\s+(?:ai|ben\s+nao|nguoi\s+khac|ben\s+khac))\b|"
     r"\b(?:bao\s+mat|quyen\s+rieng\s+tu|an\s+toan\s+khong|spam|quang\s+cao|lua\s+dao)\b|"
     rf"\b(?:tai\s+sao|vi\s+sao|sao)\s+(?:\w+\s+){{0,4}}?(?:can|phai|lay|xin|hoi)\s+(?:\w+\s+){{0,3}}?{_DATA}\b|"
-    r"\b(?:xoa|huy)\b.*\b(?:the\s+nao|lam\s+sao|nhu\s+the\s+nao|bang\s+cach\s+nao|o\s+dau)\b")
+    r"\b(?:xoa|huy)\b.*\b(?:the\s+nao|lam\s+sao|nhu\s+the\s+nao|bang\s+cach\s+nao|o\s+dau)\b"
+)
 
 
 # "đồng ý", "ok", "có", "dạ vâng, số em là …": agreement said first (the classifier may call a
 # longer message something else)
-_AGREE = re.compile(r"^(?:(?:da|vang|u|uh|ok|oke|thi)\s+)*(?:dong\s+y|ok|oke|okie|okay|co|vang|duoc|u|uh|yes|chac\s+chan)\b")
+_AGREE = re.compile(
+    r"^(?:(?:da|vang|u|uh|ok|oke|thi)\s+)*(?:dong\s+y|ok|oke|okie|okay|co|vang|duoc|u|uh|yes|chac\s+chan)\b"
+)
 
 
 def agrees(text: str) -> bool:
@@ -211,8 +255,11 @@ def refuses(text: str, intent: Optional[str] = None) -> bool:
 _NAME_FIX = re.compile(
     r"(?:\b(?:sua|doi|chinh)\s+(?:lai\s+)?(?:cai\s+)?(?:ho\s+)?ten|\b(?:ho\s+)?ten\s+(?:dung\s+(?:ra\s+)?|chinh\s+xac\s+)la|"
     r"\bnham\s+(?:ho\s+)?ten|\bsai\s+(?:ho\s+)?ten|\bghi\s+(?:lai\s+)?(?:ho\s+)?ten)"
-    r"(?:\s+(?:cua\s+)?(?:toi|em|minh|tui|anh|chi))?(?:\s+(?:thanh|la|sang|lai\s+la))?[\s:,.\-]+")
-_AFTER_NAME = re.compile(r"[\s,;.\-]*(?:(?:va\s+|con\s+)?(?:so\s+dien\s+thoai|so\s+dt|sdt|so|dt)(?:\s+la)?)?[\s:,;.\-]*$")
+    r"(?:\s+(?:cua\s+)?(?:toi|em|minh|tui|anh|chi))?(?:\s+(?:thanh|la|sang|lai\s+la))?[\s:,.\-]+"
+)
+_AFTER_NAME = re.compile(
+    r"[\s,;.\-]*(?:(?:va\s+|con\s+)?(?:so\s+dien\s+thoai|so\s+dt|sdt|so|dt)(?:\s+la)?)?[\s:,;.\-]*$"
+)
 
 
 def corrected_name(text: str) -> Optional[str]:
@@ -223,7 +270,7 @@ def corrected_name(text: str) -> Optional[str]:
     matches = list(_NAME_FIX.finditer(fold(normal)))  # fold keeps offsets
     if not matches:
         return None
-    rest = normal[matches[-1].end():]
+    rest = normal[matches[-1].end() :]
     return name_part(rest) or None
 
 
@@ -232,9 +279,9 @@ def name_part(text: str) -> str:
     found = _PHONE_LIKE.search(text or "")
     if found is None:
         return text
-    head = text[:found.start()]
+    head = text[: found.start()]
     cut = _AFTER_NAME.search(fold(head))
-    return head[:cut.start()] if cut else head
+    return head[: cut.start()] if cut else head
 
 
 _NOT_A_NAME = re.compile(r"\b(?:nham|sai|sua|doi|chinh|so|sdt|dien\s+thoai|dt)\b")
@@ -277,8 +324,17 @@ def value_before(tracker: Optional[Tracker], slot: str) -> Any:
 
 
 #: intents that are never an answer to the lead form's questions (their rule answers them)
-NOT_ANSWERS = {"erase_data", "ask_privacy", "stop", "leave_contact", "check_eligibility", "estimate_support",
-               "greet", "thank", "bot_challenge"}
+NOT_ANSWERS = {
+    "erase_data",
+    "ask_privacy",
+    "stop",
+    "leave_contact",
+    "check_eligibility",
+    "estimate_support",
+    "greet",
+    "thank",
+    "bot_challenge",
+}
 
 
 class ActionAskConsent(Action):
@@ -286,8 +342,10 @@ class ActionAskConsent(Action):
         return "action_ask_consent"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
-        dispatcher.utter_message(text=CONSENT_TEXT, buttons=[
-            {"title": "Đồng ý", "payload": "/affirm"}, {"title": "Không đồng ý", "payload": "/deny"}])
+        dispatcher.utter_message(
+            text=CONSENT_TEXT,
+            buttons=[{"title": "Đồng ý", "payload": "/affirm"}, {"title": "Không đồng ý", "payload": "/deny"}],
+        )
         return []
 
 
@@ -297,7 +355,9 @@ _NAME_LEAD_IN = re.compile(
     r"^(?:(?:dạ|vâng|da|vang|ok)[\s,]+)?(?:(?:họ\s+)?tên\s+(?:của\s+)?(?:tôi|em|mình|anh|chị|tui)\s+là|"
     r"(?:tôi|em|mình|anh|chị|tui)\s+(?:tên\s+)?là|(?:tôi|em|mình|anh|chị|tui)\s+tên(?:\s+là)?|họ\s+tên|tên|"
     r"(?:ho\s+)?ten\s+(?:cua\s+)?(?:toi|em|minh|anh|chi|tui)\s+la|(?:toi|em|minh|anh|chi|tui)\s+(?:ten\s+)?la|"
-    r"(?:toi|em|minh|anh|chi|tui)\s+ten(?:\s+la)?|ho\s+ten|ten)\s*[:\-]?\s+", re.IGNORECASE)
+    r"(?:toi|em|minh|anh|chi|tui)\s+ten(?:\s+la)?|ho\s+ten|ten)\s*[:\-]?\s+",
+    re.IGNORECASE,
+)
 
 
 def person_name(text: str) -> str:
@@ -310,11 +370,15 @@ def person_name(text: str) -> str:
 
 
 NAME_PROMPT = "Dạ, anh/chị cho em xin họ tên (ví dụ: Nguyễn Văn An) ạ."
-PHONE_INVALID = ("Dạ, số điện thoại chưa đúng. Anh/chị nhập lại số di động hoặc số bàn "
-                 "Việt Nam, ví dụ: 0912 345 678 hoặc 024 3825 1234.")
+PHONE_INVALID = (
+    "Dạ, số điện thoại chưa đúng. Anh/chị nhập lại số di động hoặc số bàn "
+    "Việt Nam, ví dụ: 0912 345 678 hoặc 024 3825 1234."
+)
 # (the form's question, utter_ask_province, follows)
-PROVINCE_UNREAD = ("Dạ, em chưa nhận ra tên tỉnh, thành phố. Trung tâm Khuyến công của tỉnh nơi đặt cơ sở sẽ liên "
-                   "hệ anh/chị, nên em cần tên tỉnh (gõ có dấu hay không dấu đều được).")
+PROVINCE_UNREAD = (
+    "Dạ, em chưa nhận ra tên tỉnh, thành phố. Trung tâm Khuyến công của tỉnh nơi đặt cơ sở sẽ liên "
+    "hệ anh/chị, nên em cần tên tỉnh (gõ có dấu hay không dấu đều được)."
+)
 NAME_CHANGED = "Dạ, em đã sửa họ tên thành: {name}."
 PHONE_CHANGED = "Dạ, em đã sửa số điện thoại thành {phone}."
 
@@ -335,16 +399,18 @@ class ValidateLeadForm(FormValidationAction):
             say_note(dispatcher, tracker)
         return await super().run(dispatcher, tracker, domain)
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
-                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
         if tracker.get_slot("consent") == "no":
             return ["consent"]  # refused: ask nothing more (the refusal itself is still validated)
         # the province decides which centre calls back: never a lead without it. Asked last, so
         # that "đồng ý" is followed by the name, as the consent text announces
         return ["consent", "contact_name", "contact_phone", "province"]
 
-    async def next_requested_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> Optional[Dict[Text, Any]]:
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Optional[Dict[Text, Any]]:
         # like rasa_sdk's, but a province is missing unless it is a known province key (the
         # eligibility check may have left "unknown")
         for slot in await self.required_slots([], dispatcher, tracker, domain):
@@ -363,8 +429,9 @@ class ValidateLeadForm(FormValidationAction):
             return {"consent": "no"}  # at any step: the form ends
         if requested == "consent" and _intent(tracker) != "ask_privacy" and asks_privacy(text):
             return {"consent": text}  # answered by validate_consent, then asked again
-        if requested == "consent" and _intent(tracker) not in ("erase_data", "ask_privacy", "stop") \
-                and agrees(text):  # "đồng ý, số em 0912 …" (classified leave_contact, say)
+        if (
+            requested == "consent" and _intent(tracker) not in ("erase_data", "ask_privacy", "stop") and agrees(text)
+        ):  # "đồng ý, số em 0912 …" (classified leave_contact, say)
             return {"consent": "yes"}
         return {}
 
@@ -374,8 +441,7 @@ class ValidateLeadForm(FormValidationAction):
             return {}  # not asked, or action_read_message read it from this message
         if _intent(tracker) != "ask_privacy" and asks_privacy(text):
             return {"province": text}
-        if self._not_an_answer(tracker) or refuses(text, _intent(tracker)) or phone_in(text) \
-                or corrected_name(text):
+        if self._not_an_answer(tracker) or refuses(text, _intent(tracker)) or phone_in(text) or corrected_name(text):
             return {}
         if is_answer_attempt(text, _intent(tracker)):
             return {"province": text}  # not a province: said so and asked again
@@ -383,27 +449,45 @@ class ValidateLeadForm(FormValidationAction):
 
     def extract_contact_name(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text = _text(tracker)
-        if _requested(tracker) == "contact_name" and _intent(tracker) == "request_human" \
-                and not asks_for_person(fold(text)):
+        if (
+            _requested(tracker) == "contact_name"
+            and _intent(tracker) == "request_human"
+            and not asks_for_person(fold(text))
+        ):
             return {"contact_name": text}  # a name the classifier took for a request ("Người Chờ Số A")
-        if _requested(tracker) == "contact_name" and _intent(tracker) in ("stop", "deny") \
-                and _intent(tracker) != "ask_privacy" and asks_privacy(text):
+        if (
+            _requested(tracker) == "contact_name"
+            and _intent(tracker) in ("stop", "deny")
+            and _intent(tracker) != "ask_privacy"
+            and asks_privacy(text)
+        ):
             return {"contact_name": text}  # the mapping skipped it; answered by the validator
-        if tracker.get_slot("consent") != "yes" or _requested(tracker) == "contact_name" \
-                or self._not_an_answer(tracker):
+        if (
+            tracker.get_slot("consent") != "yes"
+            or _requested(tracker) == "contact_name"
+            or self._not_an_answer(tracker)
+        ):
             return {}
         return {"contact_name": text} if corrected_name(text) else {}
 
     def extract_contact_phone(self, dispatcher, tracker, domain) -> Dict[Text, Any]:
         text = _text(tracker)
-        if _requested(tracker) == "contact_phone" and _intent(tracker) in ("stop",) \
-                and asks_privacy(text):
+        if _requested(tracker) == "contact_phone" and _intent(tracker) in ("stop",) and asks_privacy(text):
             return {"contact_phone": text}
-        if _requested(tracker) == "contact_phone" and (_intent(tracker) or "").startswith("ask_") \
-                and phone_in(text) and not payload(text):
+        if (
+            _requested(tracker) == "contact_phone"
+            and (_intent(tracker) or "").startswith("ask_")
+            and phone_in(text)
+            and not payload(text)
+        ):
             return {"contact_phone": text}  # the number, whatever the classifier thought
-        if tracker.get_slot("consent") != "yes" or _requested(tracker) == "contact_phone" or payload(text) \
-                or _intent(tracker) in ("erase_data", "ask_privacy", "stop") or asks_privacy(text):
+        if (
+            tracker.get_slot("consent") != "yes"
+            or _requested(tracker) == "contact_phone"
+            or payload(text)
+            or _intent(tracker) in ("erase_data", "ask_privacy", "stop")
+            or asks_privacy(text)
+        ):
             return {}
         # a number given before it was asked ("đồng ý, số em 0912 345 678", "à nhầm, số đúng là …")
         return {"contact_phone": text} if phone_in(text) else {}
@@ -411,8 +495,12 @@ class ValidateLeadForm(FormValidationAction):
     # ---------------------------------------------------------------------------- validation
     def _privacy(self, slot: str, dispatcher, tracker) -> Optional[Dict[Text, Any]]:
         """The answer to a privacy question asked at this step (the step is then asked again)."""
-        if tracker is None or _requested(tracker) != slot or not asks_privacy(_text(tracker)) \
-                or (slot == "contact_phone" and phone_in(_text(tracker))):
+        if (
+            tracker is None
+            or _requested(tracker) != slot
+            or not asks_privacy(_text(tracker))
+            or (slot == "contact_phone" and phone_in(_text(tracker)))
+        ):
             return None
         dispatcher.utter_message(text=PRIVACY_TEXT)
         return {slot: None}
@@ -498,10 +586,19 @@ class ActionSubmitLead(Action):
             logger.warning("lead not submitted without a province: asking it")
             return [SlotSet("province", None), FollowupAction("lead_form")]
         lead = LeadInput(
-            name=slot("contact_name"), phone=slot("contact_phone"), channel=channel_of(tracker),
-            conversation_id=tracker.sender_id, consent_version=CONSENT_VERSION, consent_at=slot("consent_at"),
-            province=slot("province"), business_type=slot("business_type"), industry=slot("industry"),
-            activity=slot("activity"), estimated_cost_vnd=parse_cost(slot("money")), verdict=slot("verdict"))
+            name=slot("contact_name"),
+            phone=slot("contact_phone"),
+            channel=channel_of(tracker),
+            conversation_id=tracker.sender_id,
+            consent_version=CONSENT_VERSION,
+            consent_at=slot("consent_at"),
+            province=slot("province"),
+            business_type=slot("business_type"),
+            industry=slot("industry"),
+            activity=slot("activity"),
+            estimated_cost_vnd=parse_cost(slot("money")),
+            verdict=slot("verdict"),
+        )
         try:
             lead_id, created = store_lead(lead)
         except LeadValidationError as exc:  # the submission itself is not acceptable
@@ -513,14 +610,13 @@ class ActionSubmitLead(Action):
             dispatcher.utter_message(text=NOT_STORED)
             return clear_personal()
         if lead_id is not None:
-            logger.info("lead %s %s (phone %s)", lead_id, "stored" if created else "updated",
-                        mask_phone(lead.phone))
+            logger.info("lead %s %s (phone %s)", lead_id, "stored" if created else "updated", mask_phone(lead.phone))
         unit = load_provinces().get(slot("province") or "")
         who = f"Trung tâm Khuyến công {unit.short_name}" if unit else "Trung tâm Khuyến công tỉnh"
         dispatcher.utter_message(
-            text=f"Dạ, em đã ghi nhận. {who} sẽ liên hệ anh/chị qua số {mask_phone(lead.phone)}. "
-                 f"Cảm ơn anh/chị ạ!",
-            buttons=[menu_button("procedure"), button("Hỏi đáp khác", "ask_help")])
+            text=f"Dạ, em đã ghi nhận. {who} sẽ liên hệ anh/chị qua số {mask_phone(lead.phone)}. Cảm ơn anh/chị ạ!",
+            buttons=[menu_button("procedure"), button("Hỏi đáp khác", "ask_help")],
+        )
         return clear_personal()
 
 
@@ -539,12 +635,15 @@ class ActionStopFlow(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
         loop = (tracker.active_loop or {}).get("name")
         text = tracker.latest_message.get("text") or ""
-        if (loop == "lead_form" and tracker.get_slot("requested_slot") == "contact_name"
-                and not text.startswith("/") and not explicit_stop(text)):
+        if (
+            loop == "lead_form"
+            and tracker.get_slot("requested_slot") == "contact_name"
+            and not text.startswith("/")
+            and not explicit_stop(text)
+        ):
             name = ValidateLeadForm().validate_contact_name(text, dispatcher, tracker, domain)["contact_name"]
             if name is not None:
-                return [SlotSet("contact_name", name), SlotSet("requested_slot", None),
-                        FollowupAction("lead_form")]
+                return [SlotSet("contact_name", name), SlotSet("requested_slot", None), FollowupAction("lead_form")]
         events = [ActiveLoop(None), SlotSet("requested_slot", None)]
         if loop == "lead_form":
             # stopping the lead form is refusing it: nothing of it is kept, and the person is told so

@@ -7,6 +7,7 @@ outside the form is kept for later. What the message means is decided by
 :mod:`vntext.statements` (negation, scope, corrections); this module turns that into slots and
 says what changed when a value already given is replaced.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,17 +26,41 @@ from vntext.fold import fold
 from vntext.statements import ANSWER_INTENTS, UNCLEAR, UNKNOWN, Context, changed, is_question, read
 
 #: slots this action owns (each has ``{type: custom, action: action_read_message}`` in the domain)
-READ_SLOTS = ("business_type", "industry", "province", "unit_type", "craft_village", "disadvantaged",
-              "employees", "revenue_vnd", "capital_vnd", "money", "women_owned", "ethnic_minority_owned",
-              "exports", "local_materials", "fired_clay_brick")
+READ_SLOTS = (
+    "business_type",
+    "industry",
+    "province",
+    "unit_type",
+    "craft_village",
+    "disadvantaged",
+    "employees",
+    "revenue_vnd",
+    "capital_vnd",
+    "money",
+    "women_owned",
+    "ethnic_minority_owned",
+    "exports",
+    "local_materials",
+    "fired_clay_brick",
+)
 #: questions of the eligibility form whose answer, when it cannot be read, is re-asked with help
-FORM_SLOTS = ("business_type", "province", "unit_type", "craft_village", "disadvantaged", "industry",
-              "employees", "revenue_vnd", "capital_vnd")
+FORM_SLOTS = (
+    "business_type",
+    "province",
+    "unit_type",
+    "craft_village",
+    "disadvantaged",
+    "industry",
+    "employees",
+    "revenue_vnd",
+    "capital_vnd",
+)
 #: what the establishment is (a change re-runs a verdict already given)
-PROFILE_SLOTS = FORM_SLOTS + ("women_owned", "ethnic_minority_owned", "exports", "local_materials",
-                              "fired_clay_brick")
+PROFILE_SLOTS = FORM_SLOTS + ("women_owned", "ethnic_minority_owned", "exports", "local_materials", "fired_clay_brick")
 
-_GOODBYE = re.compile(r"\b(?:tam biet|bye|bai bai|chao (?:em|ban|nhe|nha|tam biet)|hen gap lai|cam on(?: em)?,? chao)\b")
+_GOODBYE = re.compile(
+    r"\b(?:tam biet|bye|bai bai|chao (?:em|ban|nhe|nha|tam biet)|hen gap lai|cam on(?: em)?,? chao)\b"
+)
 
 
 def value_label(slot: str, value: Any) -> str:
@@ -59,7 +84,9 @@ def _intent(tracker: Tracker) -> tuple:
 
 def _noted(slot: str, value: Any, reading) -> str:
     if slot == "province":
-        return f"địa bàn: {NamedProvince(load_provinces()[value], old_name_used(reading.old_province_name, value)).place}"
+        return (
+            f"địa bàn: {NamedProvince(load_provinces()[value], old_name_used(reading.old_province_name, value)).place}"
+        )
     return f"{FIELD_LABEL[slot]}: {value_label(slot, value)}"
 
 
@@ -67,11 +94,13 @@ def merger_text(old: str, key: str) -> str:
     """'sao lại Đồng Nai, tôi ở Bình Phước mà': the 2025 merger, from provinces.yml."""
     unit = load_provinces()[key]
     kind = "thành phố" if unit.centrally_run else "tỉnh"
-    return (f"Dạ, từ ngày 01/07/2025, {old} đã được sáp nhập vào {unit.name} (sắp xếp lại đơn vị hành chính "
-            f"cấp tỉnh). Vì vậy em xét theo {unit.name} và ghi là \"{old} (nay thuộc {unit.name})\"; cơ sở "
-            f"liên hệ Trung tâm Khuyến công hoặc Sở Công Thương {kind} {unit.short_name} ạ.\n"
-            f"📄 Căn cứ: Nghị quyết 202/2025/QH15 (sắp xếp đơn vị hành chính cấp tỉnh; theo nguồn thứ cấp, "
-            f"chưa đối chiếu điều khoản).")
+    return (
+        f"Dạ, từ ngày 01/07/2025, {old} đã được sáp nhập vào {unit.name} (sắp xếp lại đơn vị hành chính "
+        f'cấp tỉnh). Vì vậy em xét theo {unit.name} và ghi là "{old} (nay thuộc {unit.name})"; cơ sở '
+        f"liên hệ Trung tâm Khuyến công hoặc Sở Công Thương {kind} {unit.short_name} ạ.\n"
+        f"📄 Căn cứ: Nghị quyết 202/2025/QH15 (sắp xếp đơn vị hành chính cấp tỉnh; theo nguồn thứ cấp, "
+        f"chưa đối chiếu điều khoản)."
+    )
 
 
 def is_answer_attempt(text: str, intent: Optional[str]) -> bool:
@@ -96,8 +125,11 @@ class ActionReadMessage(Action):
         intent, confidence = _intent(tracker)
         loop = (tracker.active_loop or {}).get("name")
         requested = tracker.get_slot("requested_slot") if loop else None
-        reading = read(text, tracker.latest_message.get("entities") or [],
-                       Context(requested_slot=requested, active_loop=loop, intent=intent, confidence=confidence))
+        reading = read(
+            text,
+            tracker.latest_message.get("entities") or [],
+            Context(requested_slot=requested, active_loop=loop, intent=intent, confidence=confidence),
+        )
         values = dict(reading.values)
         events: List[Dict[Text, Any]] = []
         said: List[str] = []
@@ -122,8 +154,11 @@ class ActionReadMessage(Action):
         # an answer to the question that could not be read is "unclear" (re-asked with help),
         # unless the message said something else the form uses, or was answered as it was read
         current = {slot: tracker.get_slot(slot) for slot in READ_SLOTS}
-        replaced = [(s, old, new) for s, old, new in changed(current, values)
-                    if new not in (None, UNCLEAR, UNKNOWN) and s in PROFILE_SLOTS + ("money",)]
+        replaced = [
+            (s, old, new)
+            for s, old, new in changed(current, values)
+            if new not in (None, UNCLEAR, UNKNOWN) and s in PROFILE_SLOTS + ("money",)
+        ]
         other = [s for s in values if s in FORM_SLOTS and values[s] is not None and values[s] != current.get(s)]
         if loop == "eligibility_form" and requested in FORM_SLOTS and requested not in values:
             new_facts = [s for s in other if s not in {r[0] for r in replaced}]

@@ -17,6 +17,7 @@
 
 Logs say only that something happened (counts, request ids), never a name or a number.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from actions.leads import (FLUSH_BEFORE_SAVE, clear_personal, outbox, payload, phone_in,
-                           stored_lead_count)
+from actions.leads import FLUSH_BEFORE_SAVE, clear_personal, outbox, payload, phone_in, stored_lead_count
 from actions.listen import say_note
 from actions.render import MAIN_MENU, button
 from actions.slots import channel_of
@@ -45,19 +45,28 @@ ERASE_SLOT = "erase_request"
 CONFIRM_BUTTONS = [{"title": "Xóa", "payload": "/affirm"}, {"title": "Không", "payload": "/deny"}]
 PRIVACY_BUTTONS = [button("Xóa thông tin của tôi", "erase_data"), button("Hỏi đáp khác", "ask_help")]
 
-CONFIRM_OWN = ("Dạ, anh/chị muốn xóa thông tin liên hệ (họ tên, số điện thoại và các câu trả lời kèm theo) "
-               "đã để lại trong cuộc trò chuyện này phải không ạ? Đã xóa thì không khôi phục được.")
+CONFIRM_OWN = (
+    "Dạ, anh/chị muốn xóa thông tin liên hệ (họ tên, số điện thoại và các câu trả lời kèm theo) "
+    "đã để lại trong cuộc trò chuyện này phải không ạ? Đã xóa thì không khôi phục được."
+)
 CONFIRM_PHONE = "Dạ, anh/chị muốn yêu cầu xóa thông tin liên hệ gắn với số {phone} phải không ạ?"
-ERASED = ("Dạ, em đã xóa {n} thông tin liên hệ (tên, số điện thoại) anh/chị để lại trong cuộc trò chuyện này. "
-          "Anh/chị vẫn có thể tiếp tục hỏi về chính sách khuyến công bất cứ lúc nào.")
-NOTHING_STORED = ("Dạ, trợ lý không lưu thông tin liên hệ nào của anh/chị từ cuộc trò chuyện này, nên không có "
-                  "gì cần xóa ạ.")
+ERASED = (
+    "Dạ, em đã xóa {n} thông tin liên hệ (tên, số điện thoại) anh/chị để lại trong cuộc trò chuyện này. "
+    "Anh/chị vẫn có thể tiếp tục hỏi về chính sách khuyến công bất cứ lúc nào."
+)
+NOTHING_STORED = (
+    "Dạ, trợ lý không lưu thông tin liên hệ nào của anh/chị từ cuộc trò chuyện này, nên không có gì cần xóa ạ."
+)
 TYPED_FORGOTTEN = " Họ tên, số điện thoại anh/chị vừa nhập (chưa gửi) em cũng đã bỏ."
-REQUEST_RECORDED = ("Dạ, em đã chuyển yêu cầu xóa thông tin gắn với số {phone} đến Trung tâm Khuyến công tỉnh. "
-                    "Trung tâm sẽ kiểm tra và xử lý theo quy định về bảo vệ dữ liệu cá nhân ạ.")
+REQUEST_RECORDED = (
+    "Dạ, em đã chuyển yêu cầu xóa thông tin gắn với số {phone} đến Trung tâm Khuyến công tỉnh. "
+    "Trung tâm sẽ kiểm tra và xử lý theo quy định về bảo vệ dữ liệu cá nhân ạ."
+)
 KEPT = "Dạ, em giữ nguyên, không xóa gì ạ. Anh/chị cần em giải đáp thêm gì không ạ?"
-ERASE_FAILED = ("Dạ, hệ thống chưa xóa được ngay lúc này. Anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ "
-                "trực tiếp Trung tâm Khuyến công tỉnh ạ.")
+ERASE_FAILED = (
+    "Dạ, hệ thống chưa xóa được ngay lúc này. Anh/chị vui lòng thử lại sau ít phút, hoặc liên hệ "
+    "trực tiếp Trung tâm Khuyến công tỉnh ạ."
+)
 ANYTHING_ELSE = "utter_anything_else"
 
 
@@ -117,8 +126,11 @@ def erase(tracker: Tracker, request: Dict[str, Any]) -> str:
         box.flush(engine, limit=FLUSH_BEFORE_SAVE)
     if request.get("scope") == "phone":
         with Session(engine, future=True) as session:
-            own = [lead.id for lead in conversation_leads(session, sender, channel)
-                   if phone_matches(request["hash"], lead.phone_e164)]
+            own = [
+                lead.id
+                for lead in conversation_leads(session, sender, channel)
+                if phone_matches(request["hash"], lead.phone_e164)
+            ]
         erased = delete_conversation_leads(engine, sender, channel, ids=own) if own else 0
         if erased:
             return ERASED.format(n=erased)

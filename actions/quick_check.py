@@ -12,6 +12,7 @@ flow for the rest:
   its support level; establishment details → the quick check; a cost alone → the estimate form
   (which then asks only for the activity).
 """
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,7 @@ from policy_kb.eligibility import Profile, assess
 from policy_kb.provinces import old_name_used
 
 #: after an estimate: what people do next
-ESTIMATE_NEXT = [button("Để lại liên hệ", "leave_contact"), menu_button("check_eligibility"),
-                 menu_button("procedure")]
+ESTIMATE_NEXT = [button("Để lại liên hệ", "leave_contact"), menu_button("check_eligibility"), menu_button("procedure")]
 
 #: entities that describe the establishment (the eligibility form's slots of the same names)
 PROFILE_ENTITIES = ("business_type", "industry", "province", "unit_type")
@@ -74,14 +74,16 @@ def said_now(tracker: Tracker) -> Profile:
     mining, not about a large sand-mining enterprise. (The form, when the person goes on to it,
     does reuse everything said in the conversation, and shows it.)"""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    reading = read(tracker.latest_message.get("text") or "", tracker.latest_message.get("entities") or [],
-                   Context(intent=intent))
+    reading = read(
+        tracker.latest_message.get("text") or "", tracker.latest_message.get("entities") or [], Context(intent=intent)
+    )
     province = reading.values.get("province") or ""
     return profile_of(reading.values.get, old_name_used(reading.old_province_name, province))
 
 
-def quick_check(dispatcher: CollectingDispatcher, tracker: Tracker,
-                general: Optional[Dict[str, str]] = None) -> List[Dict[Text, Any]]:
+def quick_check(
+    dispatcher: CollectingDispatcher, tracker: Tracker, general: Optional[Dict[str, str]] = None
+) -> List[Dict[Text, Any]]:
     """``general``: the button to the general answer (the topic the person asked about; by
     default the industries')."""
     general = dict(general or button("Ngành nghề được hỗ trợ", "ask_industries"))
@@ -91,16 +93,17 @@ def quick_check(dispatcher: CollectingDispatcher, tracker: Tracker,
     verdict = assess(profile)
     if verdict.verdict != "unknown":
         # decided by what was said (e.g. a shop: trade is not industrial production)
-        buttons = ([button("Ước tính mức hỗ trợ", "estimate_support"), button("Để lại liên hệ", "leave_contact")]
-                   if verdict.verdict == "eligible" else
-                   [general, button("Hỏi đáp khác", "ask_help")])
+        buttons = (
+            [button("Ước tính mức hỗ trợ", "estimate_support"), button("Để lại liên hệ", "leave_contact")]
+            if verdict.verdict == "eligible"
+            else [general, button("Hỏi đáp khác", "ask_help")]
+        )
         dispatcher.utter_message(text=verdict_text(profile, verdict), buttons=buttons)
         return remembered  # not the "verdict" slot: that is the full check's, stored with a lead
     # what was said, judged: decided rules, and open ones about something said ("khai thác cát":
     # "? only in disadvantaged areas"), not the generic "cần biết loại hình …" of what was not said
     # (a rule's `about`: the profile fields its check judges, policy_kb/data/eligibility.yml)
-    decided = [r for r in verdict.reasons
-               if r.outcome != "unknown" or any(getattr(profile, name) for name in r.about)]
+    decided = [r for r in verdict.reasons if r.outcome != "unknown" or any(getattr(profile, name) for name in r.about)]
     lines = ["Dạ, theo những gì anh/chị nêu:" if decided else "Dạ, em đã ghi nhận."]
     place = place_text(profile)
     if place:
@@ -110,8 +113,10 @@ def quick_check(dispatcher: CollectingDispatcher, tracker: Tracker,
     lines.append(PRE_CHECK)
     if decided:
         lines.append(sources_line(decided))
-    dispatcher.utter_message(text="\n".join(lines), buttons=[
-        button("Kiểm tra tiếp", "check_eligibility"), general, menu_button("support_level")])
+    dispatcher.utter_message(
+        text="\n".join(lines),
+        buttons=[button("Kiểm tra tiếp", "check_eligibility"), general, menu_button("support_level")],
+    )
     return remembered
 
 

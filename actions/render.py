@@ -3,6 +3,7 @@
 Status rules (see docs/sources.md): VERIFIED facts are stated; HISTORICAL ones
 only under "Theo quy định trước đây"; UNVERIFIED ones only as a caveat, never as a fact.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,12 +18,15 @@ from policy_kb.centre import centre
 from policy_kb.provinces import Province, load_provinces
 from policy_kb.queries import FactView, LevelView, TopicAnswer
 
-NEXT_STEP = ("Anh/chị nên liên hệ Trung tâm Khuyến công hoặc Sở Công Thương tỉnh nơi cơ sở "
-             "sản xuất để được hướng dẫn cụ thể.")
+NEXT_STEP = (
+    "Anh/chị nên liên hệ Trung tâm Khuyến công hoặc Sở Công Thương tỉnh nơi cơ sở sản xuất để được hướng dẫn cụ thể."
+)
 #: when no current figure is given, "this is the maximum" would point at nothing
 LOCAL_RULE = "Mỗi tỉnh tự quy định mức chi từ kinh phí khuyến công địa phương."
-KB_DOWN = ("Dạ, hệ thống tra cứu đang tạm gián đoạn nên em chưa trả lời chính xác được. "
-           "Anh/chị vui lòng thử lại sau ít phút ạ.")
+KB_DOWN = (
+    "Dạ, hệ thống tra cứu đang tạm gián đoạn nên em chưa trả lời chính xác được. "
+    "Anh/chị vui lòng thử lại sau ít phút ạ."
+)
 
 
 def next_step(unit: Optional[Province] = None) -> str:
@@ -36,8 +40,7 @@ def next_step(unit: Optional[Province] = None) -> str:
         if own.province:
             return f"{NEXT_STEP} Cơ sở ở {_short_name(own.province)}: {own.contact_line()}."
         return NEXT_STEP
-    return (f"Anh/chị nên liên hệ Trung tâm Khuyến công hoặc Sở Công Thương {unit.short_name} "
-            f"để được hướng dẫn cụ thể.")
+    return f"Anh/chị nên liên hệ Trung tâm Khuyến công hoặc Sở Công Thương {unit.short_name} để được hướng dẫn cụ thể."
 
 
 def _short_name(key: str) -> str:
@@ -51,10 +54,14 @@ def province_note(unit: Province, place: str) -> str:
     kind = "thành phố" if unit.centrally_run else "tỉnh"
     own = centre()
     if own.province == unit.key:
-        return (f"Dạ, với cơ sở ở {place}, anh/chị hỏi {own.contact_line()} về mức hỗ trợ của {kind}, "
-                f"hồ sơ và lịch đăng ký năm nay ạ.")
-    return (f"Dạ, với cơ sở ở {place}, anh/chị hỏi Trung tâm Khuyến công hoặc Sở Công Thương "
-            f"{unit.short_name} về mức hỗ trợ của {kind}, hồ sơ và lịch đăng ký năm nay ạ.")
+        return (
+            f"Dạ, với cơ sở ở {place}, anh/chị hỏi {own.contact_line()} về mức hỗ trợ của {kind}, "
+            f"hồ sơ và lịch đăng ký năm nay ạ."
+        )
+    return (
+        f"Dạ, với cơ sở ở {place}, anh/chị hỏi Trung tâm Khuyến công hoặc Sở Công Thương "
+        f"{unit.short_name} về mức hỗ trợ của {kind}, hồ sơ và lịch đăng ký năm nay ạ."
+    )
 
 
 def payload(intent: str, **entities: str) -> str:
@@ -81,8 +88,10 @@ def fmt_vnd(amount: float) -> str:
         return f"{amount / 1_000_000_000:g}".replace(".", ",") + " tỷ đồng"
     if amount >= 1_000_000 and amount % 100_000 == 0:
         millions = amount / 1_000_000
-        return (f"{millions:,.1f}".rstrip("0").rstrip(".").replace(",", "X").replace(".", ",")
-                .replace("X", ".") + " triệu đồng")
+        return (
+            f"{millions:,.1f}".rstrip("0").rstrip(".").replace(",", "X").replace(".", ",").replace("X", ".")
+            + " triệu đồng"
+        )
     return f"{amount:,}".replace(",", ".") + " đồng"
 
 
@@ -94,7 +103,7 @@ def sources_line(items: Iterable) -> str:
         # the knowledge data says "chưa xác định" where the article has not been read yet
         article = it.article.strip()
         if article.lower().startswith("chưa xác định") and "điều" not in article.lower():
-            note = article[len("chưa xác định"):].strip()
+            note = article[len("chưa xác định") :].strip()
             note = note[1:-1] if note.startswith("(") and note.endswith(")") else note
             article = "chưa xác định điều, khoản" + (f"; {note}" if note else "")
         if article not in arts:
@@ -111,7 +120,7 @@ def _as_history(text: str) -> str:
     m = _HISTORY_PREFIX.match(text)
     if not m:
         return text
-    rest = text[m.end():]
+    rest = text[m.end() :]
     rest = rest[:1].upper() + rest[1:]
     return f"{m.group(1)}: {rest}" if m.group(1) else rest
 
@@ -142,16 +151,22 @@ def topic_text(answer: TopicAnswer, shown: List[FactView], more: bool, intro: Op
 #: TT 46/2012 Điều 4 conditions of an activity that the level itself does not say (the earlier rule,
 #: kept as HISTORICAL facts in data/facts/activities.yml under the same activity key): text, fact id
 ACTIVITY_CONDITIONS: Dict[str, Tuple[str, str]] = {
-    "machinery": ("Theo TT 46/2012 trước đây (Điều 4 khoản 4), máy được hỗ trợ phải là máy mới, nâng được năng "
-                  "suất, chất lượng hoặc giảm ô nhiễm so với máy cơ sở đang dùng.",
-                  "activities.machinery_must_be_new"),
-    "fair_abroad": ("Theo TT 46/2012 trước đây (Điều 4 khoản 1 điểm b), mỗi cơ sở được hỗ trợ dự hội chợ, "
-                    "triển lãm ở nước ngoài không quá 2 lần/năm.",
-                    "activities.fair_abroad_twice_a_year"),
-    "demonstration_model": ("Theo TT 46/2012 trước đây (Điều 4 khoản 2 điểm a), mô hình của đề án quốc gia phải "
-                            "dùng công nghệ, sản phẩm chưa cơ sở nào trong huyện áp dụng; nay đã bỏ cấp huyện, "
-                            "cách xét chưa xác minh.",
-                            "activities.demo_model_new_in_district"),
+    "machinery": (
+        "Theo TT 46/2012 trước đây (Điều 4 khoản 4), máy được hỗ trợ phải là máy mới, nâng được năng "
+        "suất, chất lượng hoặc giảm ô nhiễm so với máy cơ sở đang dùng.",
+        "activities.machinery_must_be_new",
+    ),
+    "fair_abroad": (
+        "Theo TT 46/2012 trước đây (Điều 4 khoản 1 điểm b), mỗi cơ sở được hỗ trợ dự hội chợ, "
+        "triển lãm ở nước ngoài không quá 2 lần/năm.",
+        "activities.fair_abroad_twice_a_year",
+    ),
+    "demonstration_model": (
+        "Theo TT 46/2012 trước đây (Điều 4 khoản 2 điểm a), mô hình của đề án quốc gia phải "
+        "dùng công nghệ, sản phẩm chưa cơ sở nào trong huyện áp dụng; nay đã bỏ cấp huyện, "
+        "cách xét chưa xác minh.",
+        "activities.demo_model_new_in_district",
+    ),
 }
 
 
@@ -203,9 +218,11 @@ def estimate_text(level: LevelView, cost: int) -> str:
     cap = f"{fmt_vnd(level.cap_vnd)}/{level.unit}" if level.cap_vnd else ""
     if level.share is not None and rel and not times:
         # a share of something else (the loan interest), not of the cost: no arithmetic on the cost
-        body = (f"tỷ lệ {_pct(level.share)} tính trên {rel['of']}, không tính trên chi phí"
-                + (f", không quá {cap}" if cap else "")
-                + "; số tiền cụ thể được xác định khi đề án được phê duyệt.")
+        body = (
+            f"tỷ lệ {_pct(level.share)} tính trên {rel['of']}, không tính trên chi phí"
+            + (f", không quá {cap}" if cap else "")
+            + "; số tiền cụ thể được xác định khi đề án được phê duyệt."
+        )
     elif level.share is not None:
         by_share = cost * level.share
         body = f"{_pct(level.share)} × {fmt_vnd(cost)} = {fmt_vnd(by_share)}"
@@ -222,11 +239,12 @@ def estimate_text(level: LevelView, cost: int) -> str:
         cap += f" ({times})" if times else ""
         body = f"chỉ có mức trần {cap}, văn bản không nêu tỷ lệ; tỷ lệ hỗ trợ được xác định khi đề án được phê duyệt."
     elif times:
-        body = (f"mức này tối đa {times}, không tính theo chi phí; mức cụ thể được xác định khi đề án "
-                f"được phê duyệt.")
+        body = f"mức này tối đa {times}, không tính theo chi phí; mức cụ thể được xác định khi đề án được phê duyệt."
     else:
-        body = ("văn bản không nêu tỷ lệ hay mức trần để tính theo chi phí; mức cụ thể được xác định khi "
-                "đề án được phê duyệt.")
+        body = (
+            "văn bản không nêu tỷ lệ hay mức trần để tính theo chi phí; mức cụ thể được xác định khi "
+            "đề án được phê duyệt."
+        )
     text = f"{head} {body}"
     if level.status == "HISTORICAL":
         from actions.answer_text import short_doc  # answer_text imports this module

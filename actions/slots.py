@@ -1,4 +1,5 @@
 """Turning slot values and the latest message into canonical knowledge-base keys."""
+
 from __future__ import annotations
 
 from typing import Any, NamedTuple, Optional
@@ -41,7 +42,7 @@ class NamedProvince(NamedTuple):
 
     @property
     def place(self) -> str:
-        """"Hà Giang (nay thuộc Tỉnh Tuyên Quang)" or "Tỉnh Tuyên Quang"."""
+        """ "Hà Giang (nay thuộc Tỉnh Tuyên Quang)" or "Tỉnh Tuyên Quang"."""
         return f"{self.old_name} (nay thuộc {self.unit.name})" if self.old_name else self.unit.name
 
 
@@ -49,8 +50,14 @@ def named_province(tracker: Tracker) -> Optional[NamedProvince]:
     """The province this message names, else the one given earlier in the conversation. A
     province where something else happens ("đi hội chợ ở Hà Nội") is not the one meant."""
     text = tracker.latest_message.get("text") or ""
-    ent = next((e for e in tracker.latest_message.get("entities", [])
-                if e.get("entity") == "province" and not happens_elsewhere(text, e)), None)
+    ent = next(
+        (
+            e
+            for e in tracker.latest_message.get("entities", [])
+            if e.get("entity") == "province" and not happens_elsewhere(text, e)
+        ),
+        None,
+    )
     unit = load_provinces().get((ent or {}).get("value") or tracker.get_slot("province") or "")
     if unit is None:
         return None

@@ -1,6 +1,7 @@
 """Support levels: which parameter an activity key means, and the reply for it (with an estimate
 when a cost is known). Reached through the answer action and the estimate form, never as an
 action of its own."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -17,8 +18,10 @@ from policy_kb.queries import LevelAnswer, level_activities, support_level
 
 # "hội chợ" alone is ambiguous: domestic and overseas fairs have different rules.
 AMBIGUOUS = {
-    "fair": ("Dạ, anh/chị hỏi về hội chợ, triển lãm trong nước hay ở nước ngoài ạ?",
-             [("Hội chợ trong nước", "fair_domestic"), ("Hội chợ nước ngoài", "fair_abroad")]),
+    "fair": (
+        "Dạ, anh/chị hỏi về hội chợ, triển lãm trong nước hay ở nước ngoài ạ?",
+        [("Hội chợ trong nước", "fair_domestic"), ("Hội chợ nước ngoài", "fair_abroad")],
+    ),
 }
 
 CHOICES = [
@@ -42,8 +45,10 @@ def levels_for(activity: str) -> List[LevelAnswer]:
 
 
 def ask_activity(dispatcher: CollectingDispatcher, intent: str = "ask_support_level") -> None:
-    dispatcher.utter_message(text="Dạ, anh/chị muốn hỏi mức hỗ trợ cho hoạt động nào ạ?",
-                             buttons=[button(t, intent, activity=k) for t, k in CHOICES])
+    dispatcher.utter_message(
+        text="Dạ, anh/chị muốn hỏi mức hỗ trợ cho hoạt động nào ạ?",
+        buttons=[button(t, intent, activity=k) for t, k in CHOICES],
+    )
 
 
 def ask_which(dispatcher: CollectingDispatcher, activity: str, intent: str = "ask_support_level") -> bool:
@@ -55,8 +60,13 @@ def ask_which(dispatcher: CollectingDispatcher, activity: str, intent: str = "as
     return True
 
 
-def reply_level(dispatcher: CollectingDispatcher, tracker: Tracker, activity: str,
-                cost: Optional[int] = None, buttons: Optional[List[Dict[Text, Any]]] = None) -> List[Dict[Text, Any]]:
+def reply_level(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    activity: str,
+    cost: Optional[int] = None,
+    buttons: Optional[List[Dict[Text, Any]]] = None,
+) -> List[Dict[Text, Any]]:
     """The level (and estimate, with a cost) for ``activity``; the detail behind a button."""
     try:
         answers = levels_for(activity)
@@ -66,7 +76,8 @@ def reply_level(dispatcher: CollectingDispatcher, tracker: Tracker, activity: st
     if not answers:
         dispatcher.utter_message(
             text="Dạ, em chưa có mức hỗ trợ cho hoạt động này. Anh/chị chọn một hoạt động dưới đây ạ:",
-            buttons=[button(t, "ask_support_level", activity=k) for t, k in CHOICES])
+            buttons=[button(t, "ask_support_level", activity=k) for t, k in CHOICES],
+        )
         return []
     named = named_province(tracker)
     text = "\n\n".join(level_answer(a, cost, named) for a in answers)

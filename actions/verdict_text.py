@@ -8,6 +8,7 @@ and a verdict is never worded more strongly than the status of the rules it rest
 * HISTORICAL rules of the current rule set are shown as earlier rules, naming their document;
   a verdict under the earlier rule set says so in its first line.
 """
+
 from __future__ import annotations
 
 from typing import List, Optional
@@ -26,15 +27,17 @@ VERDICT_HEAD = {
 #: the verdict rests on an UNVERIFIED reading: {basis} names what kind, {centre} whom to ask
 HEDGED_HEAD = {
     "eligible": "Dạ, theo {basis} chưa được xác minh, cơ sở có thể THUỘC đối tượng được hỗ trợ khuyến công; "
-                "anh/chị nên hỏi {centre} để được xác nhận.",
+    "anh/chị nên hỏi {centre} để được xác nhận.",
     "not_eligible": "Dạ, theo {basis} chưa được xác minh, cơ sở có thể CHƯA thuộc đối tượng được hỗ trợ khuyến "
-                    "công; anh/chị nên hỏi {centre} để được xác nhận.",
+    "công; anh/chị nên hỏi {centre} để được xác nhận.",
     "unknown": "Dạ, với thông tin hiện có em chưa kết luận được cơ sở có thuộc đối tượng hay không; điểm còn mở "
-               "dựa trên {basis} chưa được xác minh, anh/chị nên hỏi {centre}.",
+    "dựa trên {basis} chưa được xác minh, anh/chị nên hỏi {centre}.",
 }
 OUTCOME_MARK = {"pass": "✓", "fail": "✗", "unknown": "?"}
-PRE_CHECK = ("Đây chỉ là kiểm tra sơ bộ, không phải quyết định: Trung tâm Khuyến công / Sở Công Thương "
-             "tỉnh sẽ xem xét hồ sơ và quyết định.")
+PRE_CHECK = (
+    "Đây chỉ là kiểm tra sơ bộ, không phải quyết định: Trung tâm Khuyến công / Sở Công Thương "
+    "tỉnh sẽ xem xét hồ sơ và quyết định."
+)
 #: words that mark a text as not verified (the data's own wording; checked by the tests)
 HEDGES = ("chưa được xác minh", "chưa xác minh", "chưa đối chiếu")
 
@@ -71,7 +74,7 @@ def headline(profile: Profile, verdict) -> str:
     if verdict.rule_set_status == "HISTORICAL":
         # the whole verdict is the earlier rule's: "Dạ, em xét theo quy định trước đây: NĐ 45/2012 …"
         label = verdict.rule_set_label or "Quy định trước đây"
-        rest = head[len("Dạ, "):] if head.startswith("Dạ, ") else head
+        rest = head[len("Dạ, ") :] if head.startswith("Dạ, ") else head
         head = f"Dạ, em xét theo {label[:1].lower()}{label[1:]}.\n{rest[:1].upper()}{rest[1:]}"
     return head
 

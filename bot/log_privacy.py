@@ -20,6 +20,7 @@ The conversation is known from a context variable set for each incoming message
 conversation for a day (bounded memory). A name typed *outside* the lead form cannot be told
 from any other text; only phone numbers are redacted there (see SECURITY.md).
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -49,8 +50,7 @@ PHONE_RE = re.compile(r"(?<![\d.+])(?:\(?(?:\+|00)?84\)?[ .\-\u00a0]?|0)\d{2}(?:
 # Full-width digits (some Vietnamese keyboards) are folded before matching.
 _FULLWIDTH = {ord(c): ord("0") + i for i, c in enumerate("０１２３４５６７８９")}
 
-_current: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("kc_log_conversation",
-                                                                        default=None)
+_current: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar("kc_log_conversation", default=None)
 _KEEP_SECONDS = 24 * 3600
 _MAX_CONVERSATIONS = 20_000
 _MAX_VALUES = 32
@@ -101,6 +101,7 @@ def _normalisers():
     try:  # the NLU normaliser and the no-diacritics fold (both in the Rasa server's NLU)
         from vntext.fold import fold
         from vntext.normalize import normalize_text
+
         out += [normalize_text, lambda s: fold(normalize_text(s))]
     except Exception:  # pragma: no cover - underthesea missing: the case-keeping strip below still works
         pass
@@ -129,7 +130,7 @@ def variants(value: str) -> Set[str]:
         if len(form) < 2:
             continue
         out.add(form)
-        out.add(json.dumps(form)[1:-1])                        # "Tr\u1ea7n" (JSON, ensure_ascii)
+        out.add(json.dumps(form)[1:-1])  # "Tr\u1ea7n" (JSON, ensure_ascii)
         out.add(form.encode("unicode_escape").decode("ascii"))  # "Tr\u1ea7n", "Ho\xe0"
         out.add(repr(form)[1:-1])
     return {v for v in out if len(v) >= 2}
@@ -213,5 +214,4 @@ def install() -> None:
     _installed = True
 
 
-__all__ = ["PERSONAL_SLOTS", "PHONE_RE", "conversation", "install",
-           "redact", "remember", "variants"]
+__all__ = ["PERSONAL_SLOTS", "PHONE_RE", "conversation", "install", "redact", "remember", "variants"]

@@ -7,6 +7,7 @@ in the domain changes everywhere (``tests/test_domain_lists.py`` refuses a secon
 
 Plain PyYAML, no Rasa: the action server imports it too.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -36,8 +37,11 @@ def _menu(path: Path = DOMAIN_FILE) -> Dict[str, Tuple[str, str]]:
     loader = _AnchorLoader(path.read_text("utf-8"))
     try:
         loader.get_single_node()
-        values = {name[len(PREFIX):]: loader.construct_object(node, deep=True)
-                  for name, node in loader.named.items() if name.startswith(PREFIX)}
+        values = {
+            name[len(PREFIX) :]: loader.construct_object(node, deep=True)
+            for name, node in loader.named.items()
+            if name.startswith(PREFIX)
+        }
     finally:
         loader.dispose()
     return {name: (value["title"], value["payload"]) for name, value in values.items()}

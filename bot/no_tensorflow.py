@@ -16,6 +16,7 @@ the tests' servers, the Dockerfile). Training (``rasa train``) is untouched. Tur
 ``KC_IMPORT_TENSORFLOW=1``. tests/test_no_tensorflow.py checks that the stand-in changes nothing:
 the same intents, confidences and entities on the whole test split as with TensorFlow loaded.
 """
+
 from __future__ import annotations
 
 import importlib.abc
@@ -29,14 +30,33 @@ from typing import Iterable, Optional
 import yaml
 
 #: The import roots answered by the stand-in.
-STUBBED = ("tensorflow", "tensorflow_addons", "tensorflow_hub", "tensorflow_text", "tensorflow_probability",
-           "keras", "jax", "jaxlib")
+STUBBED = (
+    "tensorflow",
+    "tensorflow_addons",
+    "tensorflow_hub",
+    "tensorflow_text",
+    "tensorflow_probability",
+    "keras",
+    "jax",
+    "jaxlib",
+)
 #: Rasa 3.6 components that really run TensorFlow: with any of them configured, nothing is stubbed.
-TENSORFLOW_COMPONENTS = frozenset({
-    "DIETClassifier", "TEDPolicy", "UnexpecTEDIntentPolicy", "ResponseSelector", "LanguageModelFeaturizer",
-    "ConveRTFeaturizer", "ConveRTTokenizer", "HFTransformersNLP", "LanguageModelTokenizer", "CRFEntityExtractor",
-    "rasa.nlu.classifiers.diet_classifier.DIETClassifier", "rasa.core.policies.ted_policy.TEDPolicy",
-})
+TENSORFLOW_COMPONENTS = frozenset(
+    {
+        "DIETClassifier",
+        "TEDPolicy",
+        "UnexpecTEDIntentPolicy",
+        "ResponseSelector",
+        "LanguageModelFeaturizer",
+        "ConveRTFeaturizer",
+        "ConveRTTokenizer",
+        "HFTransformersNLP",
+        "LanguageModelTokenizer",
+        "CRFEntityExtractor",
+        "rasa.nlu.classifiers.diet_classifier.DIETClassifier",
+        "rasa.core.policies.ted_policy.TEDPolicy",
+    }
+)
 CONFIG = Path(__file__).resolve().parent.parent / "config.yml"
 
 
@@ -87,8 +107,10 @@ def configured_components(config: Path = CONFIG) -> Iterable[str]:
 
 
 def needs_tensorflow(config: Path = CONFIG) -> bool:
-    return any(name in TENSORFLOW_COMPONENTS or name.split(".")[-1] in TENSORFLOW_COMPONENTS
-               for name in configured_components(config))
+    return any(
+        name in TENSORFLOW_COMPONENTS or name.split(".")[-1] in TENSORFLOW_COMPONENTS
+        for name in configured_components(config)
+    )
 
 
 def install(config: Path = CONFIG) -> Optional[str]:

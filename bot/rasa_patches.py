@@ -59,6 +59,7 @@ Every patch was written against one Rasa version (``WRITTEN_FOR``): another vers
 start the server until each patch has been re-checked (tests/test_rasa_patches.py has a test per
 patch that fails when Rasa's behaviour changes) and ``WRITTEN_FOR`` updated.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -86,8 +87,11 @@ logger = logging.getLogger(__name__)
 #: The Rasa release every patch below was written and tested against.
 WRITTEN_FOR = "3.6.21"
 
-APOLOGY = ("Dạ, em xin lỗi, hệ thống đang bận nên em chưa xử lý được yêu cầu này. "
-           "Anh/chị vui lòng gửi lại sau ít phút ạ.")
+APOLOGY = (
+    "Dạ, em xin lỗi, hệ thống đang bận nên em chưa xử lý được yêu cầu này. Anh/chị vui lòng gửi lại sau ít phút ạ."
+)
+
+
 class ActionResultValidator:
     """Patch 1: Rasa's action-response schema checked with validators built once.
 
@@ -145,9 +149,11 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
         _validator.validate(result)
         return True
     except ValidationError as e:
-        e.message += (". Failed to validate Action server response from API, make sure your response "
-                      f"from the Action endpoint is valid. For more information about the format visit "
-                      f"{DOCS_BASE_URL}/custom-actions")
+        e.message += (
+            ". Failed to validate Action server response from API, make sure your response "
+            f"from the Action endpoint is valid. For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
         raise e
 
 
@@ -209,8 +215,9 @@ class InProcessActions:
             self._executors[module] = executor
         return self._executors[module]
 
-    async def run(self, action: RemoteAction, module: str, output_channel: Any, nlg: Any, tracker: Any,
-                  domain: Any) -> List[Any]:
+    async def run(
+        self, action: RemoteAction, module: str, output_channel: Any, nlg: Any, tracker: Any, domain: Any
+    ) -> List[Any]:
         from rasa.shared.core import events as rasa_events
         from rasa_sdk.interfaces import ActionExecutionRejection as SdkRejection
         from rasa_sdk.interfaces import ActionNotFoundException
@@ -259,8 +266,7 @@ def _slots_to_recheck(tracker: Any) -> List[SlotSet]:
     return [SlotSet(key, None) for key in keys]
 
 
-async def _run_remote_action(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any,
-                             domain: Any) -> List[Any]:
+async def _run_remote_action(self: RemoteAction, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> List[Any]:
     sender, turn = tracker.sender_id, _turn_of(tracker)
     validating = self.name().startswith("validate_")
     if _failed_turns.failed(sender, turn):  # the action server already failed this turn: answer at once
@@ -271,19 +277,23 @@ async def _run_remote_action(self: RemoteAction, output_channel: Any, nlg: Any, 
         return events
     started = time.monotonic()
     try:
-        events = await asyncio.wait_for(_run_action(self, output_channel, nlg, tracker, domain),
-                                        action_timeout())
+        events = await asyncio.wait_for(_run_action(self, output_channel, nlg, tracker, domain), action_timeout())
         elapsed = time.monotonic() - started
         if elapsed > action_timeout() / 2:
-            logger.warning("slow custom action '%s': %.1f s (apology after %.1f s)", self.name(), elapsed,
-                           action_timeout())
+            logger.warning(
+                "slow custom action '%s': %.1f s (apology after %.1f s)", self.name(), elapsed, action_timeout()
+            )
         return events
     except ActionExecutionRejection:
         raise
     except (asyncio.TimeoutError, aiohttp.ClientError, RasaException, OSError) as exc:
         reason = "timed out" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
-        logger.error("action server unavailable for '%s' (%s after %.1f s); the user got an apology",
-                     self.name(), reason, time.monotonic() - started)
+        logger.error(
+            "action server unavailable for '%s' (%s after %.1f s); the user got an apology",
+            self.name(),
+            reason,
+            time.monotonic() - started,
+        )
         if self.name() in SLOT_MAPPING_ACTIONS:
             _failed_turns.mark(sender, turn, apologised=False)
             return []  # the message is not read this turn; the turn's own action apologises
@@ -293,6 +303,7 @@ async def _run_remote_action(self: RemoteAction, output_channel: Any, nlg: Any, 
 
 
 # ------------------------------------------------------------------------------- privacy
+
 
 def concurrent_turns() -> int:
     try:
@@ -352,6 +363,7 @@ def _no_traceback_locals() -> None:
 
 # ------------------------------------------------------------------------------ payloads
 
+
 def _patch_interpolator() -> None:
     from rasa.core.nlg import interpolator
 
@@ -373,8 +385,9 @@ def unprotected_api(argv: List[str]) -> bool:
     """``rasa run`` arguments that would expose the HTTP API to the network without a token."""
     if "run" not in argv or "--enable-api" not in argv or "actions" in argv:
         return False
-    if any(a in argv for a in ("--auth-token", "-t", "--jwt-secret")) or \
-            any(a.startswith(("--auth-token=", "--jwt-secret=")) for a in argv):
+    if any(a in argv for a in ("--auth-token", "-t", "--jwt-secret")) or any(
+        a.startswith(("--auth-token=", "--jwt-secret=")) for a in argv
+    ):
         return False
     interface = "0.0.0.0"
     for i, arg in enumerate(argv):
@@ -402,8 +415,8 @@ def _keep_pause_across_sessions() -> None:
     ActionSessionStart.run = run
 
 
-
 # --------------------------------------------------------------------- speed: graph and events
+
 
 class GraphPlans:
     """Patch 9: for a graph schema and a target list, the nodes to run, in dependency order."""
@@ -435,8 +448,9 @@ class GraphPlans:
 _graph_plans = GraphPlans()
 
 
-def _run_graph(self: Any, inputs: "Dict[Text, Any] | None" = None,
-               targets: "List[Text] | None" = None) -> Dict[Text, Any]:
+def _run_graph(
+    self: Any, inputs: "Dict[Text, Any] | None" = None, targets: "List[Text] | None" = None
+) -> Dict[Text, Any]:
     """``DaskGraphRunner.run`` without the schema walk and without dask (see patch 9)."""
     from rasa.engine.exceptions import GraphRunError
 
@@ -447,7 +461,8 @@ def _run_graph(self: Any, inputs: "Dict[Text, Any] | None" = None,
         if isinstance(value, str) and value in self._graph_schema.nodes:
             raise GraphRunError(
                 f"Input value '{value}' clashes with a node name. Make sure that none of the input names "
-                f"passed to the `run` method are the same as node names in the graph schema.")
+                f"passed to the `run` method are the same as node names in the graph schema."
+            )
         results[name] = (name, value)  # what DaskGraphRunner._add_inputs_to_graph puts in the graph
     try:
         for name, needs in plan:
@@ -496,8 +511,10 @@ def _remember_event_types() -> None:
 
 def check_version(version: str = rasa.__version__) -> None:
     if version != WRITTEN_FOR:
-        raise SystemExit(f"bot/rasa_patches.py was written for Rasa {WRITTEN_FOR}, this is Rasa {version}: "
-                         "re-check each patch (tests/test_rasa_patches.py) and update WRITTEN_FOR.")
+        raise SystemExit(
+            f"bot/rasa_patches.py was written for Rasa {WRITTEN_FOR}, this is Rasa {version}: "
+            "re-check each patch (tests/test_rasa_patches.py) and update WRITTEN_FOR."
+        )
 
 
 _applied = False
@@ -509,9 +526,11 @@ def apply() -> None:
         return
     check_version()
     if unprotected_api(sys.argv):
-        raise SystemExit("Refusing to start: --enable-api on a public interface without --auth-token or "
-                         "--jwt-secret would let anyone read conversations (names, phone numbers). "
-                         "See SECURITY.md.")
+        raise SystemExit(
+            "Refusing to start: --enable-api on a public interface without --auth-token or "
+            "--jwt-secret would let anyone read conversations (names, phone numbers). "
+            "See SECURITY.md."
+        )
     log_privacy.install()
     _no_traceback_locals()
     RemoteAction._validate_action_result = _validate_action_result

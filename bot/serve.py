@@ -5,6 +5,7 @@ first when the configuration allows it, before Rasa's CLI imports anything. Used
 server by scripts/run.sh, the tests' live servers and the Dockerfile; ``rasa train`` and every
 other Rasa command are unchanged.
 """
+
 from __future__ import annotations
 
 import logging

@@ -14,6 +14,7 @@ or, for scripts and tests, read from standard input with ``--password-stdin`` (o
 on the command line, where ``ps`` and shell history would show them.
 Exit codes: 0 done, 1 failure (database), 2 bad arguments or a refused password.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,10 @@ from typing import Optional, Sequence
 from console import accounts
 
 log = logging.getLogger("console")
-FIRST_ACCOUNT_HINT = ("Chưa có tài khoản nào. Tạo tài khoản quản trị đầu tiên / No account yet. Create the first "
-                      "admin with:\n    python -m console create-user TEN_DANG_NHAP --admin")
+FIRST_ACCOUNT_HINT = (
+    "Chưa có tài khoản nào. Tạo tài khoản quản trị đầu tiên / No account yet. Create the first "
+    "admin with:\n    python -m console create-user TEN_DANG_NHAP --admin"
+)
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -67,8 +70,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(FIRST_ACCOUNT_HINT, file=sys.stderr)
     print(f"Console: http://{settings.host}:{settings.port}/login", file=sys.stderr)
     # access log without Referer/User-Agent; paths and filters carry ids and keys, never names or phones
-    web.run_app(make_app(settings), host=settings.host, port=settings.port, print=None,
-                access_log_format='%a "%r" %s %b %Tfs')
+    web.run_app(
+        make_app(settings), host=settings.host, port=settings.port, print=None, access_log_format='%a "%r" %s %b %Tfs'
+    )
     return 0
 
 
@@ -85,12 +89,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_create_user(args: argparse.Namespace) -> int:
     engine = _engine()
     password = _read_password(args)
-    officer_id = accounts.create_officer(engine, args.username, password, "admin" if args.admin else "officer",
-                                         args.display_name)
+    officer_id = accounts.create_officer(
+        engine, args.username, password, "admin" if args.admin else "officer", args.display_name
+    )
     from console.audit import write_audit
+
     write_audit(engine, None, "account_create", "officer", [officer_id], detail="cli")
-    print(f"Đã tạo tài khoản / Created account: {accounts.normalize_username(args.username)} "
-          f"({'admin' if args.admin else 'officer'})")
+    print(
+        f"Đã tạo tài khoản / Created account: {accounts.normalize_username(args.username)} "
+        f"({'admin' if args.admin else 'officer'})"
+    )
     return 0
 
 
@@ -99,6 +107,7 @@ def cmd_set_password(args: argparse.Namespace) -> int:
     password = _read_password(args)
     officer = accounts.set_password(engine, args.username, password)
     from console.audit import write_audit
+
     write_audit(engine, None, "account_password_reset", "officer", [officer.id], detail="cli")
     print(f"Đã đổi mật khẩu / Password changed: {officer.username}")
     return 0
@@ -108,6 +117,7 @@ def cmd_disable_user(args: argparse.Namespace) -> int:
     engine = _engine()
     officer = accounts.set_active(engine, args.username, False)
     from console.audit import write_audit
+
     write_audit(engine, None, "account_disable", "officer", [officer.id], detail="cli")
     print(f"Đã khóa tài khoản / Disabled: {officer.username}")
     return 0
@@ -164,6 +174,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - database down etc.: a short message, no traceback of data
         from sqlalchemy.exc import SQLAlchemyError
+
         if isinstance(exc, SQLAlchemyError):
             print(f"Lỗi cơ sở dữ liệu / Database error ({type(exc).__name__})", file=sys.stderr)
             return 1

@@ -10,6 +10,7 @@ Why these choices:
 - No default account or password exists: the first admin is created with
   ``python -m console create-user NAME --admin``.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,8 +21,7 @@ from typing import List, Optional, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, String, delete, func,
-                        select, update)
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base
 
@@ -74,8 +74,10 @@ class ConsoleSession(ConsoleBase):
 
 class LoginAttempt(ConsoleBase):
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_account_at", "account_key", "at"),
-                      Index("ix_login_attempts_ip_at", "ip", "at"))
+    __table_args__ = (
+        Index("ix_login_attempts_account_at", "account_key", "at"),
+        Index("ix_login_attempts_ip_at", "ip", "at"),
+    )
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     at = Column(DateTime, nullable=False)
@@ -94,6 +96,7 @@ def _session(engine: Engine) -> Session:
 
 
 # ------------------------------------------------------------------------------- passwords
+
 
 def check_password_rules(username: str, password: str) -> None:
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
@@ -135,13 +138,13 @@ def token_hash(token: str) -> str:
 
 # -------------------------------------------------------------------------------- officers
 
+
 def get_officer(session: Session, officer_id: int) -> Optional[Officer]:
     return session.get(Officer, officer_id)
 
 
 def find_officer(session: Session, username: str) -> Optional[Officer]:
-    return session.execute(select(Officer).where(Officer.username == normalize_username(username))
-                           ).scalar_one_or_none()
+    return session.execute(select(Officer).where(Officer.username == normalize_username(username))).scalar_one_or_none()
 
 
 def list_officers(session: Session) -> List[Officer]:
@@ -154,12 +157,14 @@ def count_officers(engine: Engine) -> int:
 
 
 def _active_admins(session: Session) -> int:
-    return session.execute(select(func.count()).select_from(Officer)
-                           .where(Officer.role == "admin", Officer.active.is_(True))).scalar_one()
+    return session.execute(
+        select(func.count()).select_from(Officer).where(Officer.role == "admin", Officer.active.is_(True))
+    ).scalar_one()
 
 
-def create_officer(engine: Engine, username: str, password: str, role: str = "officer",
-                   display_name: Optional[str] = None) -> int:
+def create_officer(
+    engine: Engine, username: str, password: str, role: str = "officer", display_name: Optional[str] = None
+) -> int:
     username = normalize_username(username)
     if not USERNAME_RE.match(username):
         raise AccountError("Tên đăng nhập gồm 2–64 ký tự: chữ thường không dấu, số, dấu . _ -")
@@ -170,16 +175,25 @@ def create_officer(engine: Engine, username: str, password: str, role: str = "of
     with _session(engine) as session, session.begin():
         if find_officer(session, username) is not None:
             raise AccountError("Tên đăng nhập này đã có.")
-        officer = Officer(username=username, display_name=display, password_hash=hash_password(password),
-                          role=role, active=True, created_at=utcnow())
+        officer = Officer(
+            username=username,
+            display_name=display,
+            password_hash=hash_password(password),
+            role=role,
+            active=True,
+            created_at=utcnow(),
+        )
         session.add(officer)
         session.flush()
         return officer.id
 
 
 def _load(session: Session, username_or_id) -> Officer:
-    officer = (session.get(Officer, username_or_id) if isinstance(username_or_id, int)
-               else find_officer(session, username_or_id))
+    officer = (
+        session.get(Officer, username_or_id)
+        if isinstance(username_or_id, int)
+        else find_officer(session, username_or_id)
+    )
     if officer is None:
         raise AccountError("Không có tài khoản này.")
     return officer
@@ -219,13 +233,19 @@ def set_role(engine: Engine, username_or_id, role: str) -> Officer:
 
 # -------------------------------------------------------------------------------- sessions
 
+
 def new_session(engine: Engine, officer_id: int, absolute_hours: float) -> Tuple[str, ConsoleSession]:
     """(cookie token, row). The token itself is never stored."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    row = ConsoleSession(token_hash=token_hash(token), officer_id=officer_id,
-                         csrf_token=secrets.token_urlsafe(32), created_at=now,
-                         expires_at=now + dt.timedelta(hours=absolute_hours), last_seen_at=now)
+    row = ConsoleSession(
+        token_hash=token_hash(token),
+        officer_id=officer_id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + dt.timedelta(hours=absolute_hours),
+        last_seen_at=now,
+    )
     with _session(engine) as session, session.begin():
         session.add(row)
         session.execute(update(Officer).where(Officer.id == officer_id).values(last_login_at=now))
@@ -234,21 +254,27 @@ def new_session(engine: Engine, officer_id: int, absolute_hours: float) -> Tuple
     return token, row
 
 
-def load_session(engine: Engine, token: str, idle_hours: float,
-                 touch: bool = True) -> Optional[Tuple[ConsoleSession, Officer]]:
+def load_session(
+    engine: Engine, token: str, idle_hours: float, touch: bool = True
+) -> Optional[Tuple[ConsoleSession, Officer]]:
     """The live session of this cookie and its (active) officer, or None; refreshes last_seen
     unless ``touch`` is False (a page's own automatic refresh is not the officer being there)."""
     if not token or len(token) > 128:
         return None
     now = utcnow()
     with _session(engine) as session, session.begin():
-        row = session.execute(select(ConsoleSession).where(ConsoleSession.token_hash == token_hash(token))
-                              ).scalar_one_or_none()
+        row = session.execute(
+            select(ConsoleSession).where(ConsoleSession.token_hash == token_hash(token))
+        ).scalar_one_or_none()
         if row is None:
             return None
         officer = session.get(Officer, row.officer_id)
-        if (officer is None or not officer.active or row.expires_at <= now
-                or row.last_seen_at + dt.timedelta(hours=idle_hours) <= now):
+        if (
+            officer is None
+            or not officer.active
+            or row.expires_at <= now
+            or row.last_seen_at + dt.timedelta(hours=idle_hours) <= now
+        ):
             session.delete(row)
             return None
         if touch and now - row.last_seen_at > dt.timedelta(seconds=30):  # not a write on every request
@@ -266,10 +292,10 @@ def end_session(engine: Engine, token: str) -> None:
 
 # ------------------------------------------------------------------------------ throttling
 
+
 def record_attempt(engine: Engine, username: str, ip: str, success: bool) -> None:
     with _session(engine) as session, session.begin():
-        session.add(LoginAttempt(at=utcnow(), account_key=account_key(username), ip=(ip or "?")[:64],
-                                 success=success))
+        session.add(LoginAttempt(at=utcnow(), account_key=account_key(username), ip=(ip or "?")[:64], success=success))
         # keep the table small: attempts older than a day no longer matter
         session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - dt.timedelta(days=1)))
 
@@ -279,13 +305,19 @@ def recent_failures(engine: Engine, username: str, ip: str, window: dt.timedelta
     since = utcnow() - window
     with _session(engine) as session:
         per_account = session.execute(
-            select(func.count()).select_from(LoginAttempt).where(
-                LoginAttempt.account_key == account_key(username), LoginAttempt.success.is_(False),
-                LoginAttempt.at >= since)).scalar_one()
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(
+                LoginAttempt.account_key == account_key(username),
+                LoginAttempt.success.is_(False),
+                LoginAttempt.at >= since,
+            )
+        ).scalar_one()
         per_ip = session.execute(
-            select(func.count()).select_from(LoginAttempt).where(
-                LoginAttempt.ip == (ip or "?")[:64], LoginAttempt.success.is_(False),
-                LoginAttempt.at >= since)).scalar_one()
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(LoginAttempt.ip == (ip or "?")[:64], LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+        ).scalar_one()
     return per_account, per_ip
 
 

@@ -4,6 +4,7 @@
 module ``console.pages.<name>`` exposing ``routes = web.RouteTableDef()``; ``PAGES`` lists them.
 All of them are imported plainly: a broken page stops the console at start, not at first use.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -34,8 +35,9 @@ def _load_pages(app: web.Application) -> List[str]:
 
 def make_app(settings: Optional[ConsoleSettings] = None) -> web.Application:
     settings = settings or ConsoleSettings.from_env()
-    app = web.Application(middlewares=[security.headers_middleware, security.session_middleware],
-                          client_max_size=MAX_BODY)
+    app = web.Application(
+        middlewares=[security.headers_middleware, security.session_middleware], client_max_size=MAX_BODY
+    )
     with warnings.catch_warnings():
         # The shared design names plain string keys (app["settings"], app["db_url"], app["engine"])
         # that every page module uses; aiohttp 3.9 merely recommends AppKey objects.

@@ -22,6 +22,7 @@ the page can say so and the officer's text is still in the form: nothing is lost
 POST that times out is the one uncertain case, Rasa may have appended it: the page says so and asks
 the officer to check the transcript before sending again.)
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -36,8 +37,9 @@ logger = logging.getLogger(__name__)
 
 VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")  # Vietnam: UTC+7, no daylight saving
 MAX_REPLY_CHARS = 2000  # Zalo's text limit; the widget and REST accept it too
-HAND_BACK_TEXT = ("Dạ, trợ lý tự động đã quay lại hỗ trợ anh/chị. Anh/chị cứ hỏi tiếp, "
-                  "khi cần gặp cán bộ thì nhắn \"gặp cán bộ\" ạ.")
+HAND_BACK_TEXT = (
+    'Dạ, trợ lý tự động đã quay lại hỗ trợ anh/chị. Anh/chị cứ hỏi tiếp, khi cần gặp cán bộ thì nhắn "gặp cán bộ" ạ.'
+)
 PAUSED_NOTE = "Đã chuyển cho cán bộ"
 RESUMED_NOTE = "Trợ lý tự động tiếp tục"
 
@@ -66,8 +68,14 @@ class Turn:
     tapped: bool = False  # a user turn that is a tapped button: ``text`` is the button's title
 
     def as_json(self) -> Dict[str, Any]:
-        return {"kind": self.kind, "text": self.text, "buttons": list(self.buttons),
-                "officer": self.officer, "tapped": self.tapped, "at": self.at.strftime("%H:%M %d/%m") if self.at else ""}
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "buttons": list(self.buttons),
+            "officer": self.officer,
+            "tapped": self.tapped,
+            "at": self.at.strftime("%H:%M %d/%m") if self.at else "",
+        }
 
 
 @dataclass
@@ -151,41 +159,46 @@ class RasaClient:
     def _params(self, **extra: str) -> Dict[str, str]:
         return {**({"token": self.token} if self.token else {}), **extra}
 
-    async def _call(self, method: str, path: str, params: Dict[str, str],
-                    body: Any = None) -> Dict[str, Any]:
+    async def _call(self, method: str, path: str, params: Dict[str, str], body: Any = None) -> Dict[str, Any]:
         url = f"{self.base}{path}"
         try:
             async with aiohttp.ClientSession(timeout=self.timeout) as session:
                 async with session.request(method, url, params=params, json=body) as resp:
                     if resp.status in (401, 403):
-                        raise RasaUnavailable("Dạ, máy chủ trợ lý từ chối kết nối của bảng điều khiển "
-                                              "(sai RASA_API_TOKEN). Chưa có gì được gửi.")
+                        raise RasaUnavailable(
+                            "Dạ, máy chủ trợ lý từ chối kết nối của bảng điều khiển "
+                            "(sai RASA_API_TOKEN). Chưa có gì được gửi."
+                        )
                     if resp.status >= 400:
-                        logger.warning("console: Rasa answered %s to %s %s", resp.status, method,
-                                       path.split("/")[1])
-                        raise RasaUnavailable(f"Dạ, máy chủ trợ lý báo lỗi ({resp.status}). "
-                                              "Chưa có gì được gửi, anh/chị thử lại sau ít phút.")
+                        logger.warning("console: Rasa answered %s to %s %s", resp.status, method, path.split("/")[1])
+                        raise RasaUnavailable(
+                            f"Dạ, máy chủ trợ lý báo lỗi ({resp.status}). "
+                            "Chưa có gì được gửi, anh/chị thử lại sau ít phút."
+                        )
                     return await resp.json(content_type=None)
         except aiohttp.ClientConnectorError as exc:  # no connection: certainly nothing sent
             logger.warning("console: Rasa unreachable (%s)", type(exc).__name__)
-            raise RasaUnavailable("Dạ, chưa kết nối được máy chủ trợ lý. Chưa có gì được gửi, "
-                                  "anh/chị thử lại sau ít phút.") from exc
+            raise RasaUnavailable(
+                "Dạ, chưa kết nối được máy chủ trợ lý. Chưa có gì được gửi, anh/chị thử lại sau ít phút."
+            ) from exc
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             logger.warning("console: Rasa did not answer (%s)", type(exc).__name__)
             if method == "POST":  # Rasa may have appended the events before the answer was lost
-                raise RasaUnavailable("Dạ, máy chủ trợ lý chưa trả lời kịp nên chưa rõ tin đã đi hay chưa. "
-                                      "Mời anh/chị tải lại trang, xem nội dung trò chuyện rồi hãy gửi "
-                                      "lại.") from exc
-            raise RasaUnavailable("Dạ, chưa kết nối được máy chủ trợ lý. Chưa có gì được gửi, "
-                                  "anh/chị thử lại sau ít phút.") from exc
+                raise RasaUnavailable(
+                    "Dạ, máy chủ trợ lý chưa trả lời kịp nên chưa rõ tin đã đi hay chưa. "
+                    "Mời anh/chị tải lại trang, xem nội dung trò chuyện rồi hãy gửi "
+                    "lại."
+                ) from exc
+            raise RasaUnavailable(
+                "Dạ, chưa kết nối được máy chủ trợ lý. Chưa có gì được gửi, anh/chị thử lại sau ít phút."
+            ) from exc
 
     async def tracker(self, conversation_id: str) -> Dict[str, Any]:
         return await self._call("GET", f"/conversations/{_quote(conversation_id)}/tracker", self._params())
 
     async def append(self, conversation_id: str, events: List[Dict[str, Any]]) -> Dict[str, Any]:
         params = self._params(output_channel="latest", execute_side_effects="true")
-        return await self._call("POST", f"/conversations/{_quote(conversation_id)}/tracker/events",
-                                params, events)
+        return await self._call("POST", f"/conversations/{_quote(conversation_id)}/tracker/events", params, events)
 
 
 def _quote(conversation_id: str) -> str:
@@ -221,21 +234,24 @@ class HandoverService:
             return await asyncio.to_thread(lambda: fn(self._engine(), *args))
         except SQLAlchemyError as exc:
             logger.warning("console: handover store failed (%s)", type(exc).__name__)
-            raise HandoverError("Dạ, cơ sở dữ liệu đang lỗi nên hộp thư chưa cập nhật được. Mời anh/chị "
-                                "xem lại nội dung trò chuyện trước khi gửi lại.") from exc
+            raise HandoverError(
+                "Dạ, cơ sở dữ liệu đang lỗi nên hộp thư chưa cập nhật được. Mời anh/chị "
+                "xem lại nội dung trò chuyện trước khi gửi lại."
+            ) from exc
 
     # --- the three operations --------------------------------------------------------------------
     async def transcript(self, conversation_id: str) -> Transcript:
         tracker = await self.rasa.tracker(conversation_id)
         events = tracker.get("events") or []
         if not events:
-            raise ConversationNotFound("Dạ, máy chủ trợ lý không có cuộc trò chuyện này "
-                                       "(có thể đã bị xóa).")
-        return Transcript(conversation_id, tracker.get("latest_input_channel"), bool(tracker.get("paused")),
-                          turns_from_events(events))
+            raise ConversationNotFound("Dạ, máy chủ trợ lý không có cuộc trò chuyện này (có thể đã bị xóa).")
+        return Transcript(
+            conversation_id, tracker.get("latest_input_channel"), bool(tracker.get("paused")), turns_from_events(events)
+        )
 
-    async def reply(self, conversation_id: str, text: Any, officer: Any,
-                    handover_id: Optional[int] = None) -> Transcript:
+    async def reply(
+        self, conversation_id: str, text: Any, officer: Any, handover_id: Optional[int] = None
+    ) -> Transcript:
         """Send ``text`` as the officer; returns the transcript after it. Raises before any local
         write when Rasa cannot take the event."""
         text = clean_reply(text)
@@ -255,20 +271,24 @@ class HandoverService:
             from lead_store.handovers import record_officer_reply
 
             await self._db(record_officer_reply, hid, username)
-        return Transcript(conversation_id, state.get("latest_input_channel"), bool(state.get("paused")),
-                          turns_from_events(state.get("events") or []))
+        return Transcript(
+            conversation_id,
+            state.get("latest_input_channel"),
+            bool(state.get("paused")),
+            turns_from_events(state.get("events") or []),
+        )
 
-    async def hand_back(self, conversation_id: str, officer: Any,
-                        handover_id: Optional[int] = None) -> Transcript:
+    async def hand_back(self, conversation_id: str, officer: Any, handover_id: Optional[int] = None) -> Transcript:
         """Resume the bot, tell the user, close the handover row."""
         before = await self.transcript(conversation_id)
         # action_listen last: the pause began right after action_handover, with no action_listen
         # (a paused Rasa runs nothing); without it RulePolicy meets an unexpected history on the
         # next message, falls back, rewinds and predicts action_handover again.
-        events: List[Dict[str, Any]] = [{"event": "resume"},
-                                        {"event": "bot", "text": HAND_BACK_TEXT,
-                                         "metadata": {"handover": "resumed"}},
-                                        {"event": "action", "name": "action_listen"}]
+        events: List[Dict[str, Any]] = [
+            {"event": "resume"},
+            {"event": "bot", "text": HAND_BACK_TEXT, "metadata": {"handover": "resumed"}},
+            {"event": "action", "name": "action_listen"},
+        ]
         state = await self.rasa.append(conversation_id, events)
         if before.channel == "rest":
             from lead_store.handovers import queue_rest_reply
@@ -279,8 +299,12 @@ class HandoverService:
             from lead_store.handovers import close_handover
 
             await self._db(close_handover, hid, _username(officer))
-        return Transcript(conversation_id, state.get("latest_input_channel"), bool(state.get("paused")),
-                          turns_from_events(state.get("events") or []))
+        return Transcript(
+            conversation_id,
+            state.get("latest_input_channel"),
+            bool(state.get("paused")),
+            turns_from_events(state.get("events") or []),
+        )
 
     async def open_handover_id(self, conversation_id: str) -> Optional[int]:
         def find(engine) -> Optional[int]:
@@ -302,5 +326,16 @@ def _username(officer: Any) -> str:
     return name
 
 
-__all__ = ["HAND_BACK_TEXT", "ConversationNotFound", "HandoverError", "HandoverService", "RasaClient",
-           "RasaUnavailable", "Transcript", "Turn", "clean_reply", "turns_from_events", "vietnam_time"]
+__all__ = [
+    "HAND_BACK_TEXT",
+    "ConversationNotFound",
+    "HandoverError",
+    "HandoverService",
+    "RasaClient",
+    "RasaUnavailable",
+    "Transcript",
+    "Turn",
+    "clean_reply",
+    "turns_from_events",
+    "vietnam_time",
+]

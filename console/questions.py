@@ -12,6 +12,7 @@ similarity of those word sets. The officer then fixes a whole group at once: one
 Texts are redacted when written; older rows are redacted again before anything is shown or
 exported (``policy_kb.unanswered.redact``).
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,16 +36,18 @@ from vntext.normalize import SHORTHAND, normalize_text
 # Words that do not say what is asked: particles, pronouns, politeness, question frames, and
 # the words nearly every question to this bot contains ("khuyến công hỗ trợ …"). Folded form.
 # Not "vay" (vậy / vay vốn) nor "ban" (bạn / bán hàng): folded, the need wins over the filler.
-FILLER = frozenset("""
+FILLER = frozenset(
+    """
 a ah ak u ha nha nhe nhi oi voi the thi la cua va cho cac nhung mot nay do ay kia
 em anh chi minh toi chung ong ba co chu bac cau ad admin
 xin hoi biet giup muon can duoc khong phai roi nua cai con
 da dang se gi sao nao nhu ra vao len di
 khuyen cong ho tro chinh sach nha nuoc trung tam
-""".split())
+""".split()
+)
 
-SIMILARITY = 0.6   # Jaccard of meaning-word sets at or above which two questions are one group
-MAX_IDS = 5000     # ids one "mark handled" request may carry
+SIMILARITY = 0.6  # Jaccard of meaning-word sets at or above which two questions are one group
+MAX_IDS = 5000  # ids one "mark handled" request may carry
 _WORD = re.compile(r"\w+")
 _PLACEHOLDER = re.compile(r"\[(?:số điện thoại|email|tên)\]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -79,17 +82,17 @@ def similarity(a: FrozenSet[str], b: FrozenSet[str]) -> float:
 class QuestionGroup:
     """Similar questions: what the page shows in one line (and expands into its variants)."""
 
-    representative: str                  # redacted, the most asked wording
+    representative: str  # redacted, the most asked wording
     count: int
-    first_asked: dt.datetime             # Vietnam time, naive
+    first_asked: dt.datetime  # Vietnam time, naive
     last_asked: dt.datetime
     channels: Tuple[str, ...]
     best_score: float
-    best_record: Optional[str]           # KB record id the question came closest to
-    handled: bool                        # every row of the group handled
+    best_record: Optional[str]  # KB record id the question came closest to
+    handled: bool  # every row of the group handled
     note: Optional[str]
     ids: List[int] = field(default_factory=list)
-    variants: List[Tuple[str, int]] = field(default_factory=list)   # redacted wording, count
+    variants: List[Tuple[str, int]] = field(default_factory=list)  # redacted wording, count
 
     @property
     def ids_text(self) -> str:
@@ -131,7 +134,7 @@ def _cluster(rows: Sequence[UnansweredQuestion]) -> List[List[UnansweredQuestion
     for row in rows:
         by_key.setdefault(meaning_words(shown_text(row.text)), []).append(row)
     anchors: List[Tuple[FrozenSet[str], List[UnansweredQuestion]]] = []
-    by_word: Dict[str, List[int]] = {}   # word → anchors holding it: only those can be similar
+    by_word: Dict[str, List[int]] = {}  # word → anchors holding it: only those can be similar
     for key, members in sorted(by_key.items(), key=lambda kv: (-len(kv[1]), kv[1][0].id)):
         best, best_sim = None, SIMILARITY
         for index in sorted({i for w in key for i in by_word.get(w, ())}):
@@ -162,15 +165,26 @@ def _group(members: List[UnansweredQuestion]) -> QuestionGroup:
     best = max(members, key=lambda r: (r.best_score or 0.0, r.id))
     notes = [r.note for r in sorted(members, key=lambda r: r.id) if r.note]
     return QuestionGroup(
-        representative=variants[0][0], count=len(members),
-        first_asked=to_vietnam_time(members[0].asked_at), last_asked=to_vietnam_time(members[-1].asked_at),
-        channels=tuple(sorted({r.channel for r in members})), best_score=float(best.best_score or 0.0),
-        best_record=best.best_record, handled=all(r.handled for r in members),
-        note=notes[-1] if notes else None, ids=sorted(r.id for r in members), variants=variants)
+        representative=variants[0][0],
+        count=len(members),
+        first_asked=to_vietnam_time(members[0].asked_at),
+        last_asked=to_vietnam_time(members[-1].asked_at),
+        channels=tuple(sorted({r.channel for r in members})),
+        best_score=float(best.best_score or 0.0),
+        best_record=best.best_record,
+        handled=all(r.handled for r in members),
+        note=notes[-1] if notes else None,
+        ids=sorted(r.id for r in members),
+        variants=variants,
+    )
 
 
-def groups(session: Session, handled: Optional[bool] = None, since: Union[dt.date, dt.datetime, None] = None,
-           until: Union[dt.date, dt.datetime, None] = None) -> List[QuestionGroup]:
+def groups(
+    session: Session,
+    handled: Optional[bool] = None,
+    since: Union[dt.date, dt.datetime, None] = None,
+    until: Union[dt.date, dt.datetime, None] = None,
+) -> List[QuestionGroup]:
     """Groups of similar unanswered questions, most asked first (then most recent).
 
     ``handled``: None = all rows, True / False = only rows marked so. ``since`` / ``until``:
@@ -188,8 +202,13 @@ def parse_ids(text: Union[str, Iterable, None]) -> List[int]:
     return ids
 
 
-def mark_handled(session_or_engine: Union[Session, Engine], ids: Iterable[int], note: Optional[str],
-                 officer: str, when: Optional[dt.datetime] = None) -> int:
+def mark_handled(
+    session_or_engine: Union[Session, Engine],
+    ids: Iterable[int],
+    note: Optional[str],
+    officer: str,
+    when: Optional[dt.datetime] = None,
+) -> int:
     """Mark these rows handled, with the officer's note (what was changed, e.g. "đã thêm câu
     hỏi vào policy_kb/data/facts/activities.yml") signed with who and when, since the table has
     no column for them. Returns how many rows changed."""
@@ -199,15 +218,29 @@ def mark_handled(session_or_engine: Union[Session, Engine], ids: Iterable[int], 
     signed = f"{text} — {officer}, {when:%d/%m/%Y}" if text else f"{officer}, {when:%d/%m/%Y}"
     with _transaction(session_or_engine) as session:
         ensure_table(session.get_bind())
-        result = session.execute(update(UnansweredQuestion).where(UnansweredQuestion.id.in_(ids))
-                                 .values(handled=True, note=signed).execution_options(synchronize_session=False))
+        result = session.execute(
+            update(UnansweredQuestion)
+            .where(UnansweredQuestion.id.in_(ids))
+            .values(handled=True, note=signed)
+            .execution_options(synchronize_session=False)
+        )
         return int(result.rowcount or 0)
 
 
 # ------------------------------------------------------------------------------ exports
 
-CSV_COLUMNS = ("Số lần hỏi", "Câu hỏi (tiêu biểu)", "Hỏi lần đầu", "Hỏi lần cuối", "Kênh",
-               "Điểm cao nhất", "Bản ghi gần nhất", "Đã xử lý", "Ghi chú", "Các cách hỏi khác")
+CSV_COLUMNS = (
+    "Số lần hỏi",
+    "Câu hỏi (tiêu biểu)",
+    "Hỏi lần đầu",
+    "Hỏi lần cuối",
+    "Kênh",
+    "Điểm cao nhất",
+    "Bản ghi gần nhất",
+    "Đã xử lý",
+    "Ghi chú",
+    "Các cách hỏi khác",
+)
 
 
 def _cell(value) -> str:
@@ -220,10 +253,20 @@ def export_rows(items: Sequence[QuestionGroup]) -> List[List[str]]:
     """One row per group, the cells of the CSV (header first)."""
     rows = [list(CSV_COLUMNS)]
     for g in items:
-        rows.append([str(g.count), _cell(g.representative), f"{g.first_asked:%d/%m/%Y %H:%M}",
-                     f"{g.last_asked:%d/%m/%Y %H:%M}", g.channel_labels, f"{g.best_score:.2f}",
-                     _cell(g.best_record or ""), "có" if g.handled else "chưa", _cell(g.note or ""),
-                     _cell(" | ".join(text for text, _ in g.variants[1:]))])
+        rows.append(
+            [
+                str(g.count),
+                _cell(g.representative),
+                f"{g.first_asked:%d/%m/%Y %H:%M}",
+                f"{g.last_asked:%d/%m/%Y %H:%M}",
+                g.channel_labels,
+                f"{g.best_score:.2f}",
+                _cell(g.best_record or ""),
+                "có" if g.handled else "chưa",
+                _cell(g.note or ""),
+                _cell(" | ".join(text for text, _ in g.variants[1:])),
+            ]
+        )
     return rows
 
 
@@ -256,10 +299,12 @@ def export_yaml(items: Sequence[QuestionGroup], today: Optional[dt.date] = None)
     by_record: Dict[Optional[str], List[QuestionGroup]] = {}
     for g in items:
         by_record.setdefault(g.best_record, []).append(g)
-    lines = [f"# Câu hỏi chưa trả lời được — xuất ngày {today:%d/%m/%Y}, {len(items)} nhóm.",
-             "# Với mỗi bản ghi: kiểm tra câu hỏi có đúng thuộc bản ghi đó không, dán các dòng vào",
-             "# danh sách questions: của bản ghi trong tệp ghi bên cạnh, rồi chạy `make kb`.",
-             "# Bản ghi chỉ là kết quả gần nhất (điểm thấp): có thể cần một bản ghi mới."]
+    lines = [
+        f"# Câu hỏi chưa trả lời được — xuất ngày {today:%d/%m/%Y}, {len(items)} nhóm.",
+        "# Với mỗi bản ghi: kiểm tra câu hỏi có đúng thuộc bản ghi đó không, dán các dòng vào",
+        "# danh sách questions: của bản ghi trong tệp ghi bên cạnh, rồi chạy `make kb`.",
+        "# Bản ghi chỉ là kết quả gần nhất (điểm thấp): có thể cần một bản ghi mới.",
+    ]
     order = sorted(by_record, key=lambda r: (r is None, -sum(g.count for g in by_record[r]), r or ""))
     for record in order:
         entries = by_record[record]
@@ -272,7 +317,12 @@ def export_yaml(items: Sequence[QuestionGroup], today: Optional[dt.date] = None)
         where = data_file(record) or "chưa có bản ghi gần — cần bản ghi mới"
         lines.append("")
         lines.append(f"# {where} · {sum(g.count for g in entries)} lần hỏi · điểm cao nhất {best:.2f}")
-        dumped = yaml.safe_dump([{"id": record, "questions": questions}], allow_unicode=True,
-                                sort_keys=False, width=1000, default_style=None)
+        dumped = yaml.safe_dump(
+            [{"id": record, "questions": questions}],
+            allow_unicode=True,
+            sort_keys=False,
+            width=1000,
+            default_style=None,
+        )
         lines.extend(dumped.rstrip("\n").split("\n"))
     return "\n".join(lines) + "\n"

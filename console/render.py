@@ -4,6 +4,7 @@ Why server-rendered pages: officers use old laptops and phones; no JavaScript is
 or change anything, and the CSP forbids inline scripts anyway. Every template extends
 ``base.html`` (header with the centre's name, the nav, flash message).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,8 +44,7 @@ MESSAGES = {
 
 
 #: the eligibility verdicts (policy_kb.eligibility) in officers' words; "appears", never a decision
-VERDICTS = {"eligible": "Có vẻ đủ điều kiện", "not_eligible": "Có vẻ chưa đủ điều kiện",
-            "unknown": "Chưa đủ thông tin"}
+VERDICTS = {"eligible": "Có vẻ đủ điều kiện", "not_eligible": "Có vẻ chưa đủ điều kiện", "unknown": "Chưa đủ thông tin"}
 CHANNEL_NAMES = {"zalo": "Zalo OA", "web": "Web chat", "socketio": "Web chat", "rest": "REST"}
 
 
@@ -115,8 +115,12 @@ def province_name(key: Optional[str]) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["vntime"] = vn_time
     env.filters["money"] = money
     env.filters["province"] = province_name

@@ -15,6 +15,7 @@ Why it is built this way:
   exists or not, and a refused login always costs one argon2 verification: neither the answer
   nor its time says whether an account exists.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +43,10 @@ PUBLIC_PATHS = frozenset({"/login", "/healthz"})
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_IP = 20
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 routes = web.RouteTableDef()
@@ -85,10 +88,18 @@ def _redirect(location: str, status: int = 302) -> web.Response:
     return web.Response(status=status, headers={"Location": location})
 
 
-def _set_cookie(request: web.Request, resp: web.StreamResponse, name: str, value: str,
-                max_age: Optional[int] = None) -> None:
-    resp.set_cookie(name, value, httponly=True, samesite="Lax", path="/", max_age=max_age,
-                    secure=bool(request.app["settings"].secure_cookies))
+def _set_cookie(
+    request: web.Request, resp: web.StreamResponse, name: str, value: str, max_age: Optional[int] = None
+) -> None:
+    resp.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="Lax",
+        path="/",
+        max_age=max_age,
+        secure=bool(request.app["settings"].secure_cookies),
+    )
 
 
 def _clear_cookie(request: web.Request, resp: web.StreamResponse, name: str) -> None:
@@ -97,12 +108,14 @@ def _clear_cookie(request: web.Request, resp: web.StreamResponse, name: str) -> 
 
 # ------------------------------------------------------------------------------ decorators
 
+
 def officer_required(handler: Handler) -> Handler:
     @functools.wraps(handler)
     async def wrapper(request: web.Request) -> web.StreamResponse:
         if current_officer(request) is None:
             return _refuse(request)
         return await handler(request)
+
     wrapper.officer_required = True
     return wrapper
 
@@ -116,6 +129,7 @@ def admin_required(handler: Handler) -> Handler:
         if officer.role != "admin":
             raise web.HTTPForbidden(reason="admin only")
         return await handler(request)
+
     wrapper.admin_required = True
     return wrapper
 
@@ -132,15 +146,18 @@ async def _csrf_ok(request: web.Request) -> bool:
 
 def csrf_protect(handler: Handler) -> Handler:
     """Explicit CSRF check (the middleware already does it for every unsafe method)."""
+
     @functools.wraps(handler)
     async def wrapper(request: web.Request) -> web.StreamResponse:
         if request.method in UNSAFE_METHODS and not await _csrf_ok(request):
             raise web.HTTPForbidden(reason="bad CSRF token")
         return await handler(request)
+
     return wrapper
 
 
 # ----------------------------------------------------------------------------- middlewares
+
 
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -152,8 +169,9 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     stale = False
     if token:
         # The inbox's 5-second refresh (X-Console-Poll) must not keep an unattended tab logged in.
-        loaded = accounts.load_session(request.app["engine"], token, settings.session_hours,
-                                       touch=request.headers.get("X-Console-Poll") != "1")
+        loaded = accounts.load_session(
+            request.app["engine"], token, settings.session_hours, touch=request.headers.get("X-Console-Poll") != "1"
+        )
         if loaded is None:
             stale = True
         else:
@@ -181,8 +199,11 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 ERROR_TEXT = {
     400: ("Yêu cầu không hợp lệ", "Dạ, yêu cầu này không hợp lệ."),
-    403: ("Không được phép", "Dạ, anh/chị không có quyền thực hiện thao tác này, "
-                             "hoặc phiên làm việc đã thay đổi. Mời anh/chị tải lại trang."),
+    403: (
+        "Không được phép",
+        "Dạ, anh/chị không có quyền thực hiện thao tác này, "
+        "hoặc phiên làm việc đã thay đổi. Mời anh/chị tải lại trang.",
+    ),
     404: ("Không tìm thấy", "Dạ, không tìm thấy trang này."),
     405: ("Không được phép", "Dạ, thao tác này không được hỗ trợ."),
     413: ("Quá lớn", "Dạ, dữ liệu gửi lên quá lớn."),
@@ -211,8 +232,9 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
         if exc.status >= 400:
             resp = error_page(request, exc.status)
         else:
-            resp = web.Response(status=exc.status, headers={k: v for k, v in exc.headers.items()
-                                                             if k.lower() == "location"})
+            resp = web.Response(
+                status=exc.status, headers={k: v for k, v in exc.headers.items() if k.lower() == "location"}
+            )
     except asyncio.CancelledError:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -236,6 +258,7 @@ async def headers_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 # ---------------------------------------------------------------------------------- routes
+
 
 def _safe_next(value: Optional[str]) -> str:
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
@@ -281,26 +304,44 @@ async def login(request: web.Request) -> web.Response:
     settings = request.app["settings"]
     form = await request.post()
     username = accounts.normalize_username(str(form.get("username", "")))[:64]
-    password = str(form.get("password", ""))[:accounts.PASSWORD_MAX]
+    password = str(form.get("password", ""))[: accounts.PASSWORD_MAX]
     nxt = _safe_next(str(form.get("next", "")))
     ip = client_ip(request)
 
     per_account, per_ip = accounts.recent_failures(engine, username, ip, THROTTLE_WINDOW)
     if per_account >= MAX_FAILURES_PER_ACCOUNT or per_ip >= MAX_FAILURES_PER_IP:
-        write_audit(engine, None, "login_throttled", "session", detail="account" if
-                    per_account >= MAX_FAILURES_PER_ACCOUNT else "ip", ip=ip)
-        return render(request, "login.html", status=429, next=nxt, username=username,
-                      error="Dạ, đã đăng nhập sai quá nhiều lần. Mời anh/chị thử lại sau 15 phút "
-                            "hoặc liên hệ quản trị viên.")
+        write_audit(
+            engine,
+            None,
+            "login_throttled",
+            "session",
+            detail="account" if per_account >= MAX_FAILURES_PER_ACCOUNT else "ip",
+            ip=ip,
+        )
+        return render(
+            request,
+            "login.html",
+            status=429,
+            next=nxt,
+            username=username,
+            error="Dạ, đã đăng nhập sai quá nhiều lần. Mời anh/chị thử lại sau 15 phút hoặc liên hệ quản trị viên.",
+        )
 
     officer, exists = await asyncio.get_running_loop().run_in_executor(
-        None, accounts.authenticate, engine, username, password)
+        None, accounts.authenticate, engine, username, password
+    )
     accounts.record_attempt(engine, username, ip, success=officer is not None)
     if officer is None:
         # the typed name is written only when it is a real account (never someone's mistyped password)
         write_audit(engine, username if exists else None, "login_failed", "session", ip=ip)
-        return render(request, "login.html", status=401, next=nxt, username=username,
-                      error="Dạ, tên đăng nhập hoặc mật khẩu chưa đúng.")
+        return render(
+            request,
+            "login.html",
+            status=401,
+            next=nxt,
+            username=username,
+            error="Dạ, tên đăng nhập hoặc mật khẩu chưa đúng.",
+        )
     token, row = accounts.new_session(engine, officer.id, settings.absolute_session_hours)
     write_audit(engine, officer.username, "login", "session", [officer.id], ip=ip)
     resp = _redirect(nxt)

@@ -3,6 +3,7 @@
 Why a dataclass: handlers and tests get one explicit object (``app["settings"]``) instead of
 reading ``os.environ`` here and there, and tests can build one for a temporary database.
 """
+
 from __future__ import annotations
 
 import os

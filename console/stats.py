@@ -17,6 +17,7 @@ user message and the value of a slot event. Nothing loads the table into Python.
 Each figure is a :class:`Figure` (title, columns, rows, chart data, an optional note when its
 source is missing) and :func:`csv` turns one into the CSV the page links to.
 """
+
 from __future__ import annotations
 
 import csv as _csv
@@ -38,38 +39,85 @@ VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
 _VN_OFFSET = 7 * 3600
 _EPOCH = dt.date(1970, 1, 1)
 
-CHANNEL_LABELS = {"web": "Web", "socketio": "Web", "webchat": "Web", "zalo": "Zalo OA",
-                  "rest": "REST (API)", "cmdline": "Dòng lệnh", None: "Không rõ"}
+CHANNEL_LABELS = {
+    "web": "Web",
+    "socketio": "Web",
+    "webchat": "Web",
+    "zalo": "Zalo OA",
+    "rest": "REST (API)",
+    "cmdline": "Dòng lệnh",
+    None: "Không rõ",
+}
 INTENT_LABELS = {
-    "greet": "Chào hỏi", "goodbye": "Tạm biệt", "thank": "Cảm ơn", "affirm": "Đồng ý", "deny": "Không đồng ý",
-    "bot_challenge": "Hỏi có phải máy không", "ask_help": "Cần giúp / menu", "out_of_scope": "Ngoài phạm vi",
-    "ask_more": "Xem thêm", "ask_overview": "Khuyến công là gì", "ask_objectives": "Mục tiêu",
-    "ask_beneficiaries": "Ai được hỗ trợ", "ask_industries": "Ngành nghề được hỗ trợ",
-    "ask_priorities": "Đối tượng ưu tiên", "ask_activities": "Nội dung hỗ trợ",
-    "ask_support_level": "Mức hỗ trợ", "ask_conditions": "Điều kiện", "ask_procedure": "Thủ tục",
-    "ask_dossier": "Hồ sơ", "ask_typical_product": "Sản phẩm tiêu biểu", "ask_legal_documents": "Văn bản pháp luật",
-    "ask_agencies": "Cơ quan phụ trách", "ask_pilot_projects": "Đề án điểm", "ask_local_levels": "Mức hỗ trợ của tỉnh",
-    "check_eligibility": "Kiểm tra điều kiện", "estimate_support": "Ước tính mức hỗ trợ",
-    "leave_contact": "Để lại liên hệ", "inform": "Trả lời câu hỏi của bot", "dont_know": "Không rõ",
-    "stop": "Dừng", "erase_data": "Yêu cầu xóa dữ liệu", "ask_privacy": "Hỏi về dữ liệu cá nhân",
-    "nlu_fallback": "Không hiểu (độ tin cậy thấp)", "request_human": "Muốn gặp cán bộ",
-    "handover_accept": "Đồng ý chuyển cán bộ", "handover_decline": "Không chuyển cán bộ", None: "Không rõ",
+    "greet": "Chào hỏi",
+    "goodbye": "Tạm biệt",
+    "thank": "Cảm ơn",
+    "affirm": "Đồng ý",
+    "deny": "Không đồng ý",
+    "bot_challenge": "Hỏi có phải máy không",
+    "ask_help": "Cần giúp / menu",
+    "out_of_scope": "Ngoài phạm vi",
+    "ask_more": "Xem thêm",
+    "ask_overview": "Khuyến công là gì",
+    "ask_objectives": "Mục tiêu",
+    "ask_beneficiaries": "Ai được hỗ trợ",
+    "ask_industries": "Ngành nghề được hỗ trợ",
+    "ask_priorities": "Đối tượng ưu tiên",
+    "ask_activities": "Nội dung hỗ trợ",
+    "ask_support_level": "Mức hỗ trợ",
+    "ask_conditions": "Điều kiện",
+    "ask_procedure": "Thủ tục",
+    "ask_dossier": "Hồ sơ",
+    "ask_typical_product": "Sản phẩm tiêu biểu",
+    "ask_legal_documents": "Văn bản pháp luật",
+    "ask_agencies": "Cơ quan phụ trách",
+    "ask_pilot_projects": "Đề án điểm",
+    "ask_local_levels": "Mức hỗ trợ của tỉnh",
+    "check_eligibility": "Kiểm tra điều kiện",
+    "estimate_support": "Ước tính mức hỗ trợ",
+    "leave_contact": "Để lại liên hệ",
+    "inform": "Trả lời câu hỏi của bot",
+    "dont_know": "Không rõ",
+    "stop": "Dừng",
+    "erase_data": "Yêu cầu xóa dữ liệu",
+    "ask_privacy": "Hỏi về dữ liệu cá nhân",
+    "nlu_fallback": "Không hiểu (độ tin cậy thấp)",
+    "request_human": "Muốn gặp cán bộ",
+    "handover_accept": "Đồng ý chuyển cán bộ",
+    "handover_decline": "Không chuyển cán bộ",
+    None: "Không rõ",
 }
 TOPIC_LABELS = {
-    "overview": "Khuyến công là gì", "objectives": "Mục tiêu", "beneficiaries": "Đối tượng được hỗ trợ",
-    "industries": "Ngành nghề", "priorities": "Ưu tiên", "activities": "Nội dung hỗ trợ",
-    "conditions": "Điều kiện", "procedure": "Thủ tục", "dossier": "Hồ sơ",
-    "typical_product": "Sản phẩm tiêu biểu", "agencies": "Cơ quan phụ trách", "pilot_projects": "Đề án điểm",
-    "local_levels": "Mức hỗ trợ của tỉnh", "legal_documents": "Văn bản pháp luật",
-    "support_levels": "Mức hỗ trợ", "eligibility": "Điều kiện được hỗ trợ (quy tắc)",
+    "overview": "Khuyến công là gì",
+    "objectives": "Mục tiêu",
+    "beneficiaries": "Đối tượng được hỗ trợ",
+    "industries": "Ngành nghề",
+    "priorities": "Ưu tiên",
+    "activities": "Nội dung hỗ trợ",
+    "conditions": "Điều kiện",
+    "procedure": "Thủ tục",
+    "dossier": "Hồ sơ",
+    "typical_product": "Sản phẩm tiêu biểu",
+    "agencies": "Cơ quan phụ trách",
+    "pilot_projects": "Đề án điểm",
+    "local_levels": "Mức hỗ trợ của tỉnh",
+    "legal_documents": "Văn bản pháp luật",
+    "support_levels": "Mức hỗ trợ",
+    "eligibility": "Điều kiện được hỗ trợ (quy tắc)",
 }
-VERDICT_LABELS = {"eligible": "Có vẻ thuộc đối tượng", "not_eligible": "Chưa thuộc đối tượng",
-                  "unknown": "Chưa kết luận được"}
-HANDOVER_REASONS = {"asked": "Người dùng yêu cầu", "not_understood": "Bot không hiểu",
-                    "zalo_oa_admin": "Cán bộ trả lời trên Zalo OA"}
-ELIGIBILITY_FORM = "eligibility_form"   # bot/domain/flows.yml
-VERDICT_SLOT = "verdict"                # set by action_eligibility_verdict (actions/eligibility.py)
-RECORD_SLOT = "last_record"             # the knowledge record an answer stated (actions/answer.py)
+VERDICT_LABELS = {
+    "eligible": "Có vẻ thuộc đối tượng",
+    "not_eligible": "Chưa thuộc đối tượng",
+    "unknown": "Chưa kết luận được",
+}
+HANDOVER_REASONS = {
+    "asked": "Người dùng yêu cầu",
+    "not_understood": "Bot không hiểu",
+    "zalo_oa_admin": "Cán bộ trả lời trên Zalo OA",
+}
+ELIGIBILITY_FORM = "eligibility_form"  # bot/domain/flows.yml
+VERDICT_SLOT = "verdict"  # set by action_eligibility_verdict (actions/eligibility.py)
+RECORD_SLOT = "last_record"  # the knowledge record an answer stated (actions/answer.py)
 TOP = 15
 
 
@@ -94,8 +142,10 @@ class DateRange:
     def utc(self) -> Tuple[dt.datetime, dt.datetime]:
         """[start, end) as naive UTC (the bot's tables)."""
         start, end = self.epoch()
-        return (dt.datetime.fromtimestamp(start, dt.timezone.utc).replace(tzinfo=None),
-                dt.datetime.fromtimestamp(end, dt.timezone.utc).replace(tzinfo=None))
+        return (
+            dt.datetime.fromtimestamp(start, dt.timezone.utc).replace(tzinfo=None),
+            dt.datetime.fromtimestamp(end, dt.timezone.utc).replace(tzinfo=None),
+        )
 
     def days(self) -> List[dt.date]:
         return [self.since + dt.timedelta(days=i) for i in range((self.until - self.since).days + 1)]
@@ -103,12 +153,12 @@ class DateRange:
 
 @dataclass
 class Figure:
-    name: str                                # URL slug: /stats/<name>.csv
+    name: str  # URL slug: /stats/<name>.csv
     title: str
     columns: Tuple[str, ...]
     rows: List[Tuple[Any, ...]]
-    chart: Dict[str, Any]                    # {"type", "labels", "datasets": [{"label", "data"}], "stacked"?}
-    note: Optional[str] = None               # why a figure is empty (source missing)
+    chart: Dict[str, Any]  # {"type", "labels", "datasets": [{"label", "data"}], "stacked"?}
+    note: Optional[str] = None  # why a figure is empty (source missing)
     summary: List[Tuple[str, str]] = field(default_factory=list)
 
 
@@ -130,6 +180,7 @@ def _csv_value(value: Any) -> Any:
 
 # --------------------------------------------------------------------------- sources
 
+
 @dataclass
 class Sources:
     """Engines of the two databases, and which tables exist (checked once per request)."""
@@ -143,8 +194,12 @@ class Sources:
     def open(cls, db_url: str, tracker_db_url: Optional[str]) -> "Sources":
         db = get_engine(db_url)
         tracker = _tracker_engine(tracker_db_url)
-        return cls(db, tracker, frozenset(sa.inspect(db).get_table_names()),
-                   frozenset(sa.inspect(tracker).get_table_names()) if tracker is not None else frozenset())
+        return cls(
+            db,
+            tracker,
+            frozenset(sa.inspect(db).get_table_names()),
+            frozenset(sa.inspect(tracker).get_table_names()) if tracker is not None else frozenset(),
+        )
 
     @property
     def has_events(self) -> bool:
@@ -166,16 +221,23 @@ def _tracker_engine(url: Optional[str]) -> Optional[Engine]:
         return None
 
 
-_EVENTS = sa.table("events", sa.column("id"), sa.column("sender_id"), sa.column("type_name"),
-                   sa.column("timestamp"), sa.column("intent_name"), sa.column("action_name"),
-                   sa.column("data"))
+_EVENTS = sa.table(
+    "events",
+    sa.column("id"),
+    sa.column("sender_id"),
+    sa.column("type_name"),
+    sa.column("timestamp"),
+    sa.column("intent_name"),
+    sa.column("action_name"),
+    sa.column("data"),
+)
 
 
 def _event_day(dialect: str):
     """Vietnam-time day number (days since 1970-01-01) of an event's float timestamp."""
     shifted = (_EVENTS.c.timestamp + _VN_OFFSET) / 86400
     if dialect == "sqlite":
-        return sa.cast(shifted, sa.Integer)          # truncation = floor for positive times
+        return sa.cast(shifted, sa.Integer)  # truncation = floor for positive times
     return sa.cast(sa.func.floor(shifted), sa.Integer)
 
 
@@ -207,12 +269,15 @@ def _as_date(value: Any) -> dt.date:
 
 
 def _chart(kind: str, labels: Sequence[Any], datasets: Sequence[Tuple[str, Sequence[Any]]], **extra) -> Dict[str, Any]:
-    return {"type": kind, "labels": [v.strftime("%d/%m") if isinstance(v, dt.date) else str(v) for v in labels],
-            "datasets": [{"label": label, "data": list(data)} for label, data in datasets], **extra}
+    return {
+        "type": kind,
+        "labels": [v.strftime("%d/%m") if isinstance(v, dt.date) else str(v) for v in labels],
+        "datasets": [{"label": label, "data": list(data)} for label, data in datasets],
+        **extra,
+    }
 
 
-NO_TRACKER = ("Chưa có dữ liệu hội thoại: bot chưa ghi vào kho hội thoại (tracker store SQL, "
-              "TRACKER_DB_URL).")
+NO_TRACKER = "Chưa có dữ liệu hội thoại: bot chưa ghi vào kho hội thoại (tracker store SQL, TRACKER_DB_URL)."
 
 
 def _empty(name: str, title: str, columns: Tuple[str, ...], note: str) -> Figure:
@@ -221,6 +286,7 @@ def _empty(name: str, title: str, columns: Tuple[str, ...], note: str) -> Figure
 
 # --------------------------------------------------------------------------- figures
 
+
 def conversations(src: Sources, period: DateRange) -> Figure:
     """Conversations (senders who wrote that day) and user messages, per day and channel."""
     title, columns = "Cuộc trò chuyện và tin nhắn theo ngày, theo kênh", ("Ngày", "Kênh", "Cuộc trò chuyện", "Tin nhắn")
@@ -228,8 +294,12 @@ def conversations(src: Sources, period: DateRange) -> Figure:
         return _empty("conversations", title, columns, NO_TRACKER)
     dialect = src.tracker.dialect.name
     day, channel = _event_day(dialect).label("day"), _json_field(dialect, "input_channel").label("channel")
-    stmt = (sa.select(day, channel, sa.func.count(sa.distinct(_EVENTS.c.sender_id)), sa.func.count())
-            .where(_EVENTS.c.type_name == "user", _in_range(period)).group_by(day, channel).order_by(day, channel))
+    stmt = (
+        sa.select(day, channel, sa.func.count(sa.distinct(_EVENTS.c.sender_id)), sa.func.count())
+        .where(_EVENTS.c.type_name == "user", _in_range(period))
+        .group_by(day, channel)
+        .order_by(day, channel)
+    )
     with src.tracker.connect() as conn:
         raw = conn.execute(stmt).all()
     merged: Dict[Tuple[dt.date, str], List[int]] = {}
@@ -244,9 +314,14 @@ def conversations(src: Sources, period: DateRange) -> Figure:
     datasets = [(f"Tin nhắn – {c}", [merged.get((d, c), [0, 0])[1] for d in days]) for c in channels]
     total_conv = sum(r[2] for r in rows)
     total_msg = sum(r[3] for r in rows)
-    return Figure("conversations", title, columns, rows, _chart("bar", days, datasets, stacked=True),
-                  summary=[("Tin nhắn của người dùng", str(total_msg)),
-                           ("Cuộc trò chuyện (cộng theo ngày)", str(total_conv))])
+    return Figure(
+        "conversations",
+        title,
+        columns,
+        rows,
+        _chart("bar", days, datasets, stacked=True),
+        summary=[("Tin nhắn của người dùng", str(total_msg)), ("Cuộc trò chuyện (cộng theo ngày)", str(total_conv))],
+    )
 
 
 def top_intents(src: Sources, period: DateRange, limit: int = TOP) -> Figure:
@@ -255,13 +330,23 @@ def top_intents(src: Sources, period: DateRange, limit: int = TOP) -> Figure:
     if not src.has_events:
         return _empty("intents", title, columns, NO_TRACKER)
     count = sa.func.count().label("n")
-    stmt = (sa.select(_EVENTS.c.intent_name, count).where(_EVENTS.c.type_name == "user", _in_range(period))
-            .group_by(_EVENTS.c.intent_name).order_by(count.desc(), _EVENTS.c.intent_name).limit(limit))
+    stmt = (
+        sa.select(_EVENTS.c.intent_name, count)
+        .where(_EVENTS.c.type_name == "user", _in_range(period))
+        .group_by(_EVENTS.c.intent_name)
+        .order_by(count.desc(), _EVENTS.c.intent_name)
+        .limit(limit)
+    )
     with src.tracker.connect() as conn:
         raw = conn.execute(stmt).all()
     rows = [(INTENT_LABELS.get(name, name), name or "", n) for name, n in raw]
-    return Figure("intents", title, columns, rows,
-                  _chart("bar", [r[0] for r in rows], [("Tin nhắn", [r[2] for r in rows])], horizontal=True))
+    return Figure(
+        "intents",
+        title,
+        columns,
+        rows,
+        _chart("bar", [r[0] for r in rows], [("Tin nhắn", [r[2] for r in rows])], horizontal=True),
+    )
 
 
 def topic_of(record_id: str) -> str:
@@ -292,9 +377,11 @@ def top_topics(src: Sources, period: DateRange, limit: int = TOP) -> Figure:
         return _empty("topics", title, columns, NO_TRACKER)
     dialect = src.tracker.dialect.name
     value = _json_field(dialect, "value").label("value")
-    stmt = (sa.select(value, sa.func.count()).where(_EVENTS.c.type_name == "slot",
-                                                     _EVENTS.c.action_name == RECORD_SLOT, _in_range(period))
-            .group_by(value))
+    stmt = (
+        sa.select(value, sa.func.count())
+        .where(_EVENTS.c.type_name == "slot", _EVENTS.c.action_name == RECORD_SLOT, _in_range(period))
+        .group_by(value)
+    )
     with src.tracker.connect() as conn:
         raw = conn.execute(stmt).all()
     per_topic: Dict[str, int] = {}
@@ -305,8 +392,13 @@ def top_topics(src: Sources, period: DateRange, limit: int = TOP) -> Figure:
     titles = _topic_titles(src)
     ranked = sorted(per_topic.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
     rows = [(titles.get(k, k), k, n) for k, n in ranked]
-    return Figure("topics", title, columns, rows,
-                  _chart("bar", [r[0] for r in rows], [("Câu trả lời", [r[2] for r in rows])], horizontal=True))
+    return Figure(
+        "topics",
+        title,
+        columns,
+        rows,
+        _chart("bar", [r[0] for r in rows], [("Câu trả lời", [r[2] for r in rows])], horizontal=True),
+    )
 
 
 def _unanswered_per_day(src: Sources, period: DateRange) -> Dict[dt.date, int]:
@@ -316,8 +408,7 @@ def _unanswered_per_day(src: Sources, period: DateRange) -> Dict[dt.date, int]:
     table = sa.table("unanswered_questions", sa.column("asked_at"))
     start, end = period.utc()
     day = _datetime_day(table.c.asked_at, dialect).label("day")
-    stmt = (sa.select(day, sa.func.count()).where(table.c.asked_at >= start, table.c.asked_at < end)
-            .group_by(day))
+    stmt = sa.select(day, sa.func.count()).where(table.c.asked_at >= start, table.c.asked_at < end).group_by(day)
     with src.db.connect() as conn:
         return {_as_date(d): n for d, n in conn.execute(stmt)}
 
@@ -344,8 +435,11 @@ def fallback_rate(src: Sources, period: DateRange) -> Figure:
         dialect = src.tracker.dialect.name
         day = _event_day(dialect).label("day")
         fallback = sa.func.sum(sa.case((_EVENTS.c.intent_name == "nlu_fallback", 1), else_=0))
-        stmt = (sa.select(day, sa.func.count(), fallback).where(_EVENTS.c.type_name == "user", _in_range(period))
-                .group_by(day))
+        stmt = (
+            sa.select(day, sa.func.count(), fallback)
+            .where(_EVENTS.c.type_name == "user", _in_range(period))
+            .group_by(day)
+        )
         with src.tracker.connect() as conn:
             per_day = {_day(d): (int(n), int(f or 0)) for d, n, f in conn.execute(stmt)}
     else:
@@ -358,9 +452,15 @@ def fallback_rate(src: Sources, period: DateRange) -> Figure:
         if messages or missed:
             rows.append((d, messages, fallbacks, missed, _rate(fallbacks, messages), _rate(missed, messages)))
     by_day = {r[0]: r for r in rows}
-    chart = _chart("line", days, [("% không hiểu", [by_day[d][4] if d in by_day else None for d in days]),
-                                  ("% chưa trả lời được", [by_day[d][5] if d in by_day else None for d in days])],
-                   percent=True)
+    chart = _chart(
+        "line",
+        days,
+        [
+            ("% không hiểu", [by_day[d][4] if d in by_day else None for d in days]),
+            ("% chưa trả lời được", [by_day[d][5] if d in by_day else None for d in days]),
+        ],
+        percent=True,
+    )
     total, fb, miss = sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows)
     summary = [("Không hiểu", _percent(_rate(fb, total))), ("Chưa trả lời được", _percent(_rate(miss, total)))]
     return Figure("fallback", title, columns, rows, chart, note=note, summary=summary)
@@ -376,13 +476,17 @@ def eligibility(src: Sources, period: DateRange) -> Figure:
         return _empty("eligibility", title, columns, NO_TRACKER)
     dialect = src.tracker.dialect.name
     day = _event_day(dialect).label("day")
-    started_stmt = (sa.select(day, sa.func.count())
-                    .where(_EVENTS.c.type_name == "active_loop", _EVENTS.c.action_name == ELIGIBILITY_FORM,
-                           _in_range(period)).group_by(day))
+    started_stmt = (
+        sa.select(day, sa.func.count())
+        .where(_EVENTS.c.type_name == "active_loop", _EVENTS.c.action_name == ELIGIBILITY_FORM, _in_range(period))
+        .group_by(day)
+    )
     value = _json_field(dialect, "value").label("value")
-    verdict_stmt = (sa.select(day, value, sa.func.count())
-                    .where(_EVENTS.c.type_name == "slot", _EVENTS.c.action_name == VERDICT_SLOT, _in_range(period))
-                    .group_by(day, value))
+    verdict_stmt = (
+        sa.select(day, value, sa.func.count())
+        .where(_EVENTS.c.type_name == "slot", _EVENTS.c.action_name == VERDICT_SLOT, _in_range(period))
+        .group_by(day, value)
+    )
     with src.tracker.connect() as conn:
         started = {_day(d): n for d, n in conn.execute(started_stmt)}
         finished: Dict[dt.date, Dict[str, int]] = {}
@@ -396,8 +500,14 @@ def eligibility(src: Sources, period: DateRange) -> Figure:
         if started.get(d) or per:
             rows.append((d, started.get(d, 0), sum(per.values())) + tuple(per.get(v, 0) for v in verdicts))
     by_day = {r[0]: r for r in rows}
-    chart = _chart("bar", days, [("Bắt đầu", [by_day[d][1] if d in by_day else 0 for d in days]),
-                                 ("Có kết luận", [by_day[d][2] if d in by_day else 0 for d in days])])
+    chart = _chart(
+        "bar",
+        days,
+        [
+            ("Bắt đầu", [by_day[d][1] if d in by_day else 0 for d in days]),
+            ("Có kết luận", [by_day[d][2] if d in by_day else 0 for d in days]),
+        ],
+    )
     total_started, total_finished = sum(r[1] for r in rows), sum(r[2] for r in rows)
     summary = [("Bắt đầu", str(total_started)), ("Có kết luận", str(total_finished))]
     summary += [(VERDICT_LABELS[v], str(sum(r[3 + i] for r in rows))) for i, v in enumerate(verdicts)]
@@ -421,16 +531,24 @@ def leads_by_province(src: Sources, period: DateRange) -> Figure:
     table = sa.table("leads", sa.column("province"), sa.column("created_at"))
     start, end = period.utc()
     count = sa.func.count().label("n")
-    stmt = (sa.select(table.c.province, count).where(table.c.created_at >= start, table.c.created_at < end)
-            .group_by(table.c.province))
+    stmt = (
+        sa.select(table.c.province, count)
+        .where(table.c.created_at >= start, table.c.created_at < end)
+        .group_by(table.c.province)
+    )
     with src.db.connect() as conn:
         # most first; "not known" after the provinces with as many (NULL order differs by database)
         raw = sorted(conn.execute(stmt).all(), key=lambda r: (-r[1], r[0] is None, r[0] or ""))
     names = _province_names()
     rows = [(names.get(key, key) if key else "Chưa rõ", key or "", n) for key, n in raw]
-    return Figure("leads", title, columns, rows,
-                  _chart("bar", [r[0] for r in rows], [("Liên hệ", [r[2] for r in rows])], horizontal=True),
-                  summary=[("Tổng số liên hệ", str(sum(r[2] for r in rows)))])
+    return Figure(
+        "leads",
+        title,
+        columns,
+        rows,
+        _chart("bar", [r[0] for r in rows], [("Liên hệ", [r[2] for r in rows])], horizontal=True),
+        summary=[("Tổng số liên hệ", str(sum(r[2] for r in rows)))],
+    )
 
 
 def percentile(values: Sequence[float], q: float) -> Optional[float]:
@@ -455,12 +573,17 @@ def handovers(src: Sources, period: DateRange) -> Figure:
     title = "Chuyển cho cán bộ: số lượt và thời gian đến câu trả lời đầu tiên"
     columns = ("Ngày", "Lượt chuyển", "Đã trả lời", "Trung vị (phút)", "P90 (phút)")
     if "handovers" not in src.tables:
-        return _empty("handovers", title, columns,
-                      "Chưa có bảng chuyển cán bộ (migration 0003_handover chưa chạy): số liệu bằng 0.")
+        return _empty(
+            "handovers",
+            title,
+            columns,
+            "Chưa có bảng chuyển cán bộ (migration 0003_handover chưa chạy): số liệu bằng 0.",
+        )
     table = sa.table("handovers", sa.column("requested_at"), sa.column("first_reply_at"), sa.column("reason"))
     start, end = period.utc()
-    stmt = (sa.select(table.c.requested_at, table.c.first_reply_at, table.c.reason)
-            .where(table.c.requested_at >= start, table.c.requested_at < end))
+    stmt = sa.select(table.c.requested_at, table.c.first_reply_at, table.c.reason).where(
+        table.c.requested_at >= start, table.c.requested_at < end
+    )
     per_day: Dict[dt.date, List[Optional[float]]] = {}
     reasons: Dict[str, int] = {}
     with src.db.connect() as conn:
@@ -474,16 +597,30 @@ def handovers(src: Sources, period: DateRange) -> Figure:
     for d in sorted(per_day):
         answered = [w for w in per_day[d] if w is not None]
         waits.extend(answered)
-        rows.append((d, len(per_day[d]), len(answered),
-                     round(statistics.median(answered), 1) if answered else None,
-                     round(percentile(answered, 0.9), 1) if answered else None))
+        rows.append(
+            (
+                d,
+                len(per_day[d]),
+                len(answered),
+                round(statistics.median(answered), 1) if answered else None,
+                round(percentile(answered, 0.9), 1) if answered else None,
+            )
+        )
     days = period.days()
     by_day = {r[0]: r for r in rows}
-    chart = _chart("bar", days, [("Lượt chuyển", [by_day[d][1] if d in by_day else 0 for d in days]),
-                                 ("Đã trả lời", [by_day[d][2] if d in by_day else 0 for d in days])])
-    summary = [("Lượt chuyển", str(sum(r[1] for r in rows))),
-               ("Trung vị đến câu trả lời đầu", _minutes(statistics.median(waits) if waits else None)),
-               ("90% được trả lời trong", _minutes(percentile(waits, 0.9)))]
+    chart = _chart(
+        "bar",
+        days,
+        [
+            ("Lượt chuyển", [by_day[d][1] if d in by_day else 0 for d in days]),
+            ("Đã trả lời", [by_day[d][2] if d in by_day else 0 for d in days]),
+        ],
+    )
+    summary = [
+        ("Lượt chuyển", str(sum(r[1] for r in rows))),
+        ("Trung vị đến câu trả lời đầu", _minutes(statistics.median(waits) if waits else None)),
+        ("90% được trả lời trong", _minutes(percentile(waits, 0.9))),
+    ]
     summary += [(HANDOVER_REASONS.get(k, k), str(n)) for k, n in sorted(reasons.items())]
     return Figure("handovers", title, columns, rows, chart, summary=summary)
 

@@ -4,6 +4,7 @@
 the figures file afterwards and uses :func:`render_table` and :func:`verdict` from here, so that the
 script never imports ``tests/``.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -22,21 +23,31 @@ def render_table(data: Dict[str, Any]) -> str:
         lines += [head, "-" * len(head)]
         totals = [0, 0, 0, 0, 0]
         for name, f in fuzz.items():
-            row = [f.get("inputs", 0), f.get("ok", 0), f.get("rejected", 0), f.get("server_errors", 0),
-                   f.get("log_errors", 0)]
+            row = [
+                f.get("inputs", 0),
+                f.get("ok", 0),
+                f.get("rejected", 0),
+                f.get("server_errors", 0),
+                f.get("log_errors", 0),
+            ]
             totals = [a + b for a, b in zip(totals, row)]
             lines.append(f"{name:<34}{row[0]:>8}{row[1]:>10}{row[2]:>9}{row[3]:>6}{row[4]:>12}")
         lines.append(f"{'total':<34}{totals[0]:>8}{totals[1]:>10}{totals[2]:>9}{totals[3]:>6}{totals[4]:>12}")
-        lines += ["  (answered: 2xx / CLI exit 0; refused: 4xx / CLI exit 1-2 with a message; 5xx: HTTP 5xx,",
-                  "   a dead server or a CLI traceback; log errors: ERROR / Traceback lines in the servers' logs)", ""]
+        lines += [
+            "  (answered: 2xx / CLI exit 0; refused: 4xx / CLI exit 1-2 with a message; 5xx: HTTP 5xx,",
+            "   a dead server or a CLI traceback; log errors: ERROR / Traceback lines in the servers' logs)",
+            "",
+        ]
     faults = data.get("faults", {})
     if faults:
         head = f"{'FAULT injected':<58}{'injected':>9}{'survived':>9}"
         lines += [head, "-" * len(head)]
         for name, f in faults.items():
             lines.append(f"{name:<58}{f.get('injected', 0):>9}{f.get('survived', 0):>9}")
-        lines.append(f"{'total':<58}{sum(f.get('injected', 0) for f in faults.values()):>9}"
-                     f"{sum(f.get('survived', 0) for f in faults.values()):>9}")
+        lines.append(
+            f"{'total':<58}{sum(f.get('injected', 0) for f in faults.values()):>9}"
+            f"{sum(f.get('survived', 0) for f in faults.values()):>9}"
+        )
         lines.append("")
     leads = data.get("leads", {})
     if leads:
@@ -44,12 +55,16 @@ def render_table(data: Dict[str, Any]) -> str:
         lines += [head, "-" * len(head)]
         for name, f in leads.items():
             exp, got = f.get("expected", 0), f.get("stored", 0)
-            lines.append(f"{name:<52}{exp:>9}{got:>8}{f.get('lost', max(0, exp - got)):>6}"
-                         f"{f.get('duplicated', max(0, got - exp)):>12}")
+            lines.append(
+                f"{name:<52}{exp:>9}{got:>8}{f.get('lost', max(0, exp - got)):>6}"
+                f"{f.get('duplicated', max(0, got - exp)):>12}"
+            )
         for name, f in leads.items():
             if "p95_ms" in f:
-                lines.append(f"  {name}: {f.get('seconds')} s, reply p95 {f['p95_ms']} ms, "
-                             f"{f.get('apologies', 0)} busy-apologies (the person resent the message)")
+                lines.append(
+                    f"  {name}: {f.get('seconds')} s, reply p95 {f['p95_ms']} ms, "
+                    f"{f.get('apologies', 0)} busy-apologies (the person resent the message)"
+                )
         lines.append("")
     other = data.get("checks", {})
     if other:

@@ -28,6 +28,7 @@ the output path, never a name or a phone number.
 Exit codes: 0 done; 1 the database or the output file failed (for flush-outbox: leads are still
 waiting); 2 bad arguments (nothing done).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,10 +46,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from policy_kb.db import database_url, get_engine
-from lead_store.leads import (Lead, LeadError, LeadNotFoundError, LeadValidationError,
-                             delete_leads, ensure_schema, lead_conditions, mark_contacted,
-                             query_leads,
-                             to_vietnam_time)
+from lead_store.leads import (
+    Lead,
+    LeadError,
+    LeadNotFoundError,
+    LeadValidationError,
+    delete_leads,
+    ensure_schema,
+    lead_conditions,
+    mark_contacted,
+    query_leads,
+    to_vietnam_time,
+)
 from vntext.phone import national_format
 
 PROG = "khuyencong-leads"
@@ -90,8 +99,7 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # bilingual, exit code 2
         self.print_usage(sys.stderr)
-        self.exit(2, f"Lỗi tham số / Argument error: {message}\n"
-                     f"Xem hướng dẫn / See help: {PROG} --help\n")
+        self.exit(2, f"Lỗi tham số / Argument error: {message}\nXem hướng dẫn / See help: {PROG} --help\n")
 
 
 def _redact(url: str) -> str:
@@ -103,20 +111,23 @@ def _date_arg(text: str) -> dt.date:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"ngày không hợp lệ / invalid date {text!r}: dùng dạng / use YYYY-MM-DD") from None
+            f"ngày không hợp lệ / invalid date {text!r}: dùng dạng / use YYYY-MM-DD"
+        ) from None
 
 
-MAX_ID = 2 ** 63 - 1
+MAX_ID = 2**63 - 1
 
 
 def _id_arg(text: str) -> int:
     if not text.strip().isdigit() or not text.strip().isascii() or not 0 < int(text) <= MAX_ID:
         raise argparse.ArgumentTypeError(
-            f"mã không hợp lệ / invalid lead id {text!r}: số nguyên dương / a positive integer")
+            f"mã không hợp lệ / invalid lead id {text!r}: số nguyên dương / a positive integer"
+        )
     return int(text)
 
 
 # ------------------------------------------------------------------------------ file writers
+
 
 def _csv_text(value: Any) -> str:
     # A cell starting with = + - @ is a formula for Excel: neutralise user-typed text.
@@ -153,9 +164,11 @@ def write_csv_to(leads: Iterable[Lead], fh: TextIO) -> None:
 
 def write_csv(leads: Sequence[Lead], path: Path) -> None:
     """UTF-8 with BOM (Excel then reads Vietnamese correctly), comma separated, header row."""
+
     def write(fd: int) -> None:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
             write_csv_to(leads, fh)
+
     _atomic_write(path, write)
 
 
@@ -191,8 +204,9 @@ def xlsx_workbook(leads: Sequence[Lead]):
     for c, (header, _, kind) in enumerate(EXPORT_COLUMNS, start=1):
         width = _WIDTHS.get(kind)
         if width is None:
-            longest = max([len(str(ws.cell(row=r, column=c).value or ""))
-                           for r in range(2, min(ws.max_row, 500) + 1)] or [0])
+            longest = max(
+                [len(str(ws.cell(row=r, column=c).value or "")) for r in range(2, min(ws.max_row, 500) + 1)] or [0]
+            )
             width = min(max(12, longest + 2), 40)
         ws.column_dimensions[get_column_letter(c)].width = max(width, min(len(header) + 2, 28))
     ws.freeze_panes = "A2"
@@ -212,6 +226,7 @@ def write_xlsx(leads: Sequence[Lead], path: Path) -> None:
     def write(fd: int) -> None:
         with os.fdopen(fd, "wb") as fh:
             wb.save(fh)
+
     _atomic_write(path, write)
 
 
@@ -230,6 +245,7 @@ def _atomic_write(path: Path, write: Callable[[int], None]) -> None:
 
 
 # ---------------------------------------------------------------------------------- commands
+
 
 def _filters(args: argparse.Namespace) -> Dict[str, Any]:
     if args.date_from and args.date_to and args.date_from > args.date_to:
@@ -255,8 +271,10 @@ def _mark(engine, args: argparse.Namespace) -> int:
     try:
         count = mark_contacted(engine, args.ids, args.by, note=args.note)
     except LeadNotFoundError as exc:
-        raise UsageError(f"không có liên hệ mã / no lead with id: "
-                         f"{', '.join(map(str, exc.ids))} (không thay đổi gì / nothing changed)") from None
+        raise UsageError(
+            f"không có liên hệ mã / no lead with id: "
+            f"{', '.join(map(str, exc.ids))} (không thay đổi gì / nothing changed)"
+        ) from None
     print(f"Đã đánh dấu đã liên hệ / Marked as contacted: {count}")
     return 0
 
@@ -264,8 +282,11 @@ def _mark(engine, args: argparse.Namespace) -> int:
 def _list(engine, args: argparse.Namespace) -> int:
     filters = _filters(args)
     # count(contacted_at) counts the non-NULL ones: the leads already contacted
-    stmt = (select(Lead.province, func.count(), func.count(Lead.contacted_at))
-            .where(*lead_conditions(**filters)).group_by(Lead.province))
+    stmt = (
+        select(Lead.province, func.count(), func.count(Lead.contacted_at))
+        .where(*lead_conditions(**filters))
+        .group_by(Lead.province)
+    )
     table: Dict[str, List[int]] = {}
     with Session(engine, future=True) as session:
         for province, total, done in session.execute(stmt):
@@ -280,8 +301,7 @@ def _list(engine, args: argparse.Namespace) -> int:
     rows.append(("Tổng / Total", str(total_n), str(total_d), str(total_n + total_d)))
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
     for row in [head, *rows]:
-        print("  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
-                        for i, cell in enumerate(row)))
+        print("  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(row)))
     return 0
 
 
@@ -289,13 +309,13 @@ def _delete(engine, args: argparse.Namespace) -> int:
     if not args.ids and not args.phone:
         raise UsageError("cần mã hoặc --phone / give lead ids or --phone")
     if not args.yes:
-        raise UsageError("xóa là vĩnh viễn, thêm --yes để xác nhận / deletion is permanent, "
-                         "add --yes to confirm")
+        raise UsageError("xóa là vĩnh viễn, thêm --yes để xác nhận / deletion is permanent, add --yes to confirm")
     try:
         count = delete_leads(engine, args.ids, phone=args.phone)
     except LeadNotFoundError as exc:
-        raise UsageError(f"không có liên hệ mã / no lead with id: "
-                         f"{', '.join(map(str, exc.ids))} (không xóa gì / nothing deleted)") from None
+        raise UsageError(
+            f"không có liên hệ mã / no lead with id: {', '.join(map(str, exc.ids))} (không xóa gì / nothing deleted)"
+        ) from None
     except LeadValidationError as exc:
         if exc.field == "phone":
             raise UsageError("số điện thoại không hợp lệ / invalid phone number") from None
@@ -312,9 +332,11 @@ def _flush_outbox(engine, args: argparse.Namespace) -> int:
         raise UsageError(f"--outbox phải là một tệp / must be a file: {path}")
     box = Outbox(path)
     result = box.flush(engine)
-    print(f"Hàng đợi / Outbox {box.path}: đã lưu / stored {result.stored}, "
-          f"còn chờ / waiting {result.remaining}, bị từ chối / rejected {result.rejected}"
-          + (f" (xem / see {box.rejected_path})" if result.rejected else ""))
+    print(
+        f"Hàng đợi / Outbox {box.path}: đã lưu / stored {result.stored}, "
+        f"còn chờ / waiting {result.remaining}, bị từ chối / rejected {result.rejected}"
+        + (f" (xem / see {box.rejected_path})" if result.rejected else "")
+    )
     if result.error:
         print(f"Lỗi cơ sở dữ liệu / Database error: {result.error}", file=sys.stderr)
     return 1 if result.remaining else 0
@@ -368,24 +390,36 @@ def _purge_handled(engine, args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Xuất và cập nhật danh sách liên hệ khuyến công "
-                     "(chỉ dành cho cán bộ được phân quyền) / Export and update khuyến công leads "
-                     "(authorised officers only).")
+    parser = _Parser(
+        prog=PROG,
+        description="Xuất và cập nhật danh sách liên hệ khuyến công "
+        "(chỉ dành cho cán bộ được phân quyền) / Export and update khuyến công leads "
+        "(authorised officers only).",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def add_filters(p: argparse.ArgumentParser) -> None:
         p.add_argument("--province", metavar="KEY", help="mã tỉnh / province key, e.g. da_nang")
-        p.add_argument("--from", dest="date_from", type=_date_arg, metavar="YYYY-MM-DD",
-                       help="từ ngày (giờ VN, tính cả ngày này) / from this day, included")
-        p.add_argument("--to", dest="date_to", type=_date_arg, metavar="YYYY-MM-DD",
-                       help="đến ngày (giờ VN, tính cả ngày này) / to this day, included")
+        p.add_argument(
+            "--from",
+            dest="date_from",
+            type=_date_arg,
+            metavar="YYYY-MM-DD",
+            help="từ ngày (giờ VN, tính cả ngày này) / from this day, included",
+        )
+        p.add_argument(
+            "--to",
+            dest="date_to",
+            type=_date_arg,
+            metavar="YYYY-MM-DD",
+            help="đến ngày (giờ VN, tính cả ngày này) / to this day, included",
+        )
 
     e = sub.add_parser("export", help="xuất CSV/Excel / export to CSV or Excel")
     e.add_argument("--format", required=True, choices=("csv", "xlsx"))
     e.add_argument("--out", required=True, metavar="PATH", help="tệp kết quả / output file")
     add_filters(e)
-    e.add_argument("--not-contacted", action="store_true",
-                   help="chỉ liên hệ chưa gọi / only leads not yet contacted")
+    e.add_argument("--not-contacted", action="store_true", help="chỉ liên hệ chưa gọi / only leads not yet contacted")
 
     m = sub.add_parser("mark-contacted", help="đánh dấu đã liên hệ / mark leads as contacted")
     m.add_argument("ids", nargs="+", type=_id_arg, metavar="ID")
@@ -400,18 +434,23 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--phone", help="xóa mọi liên hệ có số này / every lead with this number")
     d.add_argument("--yes", action="store_true", help="xác nhận xóa / confirm deletion")
 
-    f = sub.add_parser("flush-outbox", help="lưu các liên hệ đang chờ vì CSDL gián đoạn / store leads "
-                                            "queued while the database was down")
-    f.add_argument("--outbox", metavar="PATH", help="tệp hàng đợi / outbox file (default: LEAD_OUTBOX "
-                                                     "or var/lead_outbox.jsonl)")
+    f = sub.add_parser(
+        "flush-outbox",
+        help="lưu các liên hệ đang chờ vì CSDL gián đoạn / store leads queued while the database was down",
+    )
+    f.add_argument(
+        "--outbox", metavar="PATH", help="tệp hàng đợi / outbox file (default: LEAD_OUTBOX or var/lead_outbox.jsonl)"
+    )
     r = sub.add_parser("erasure-requests", help="yêu cầu xóa để lại trong chat / erasure requests left in the chat")
     r.add_argument("--all", action="store_true", help="cả yêu cầu đã xử lý / include processed ones")
     pe = sub.add_parser("process-erasure", help="xử lý một yêu cầu xóa / carry out one erasure request")
     pe.add_argument("id", type=_id_arg, metavar="ID")
     pe.add_argument("--by", required=True, metavar="NAME", help="cán bộ xử lý / officer")
     pe.add_argument("--yes", action="store_true", help="xác nhận xóa / confirm deletion")
-    ph = sub.add_parser("purge-handled", help="xóa liên hệ đã liên hệ xong trước ngày / erase leads contacted "
-                                              "before a day (the stated retention)")
+    ph = sub.add_parser(
+        "purge-handled",
+        help="xóa liên hệ đã liên hệ xong trước ngày / erase leads contacted before a day (the stated retention)",
+    )
     ph.add_argument("--contacted-before", required=True, type=_date_arg, metavar="YYYY-MM-DD")
     ph.add_argument("--yes", action="store_true", help="xác nhận xóa / confirm deletion")
     return parser
@@ -441,9 +480,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except SystemExit as exc:  # --help (0) or a bad argument (2)
         return int(exc.code or 0)
     url = database_url()
-    commands = {"export": _export, "mark-contacted": _mark, "list": _list, "delete": _delete,
-                "flush-outbox": _flush_outbox, "erasure-requests": _erasure_requests,
-                "process-erasure": _process_erasure, "purge-handled": _purge_handled}
+    commands = {
+        "export": _export,
+        "mark-contacted": _mark,
+        "list": _list,
+        "delete": _delete,
+        "flush-outbox": _flush_outbox,
+        "erasure-requests": _erasure_requests,
+        "process-erasure": _process_erasure,
+        "purge-handled": _purge_handled,
+    }
     try:
         engine = get_engine(url)
         ensure_schema(engine)
@@ -456,8 +502,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     except (SQLAlchemyError, LeadError) as exc:
         detail = type(exc).__name__ if isinstance(exc, SQLAlchemyError) else str(exc)
-        print(f"Lỗi cơ sở dữ liệu / Database error ({detail}) tại / at {_redact(url)}",
-              file=sys.stderr)
+        print(f"Lỗi cơ sở dữ liệu / Database error ({detail}) tại / at {_redact(url)}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"Lỗi ghi tệp / Cannot write file: {exc.strerror or exc}", file=sys.stderr)

@@ -9,6 +9,7 @@ Changing ``CONSENT_TEXT`` in any way (other than a typo that does not change its
 new ``CONSENT_VERSION``; keep old versions in ``KNOWN_CONSENT_VERSIONS`` (with their text in
 ``CONSENT_TEXTS``) so leads recorded under them stay valid and explainable.
 """
+
 from __future__ import annotations
 
 from typing import Dict
@@ -47,7 +48,7 @@ REFUSED_KEPT_TEXT = (
 #: has handled it (``lead_store.leads.erase_handled_leads`` erases leads marked contacted) or the
 #: person asks to erase it (in the chat: the leads of that conversation at once; any other number
 #: through a request the centre checks, ``lead_store.erasure``).
-RETENTION = ("đến khi Trung tâm xử lý xong việc liên hệ tư vấn, hoặc đến khi anh/chị yêu cầu xóa")
+RETENTION = "đến khi Trung tâm xử lý xong việc liên hệ tư vấn, hoặc đến khi anh/chị yêu cầu xóa"
 
 #: The answer to "số của tôi dùng để làm gì / ai xem được / lưu bao lâu / có bán không", at any
 #: point of the conversation (also in the middle of the lead form, which then resumes). It must

@@ -17,6 +17,7 @@ salt; nobody can read the number back from the table.
 Same database and style as the leads (:mod:`lead_store.leads`): table ``lead_erasure_requests``
 on the leads' declarative base, times naive UTC, nothing personal logged (at most the row id).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,16 +33,27 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from lead_store.leads import (CHANNELS, CONVERSATION_MAX, NAME_MAX, Lead, LeadBase, LeadNotFoundError,
-                             LeadStoreError, LeadValidationError, _describe, _transaction, _utcnow,
-                             to_utc_naive)
+from lead_store.leads import (
+    CHANNELS,
+    CONVERSATION_MAX,
+    NAME_MAX,
+    Lead,
+    LeadBase,
+    LeadNotFoundError,
+    LeadStoreError,
+    LeadValidationError,
+    _describe,
+    _transaction,
+    _utcnow,
+    to_utc_naive,
+)
 from vntext.phone import normalize_phone
 
 log = logging.getLogger(__name__)
 
 KEY_ENV = "LEAD_PHONE_HASH_KEY"
 #: scrypt cost: ~20 ms and 8 MiB per hash; an officer's match over 1,000 leads takes ~20 s
-SCRYPT_N, SCRYPT_R, SCRYPT_P, HASH_BYTES, SALT_BYTES = 2 ** 13, 8, 1, 32, 16
+SCRYPT_N, SCRYPT_R, SCRYPT_P, HASH_BYTES, SALT_BYTES = 2**13, 8, 1, 32, 16
 HASH_MAX = 160
 
 
@@ -68,13 +80,21 @@ def ensure_erasure_schema(engine: Engine) -> None:
 
 # ----------------------------------------------------------------------------- phone hash
 
+
 def _pepper() -> bytes:
     return os.environ.get(KEY_ENV, "").encode("utf-8")
 
 
 def _scrypt(e164: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(_pepper() + b"\x00" + e164.encode("ascii"), salt=salt, n=n, r=r, p=p,
-                          maxmem=128 * r * (n + p + 2) + 1024 * 1024, dklen=HASH_BYTES)
+    return hashlib.scrypt(
+        _pepper() + b"\x00" + e164.encode("ascii"),
+        salt=salt,
+        n=n,
+        r=r,
+        p=p,
+        maxmem=128 * r * (n + p + 2) + 1024 * 1024,
+        dklen=HASH_BYTES,
+    )
 
 
 def phone_hash(phone: str, salt: Optional[bytes] = None) -> str:
@@ -99,16 +119,21 @@ def phone_matches(stored: str, phone: str) -> bool:
         n, r, p, salt_b, want = int(n), int(r), int(p), bytes.fromhex(salt), bytes.fromhex(digest)
     except ValueError:
         return False
-    if e164 is None or n > 2 ** 16 or r > 16 or p > 4:  # a row cannot make us burn memory
+    if e164 is None or n > 2**16 or r > 16 or p > 4:  # a row cannot make us burn memory
         return False
     return hmac.compare_digest(_scrypt(e164, salt_b, n, r, p), want)
 
 
 # ------------------------------------------------------------------------------- requests
 
-def record_erasure_request(session_or_engine: Union[Session, Engine], channel: str,
-                           conversation_id: str, phone: Optional[str] = None,
-                           hashed: Optional[str] = None) -> int:
+
+def record_erasure_request(
+    session_or_engine: Union[Session, Engine],
+    channel: str,
+    conversation_id: str,
+    phone: Optional[str] = None,
+    hashed: Optional[str] = None,
+) -> int:
     """Store one request (``phone`` in any accepted form, or its :func:`phone_hash` already
     computed as ``hashed``); returns the row id. Nothing is erased here."""
     channel = channel.strip().lower() if isinstance(channel, str) else None
@@ -126,8 +151,9 @@ def record_erasure_request(session_or_engine: Union[Session, Engine], channel: s
         raise LeadValidationError("phone_hash", "not a phone_hash() value")
     try:
         with _transaction(session_or_engine) as session:
-            row = ErasureRequest(requested_at=_utcnow(), channel=channel,
-                                 conversation_id=conversation_id.strip(), phone_hash=hashed)
+            row = ErasureRequest(
+                requested_at=_utcnow(), channel=channel, conversation_id=conversation_id.strip(), phone_hash=hashed
+            )
             session.add(row)
             session.flush()
             request_id = row.id
@@ -151,17 +177,29 @@ def matching_leads(session: Session, request: ErasureRequest) -> List[Lead]:
     return [lead for lead in leads if phone_matches(request.phone_hash, lead.phone_e164)]
 
 
-def mark_erasure_processed(session_or_engine: Union[Session, Engine], request_id: int, by: str,
-                           erased: int = 0, at: Optional[dt.datetime] = None) -> None:
+def mark_erasure_processed(
+    session_or_engine: Union[Session, Engine],
+    request_id: int,
+    by: str,
+    erased: int = 0,
+    at: Optional[dt.datetime] = None,
+) -> None:
     """Record that officer ``by`` handled request ``request_id`` (and erased ``erased`` leads)."""
     if not isinstance(by, str) or not by.strip():
         raise LeadValidationError("by", "the officer's name is required")
-    values: dict[str, Any] = {"processed_at": to_utc_naive(at) if at else _utcnow(),
-                              "processed_by": " ".join(by.split())[:NAME_MAX], "erased": int(erased)}
+    values: dict[str, Any] = {
+        "processed_at": to_utc_naive(at) if at else _utcnow(),
+        "processed_by": " ".join(by.split())[:NAME_MAX],
+        "erased": int(erased),
+    }
     try:
         with _transaction(session_or_engine) as session:
-            result = session.execute(update(ErasureRequest).where(ErasureRequest.id == request_id)
-                                     .values(**values).execution_options(synchronize_session="fetch"))
+            result = session.execute(
+                update(ErasureRequest)
+                .where(ErasureRequest.id == request_id)
+                .values(**values)
+                .execution_options(synchronize_session="fetch")
+            )
             if result.rowcount == 0:
                 raise LeadNotFoundError([request_id])
     except SQLAlchemyError as exc:
@@ -169,5 +207,14 @@ def mark_erasure_processed(session_or_engine: Union[Session, Engine], request_id
     log.info("erasure request %s processed", request_id)
 
 
-__all__ = ["ErasureRequest", "KEY_ENV", "ensure_erasure_schema", "erasure_requests", "mark_erasure_processed",
-           "matching_leads", "phone_hash", "phone_matches", "record_erasure_request"]
+__all__ = [
+    "ErasureRequest",
+    "KEY_ENV",
+    "ensure_erasure_schema",
+    "erasure_requests",
+    "mark_erasure_processed",
+    "matching_leads",
+    "phone_hash",
+    "phone_matches",
+    "record_erasure_request",
+]

@@ -15,6 +15,7 @@ No message text, name or phone number is ever logged here; logs carry ids only. 
 UTC, like the leads. Same declarative base as the leads (``lead_store.leads.LeadBase``), so
 ``leads.ensure_schema`` and the console's migrations (``0003_handover``) see these tables too.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,8 +47,13 @@ class Handover(LeadBase):
     __tablename__ = "handovers"
     __table_args__ = (
         # at most one open handover per conversation: concurrent open_handover calls converge
-        Index("uq_handovers_open_conversation", "conversation_id", unique=True,
-              postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL")),
+        Index(
+            "uq_handovers_open_conversation",
+            "conversation_id",
+            unique=True,
+            postgresql_where=text("closed_at IS NULL"),
+            sqlite_where=text("closed_at IS NULL"),
+        ),
         Index("ix_handovers_status_requested", "status", "requested_at"),
     )
 
@@ -55,18 +61,17 @@ class Handover(LeadBase):
     conversation_id = Column(String(CONVERSATION_MAX), nullable=False)
     channel = Column(String(CHANNEL_MAX), nullable=False)
     reason = Column(String(16), nullable=False)
-    requested_at = Column(DateTime, nullable=False)       # naive UTC
+    requested_at = Column(DateTime, nullable=False)  # naive UTC
     status = Column(String(16), nullable=False, default="waiting")
     first_reply_at = Column(DateTime)
-    officer = Column(String(OFFICER_MAX))                 # console username of the first reply
+    officer = Column(String(OFFICER_MAX))  # console username of the first reply
     closed_at = Column(DateTime)
     closed_by = Column(String(OFFICER_MAX))
     #: Zalo OA admin pause: the bot stays silent for this conversation until then (naive UTC)
     paused_until = Column(DateTime)
 
     def __repr__(self) -> str:
-        return (f"<Handover id={self.id} channel={self.channel!r} reason={self.reason!r} "
-                f"status={self.status!r}>")
+        return f"<Handover id={self.id} channel={self.channel!r} reason={self.reason!r} status={self.status!r}>"
 
 
 class PendingReply(LeadBase):
@@ -109,9 +114,16 @@ def _transaction(target: SessionOrEngine) -> Iterator[Session]:
 
 
 def _open_row(session: Session, conversation_id: str) -> Optional[Handover]:
-    return session.execute(select(Handover).where(Handover.conversation_id == conversation_id,
-                                                  Handover.closed_at.is_(None))
-                           .order_by(Handover.id.desc()).limit(1)).scalars().first()
+    return (
+        session.execute(
+            select(Handover)
+            .where(Handover.conversation_id == conversation_id, Handover.closed_at.is_(None))
+            .order_by(Handover.id.desc())
+            .limit(1)
+        )
+        .scalars()
+        .first()
+    )
 
 
 def open_handover(target: SessionOrEngine, conversation_id: str, channel: str, reason: str) -> int:
@@ -127,8 +139,13 @@ def open_handover(target: SessionOrEngine, conversation_id: str, channel: str, r
                 row = _open_row(session, conversation_id)
                 if row is not None:
                     return row.id
-                row = Handover(conversation_id=conversation_id, channel=channel, reason=reason,
-                               requested_at=_utcnow(), status="waiting")
+                row = Handover(
+                    conversation_id=conversation_id,
+                    channel=channel,
+                    reason=reason,
+                    requested_at=_utcnow(),
+                    status="waiting",
+                )
                 if isinstance(target, Session):
                     with session.begin_nested():  # a lost race rolls back this savepoint only
                         session.add(row)
@@ -144,8 +161,11 @@ def open_handover(target: SessionOrEngine, conversation_id: str, channel: str, r
 
 def open_handovers(session: Session) -> List[Handover]:
     """Open handovers, oldest request first (the inbox's order)."""
-    return list(session.execute(select(Handover).where(Handover.closed_at.is_(None))
-                                .order_by(Handover.requested_at, Handover.id)).scalars())
+    return list(
+        session.execute(
+            select(Handover).where(Handover.closed_at.is_(None)).order_by(Handover.requested_at, Handover.id)
+        ).scalars()
+    )
 
 
 def all_handovers(session: Session, since: Optional[dt.datetime] = None) -> List[Handover]:
@@ -193,8 +213,13 @@ def close_handover(target: SessionOrEngine, handover_id: int, officer: str) -> N
 def close_conversation_handovers(target: SessionOrEngine, conversation_id: str, by: str) -> int:
     """Close whatever is open for a conversation (the person restarted it); how many."""
     with _transaction(target) as session:
-        rows = session.execute(select(Handover).where(Handover.conversation_id == str(conversation_id),
-                                                      Handover.closed_at.is_(None))).scalars().all()
+        rows = (
+            session.execute(
+                select(Handover).where(Handover.conversation_id == str(conversation_id), Handover.closed_at.is_(None))
+            )
+            .scalars()
+            .all()
+        )
         now = _utcnow()
         for row in rows:
             row.status, row.closed_at, row.closed_by, row.paused_until = "closed", now, by[:OFFICER_MAX], None
@@ -203,8 +228,10 @@ def close_conversation_handovers(target: SessionOrEngine, conversation_id: str, 
 
 # ------------------------------------------------------------------ Zalo OA admin pause
 
-def extend_pause(target: SessionOrEngine, conversation_id: str, channel: str, until: dt.datetime,
-                 reason: str = "zalo_oa_admin") -> tuple:
+
+def extend_pause(
+    target: SessionOrEngine, conversation_id: str, channel: str, until: dt.datetime, reason: str = "zalo_oa_admin"
+) -> tuple:
     """Open (or reuse) the conversation's handover and keep the bot silent until ``until``
     (naive UTC; never shortened). Returns (handover id, whether a pause was already running)."""
     handover_id = open_handover(target, conversation_id, channel, reason)
@@ -221,8 +248,9 @@ def paused_until(session: Session, conversation_id: str) -> Optional[dt.datetime
     return row.paused_until if row is not None else None
 
 
-def end_expired_pause(target: SessionOrEngine, conversation_id: str,
-                      now: Optional[dt.datetime] = None) -> Optional[int]:
+def end_expired_pause(
+    target: SessionOrEngine, conversation_id: str, now: Optional[dt.datetime] = None
+) -> Optional[int]:
     """If the conversation's OA-admin pause has run out, close its handover and return its id
     (the caller resumes the tracker); None when no pause or it still runs."""
     now = now or _utcnow()
@@ -236,13 +264,17 @@ def end_expired_pause(target: SessionOrEngine, conversation_id: str,
 
 # ------------------------------------------------------------------ REST pending replies
 
+
 def queue_rest_reply(target: SessionOrEngine, conversation_id: str, text: str) -> None:
     """Keep an officer's reply for a REST conversation until the person's next request."""
     if not text or not text.strip():
         raise ValueError("empty reply")
     with _transaction(target) as session:
-        session.add(PendingReply(conversation_id=str(conversation_id)[:CONVERSATION_MAX],
-                                 text=text[:REPLY_MAX], queued_at=_utcnow()))
+        session.add(
+            PendingReply(
+                conversation_id=str(conversation_id)[:CONVERSATION_MAX], text=text[:REPLY_MAX], queued_at=_utcnow()
+            )
+        )
 
 
 def any_rest_replies(engine: Engine) -> bool:
@@ -258,8 +290,12 @@ def has_rest_replies(engine: Engine, conversation_id: str) -> bool:
     transaction: the REST channel asks this on every request, and the answer is almost always no."""
     ensure_handover_schema(engine)
     with engine.connect() as conn:
-        return conn.execute(select(PendingReply.id).where(PendingReply.conversation_id == str(conversation_id))
-                            .limit(1)).first() is not None
+        return (
+            conn.execute(
+                select(PendingReply.id).where(PendingReply.conversation_id == str(conversation_id)).limit(1)
+            ).first()
+            is not None
+        )
 
 
 def take_rest_replies(target: SessionOrEngine, conversation_id: str) -> List[str]:
@@ -267,9 +303,11 @@ def take_rest_replies(target: SessionOrEngine, conversation_id: str) -> List[str
     A row counts as taken only if this transaction's DELETE removed it, so two concurrent
     requests never both return it (on SQLite and PostgreSQL alike)."""
     with _transaction(target) as session:
-        rows = session.execute(select(PendingReply.id, PendingReply.text)
-                               .where(PendingReply.conversation_id == str(conversation_id))
-                               .order_by(PendingReply.id)).all()
+        rows = session.execute(
+            select(PendingReply.id, PendingReply.text)
+            .where(PendingReply.conversation_id == str(conversation_id))
+            .order_by(PendingReply.id)
+        ).all()
         taken = []
         for row_id, text in rows:
             if session.execute(delete(PendingReply).where(PendingReply.id == row_id)).rowcount == 1:
@@ -277,8 +315,25 @@ def take_rest_replies(target: SessionOrEngine, conversation_id: str) -> List[str
         return taken
 
 
-__all__ = ["Handover", "PendingReply", "REASONS", "STATUSES", "all_handovers", "any_rest_replies", "close_conversation_handovers",
-           "close_handover", "end_expired_pause", "ensure_handover_schema", "extend_pause", "get_handover",
-           "has_rest_replies", "open_handover", "open_handover_for", "open_handovers", "paused_until",
-           "queue_rest_reply",
-           "record_officer_reply", "take_rest_replies"]
+__all__ = [
+    "Handover",
+    "PendingReply",
+    "REASONS",
+    "STATUSES",
+    "all_handovers",
+    "any_rest_replies",
+    "close_conversation_handovers",
+    "close_handover",
+    "end_expired_pause",
+    "ensure_handover_schema",
+    "extend_pause",
+    "get_handover",
+    "has_rest_replies",
+    "open_handover",
+    "open_handover_for",
+    "open_handovers",
+    "paused_until",
+    "queue_rest_reply",
+    "record_officer_reply",
+    "take_rest_replies",
+]

@@ -17,6 +17,7 @@ WARNING); keep it off in production or create the engine with ``hide_parameters=
 Times are stored as naive UTC. Date filters (:func:`query_leads`) take calendar days in Vietnam
 time (UTC+7, no daylight saving), the days officers think in.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -27,8 +28,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
-from sqlalchemy import (BigInteger, Column, DateTime, Index, Integer, String, Text,
-                        UniqueConstraint, delete, or_, select, update)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, declarative_base
@@ -42,13 +55,12 @@ log = logging.getLogger(__name__)
 LeadBase = declarative_base()
 
 #: Rasa input channels a lead may come from (``tracker.get_latest_input_channel()``) plus "web".
-CHANNELS = frozenset({"rest", "web", "zalo", "socketio", "callback", "cmdline", "facebook",
-                      "telegram", "messenger"})
+CHANNELS = frozenset({"rest", "web", "zalo", "socketio", "callback", "cmdline", "facebook", "telegram", "messenger"})
 VN_TZ = dt.timezone(dt.timedelta(hours=7), "ICT")
 # NAME_MAX (vntext.names) also sizes the officers' names (contacted_by, processed_by)
 KEY_MAX = 64
 CONVERSATION_MAX = 128
-COST_MAX = 10 ** 15  # 1 triệu tỷ đồng: far above any khuyến công project, far below BIGINT
+COST_MAX = 10**15  # 1 triệu tỷ đồng: far above any khuyến công project, far below BIGINT
 CONSENT_CLOCK_SKEW = dt.timedelta(minutes=5)
 SAVE_ATTEMPTS = 4
 
@@ -80,8 +92,10 @@ class Lead(LeadBase):
     note = Column(Text)
 
     def __repr__(self) -> str:  # never the name or the phone in clear
-        return (f"<Lead id={self.id} phone={mask_phone(self.phone_e164)} "
-                f"province={self.province!r} contacted={self.contacted_at is not None}>")
+        return (
+            f"<Lead id={self.id} phone={mask_phone(self.phone_e164)} "
+            f"province={self.province!r} contacted={self.contacted_at is not None}>"
+        )
 
 
 class LeadError(ValueError):
@@ -124,12 +138,15 @@ class LeadInput:
     verdict: Optional[str] = None
 
     def __repr__(self) -> str:
-        return (f"LeadInput(phone={mask_phone(self.phone)}, channel={self.channel!r}, "
-                f"conversation_id={self.conversation_id!r}, province={self.province!r}, "
-                f"consent_version={self.consent_version!r})")
+        return (
+            f"LeadInput(phone={mask_phone(self.phone)}, channel={self.channel!r}, "
+            f"conversation_id={self.conversation_id!r}, province={self.province!r}, "
+            f"consent_version={self.consent_version!r})"
+        )
 
 
 # ------------------------------------------------------------------------------- schema
+
 
 def ensure_schema(engine: Engine) -> None:
     """Create the ``leads`` table and its indexes if missing (never drops anything)."""
@@ -137,6 +154,7 @@ def ensure_schema(engine: Engine) -> None:
 
 
 # ------------------------------------------------------------------------------ validation
+
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -252,6 +270,7 @@ def validate_lead(data: LeadInput) -> Dict[str, Any]:
 
 # ---------------------------------------------------------------------------- transactions
 
+
 def _describe(exc: SQLAlchemyError) -> str:
     """What went wrong, without the statement parameters SQLAlchemy puts in str(exc)."""
     orig = getattr(exc, "orig", None)
@@ -293,8 +312,9 @@ def _transaction(target: Union[Session, Engine]) -> Iterator[Session]:
 
 def _upsert_once(session: Session, values: Dict[str, Any]) -> Tuple[int, bool]:
     existing = session.execute(
-        select(Lead).where(Lead.conversation_id == values["conversation_id"],
-                           Lead.phone_e164 == values["phone_e164"]).with_for_update()
+        select(Lead)
+        .where(Lead.conversation_id == values["conversation_id"], Lead.phone_e164 == values["phone_e164"])
+        .with_for_update()
     ).scalar_one_or_none()
     now = _utcnow()
     if existing is None:
@@ -330,21 +350,22 @@ def save_lead(session_or_engine: Union[Session, Engine], data: LeadInput) -> Tup
                 lead_id, created = _upsert_once(session, values)
         except IntegrityError as exc:
             if attempt == SAVE_ATTEMPTS:
-                log.error("lead not saved (phone %s): %s after %d attempts", masked,
-                          _describe(exc), attempt)
+                log.error("lead not saved (phone %s): %s after %d attempts", masked, _describe(exc), attempt)
                 raise LeadStoreError(_describe(exc)) from None
             log.info("lead for phone %s saved concurrently elsewhere; retrying as an update", masked)
             continue
         except SQLAlchemyError as exc:
             log.error("lead not saved (phone %s): %s", masked, _describe(exc))
             raise LeadStoreError(_describe(exc)) from None
-        log.info("lead %s %s (phone %s, channel %s)", lead_id, "created" if created else "updated",
-                 masked, values["channel"])
+        log.info(
+            "lead %s %s (phone %s, channel %s)", lead_id, "created" if created else "updated", masked, values["channel"]
+        )
         return lead_id, created
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 # --------------------------------------------------------------------------------- queries
+
 
 def _day_start_utc(day: dt.date) -> dt.datetime:
     return to_utc_naive(dt.datetime.combine(day, dt.time.min, tzinfo=VN_TZ))
@@ -358,10 +379,12 @@ def _bound(value: Union[dt.date, dt.datetime, None], end: bool) -> Optional[dt.d
     return _day_start_utc(value + dt.timedelta(days=1) if end else value)
 
 
-def lead_conditions(province: Optional[str] = None,
-                    date_from: Union[dt.date, dt.datetime, None] = None,
-                    date_to: Union[dt.date, dt.datetime, None] = None,
-                    contacted: Optional[bool] = None) -> List[Any]:
+def lead_conditions(
+    province: Optional[str] = None,
+    date_from: Union[dt.date, dt.datetime, None] = None,
+    date_to: Union[dt.date, dt.datetime, None] = None,
+    contacted: Optional[bool] = None,
+) -> List[Any]:
     """The WHERE conditions of :func:`query_leads` (also used for counts)."""
     conditions: List[Any] = []
     if province and province.strip():
@@ -371,8 +394,7 @@ def lead_conditions(province: Optional[str] = None,
         conditions.append(Lead.created_at >= start)
     stop = _bound(date_to, end=True)
     if stop is not None:
-        conditions.append(Lead.created_at <= stop if isinstance(date_to, dt.datetime)
-                          else Lead.created_at < stop)
+        conditions.append(Lead.created_at <= stop if isinstance(date_to, dt.datetime) else Lead.created_at < stop)
     if contacted is True:
         conditions.append(Lead.contacted_at.is_not(None))
     elif contacted is False:
@@ -380,10 +402,13 @@ def lead_conditions(province: Optional[str] = None,
     return conditions
 
 
-def query_leads(session: Session, province: Optional[str] = None,
-                date_from: Union[dt.date, dt.datetime, None] = None,
-                date_to: Union[dt.date, dt.datetime, None] = None,
-                contacted: Optional[bool] = None) -> List[Lead]:
+def query_leads(
+    session: Session,
+    province: Optional[str] = None,
+    date_from: Union[dt.date, dt.datetime, None] = None,
+    date_to: Union[dt.date, dt.datetime, None] = None,
+    contacted: Optional[bool] = None,
+) -> List[Lead]:
     """Leads ordered by creation, filtered on ``created_at``.
 
     ``date_from``/``date_to`` as :class:`datetime.date` are inclusive calendar days in Vietnam
@@ -410,8 +435,13 @@ def _missing(session: Session, ids: List[int]) -> List[int]:
     return [i for i in ids if i not in found]
 
 
-def mark_contacted(session_or_engine: Union[Session, Engine], ids: Iterable[int], by: str,
-                   note: Optional[str] = None, at: Optional[dt.datetime] = None) -> int:
+def mark_contacted(
+    session_or_engine: Union[Session, Engine],
+    ids: Iterable[int],
+    by: str,
+    note: Optional[str] = None,
+    at: Optional[dt.datetime] = None,
+) -> int:
     """Mark leads as contacted by officer ``by`` (now, or ``at``); returns how many.
 
     All or nothing: an unknown id raises :class:`LeadNotFoundError` and nothing changes. A lead
@@ -423,8 +453,11 @@ def mark_contacted(session_or_engine: Union[Session, Engine], ids: Iterable[int]
     by = " ".join(by.split())
     if len(by) > NAME_MAX:
         raise LeadValidationError("by", f"longer than {NAME_MAX} characters")
-    values: Dict[str, Any] = {"contacted_at": to_utc_naive(at) if at else _utcnow(),
-                              "contacted_by": by, "updated_at": _utcnow()}
+    values: Dict[str, Any] = {
+        "contacted_at": to_utc_naive(at) if at else _utcnow(),
+        "contacted_by": by,
+        "updated_at": _utcnow(),
+    }
     if note is not None and note.strip():
         values["note"] = note.strip()
     try:
@@ -432,16 +465,18 @@ def mark_contacted(session_or_engine: Union[Session, Engine], ids: Iterable[int]
             missing = _missing(session, wanted)
             if missing:
                 raise LeadNotFoundError(missing)
-            session.execute(update(Lead).where(Lead.id.in_(wanted)).values(**values)
-                            .execution_options(synchronize_session="fetch"))
+            session.execute(
+                update(Lead).where(Lead.id.in_(wanted)).values(**values).execution_options(synchronize_session="fetch")
+            )
     except SQLAlchemyError as exc:
         raise LeadStoreError(_describe(exc)) from None
     log.info("leads %s marked contacted", ", ".join(map(str, wanted)))
     return len(wanted)
 
 
-def delete_leads(session_or_engine: Union[Session, Engine], ids: Iterable[int] = (),
-                 phone: Optional[str] = None) -> int:
+def delete_leads(
+    session_or_engine: Union[Session, Engine], ids: Iterable[int] = (), phone: Optional[str] = None
+) -> int:
     """Erase leads (a deletion request): by id (all or nothing) and/or every lead with ``phone``.
 
     Returns how many rows were deleted.
@@ -465,8 +500,7 @@ def delete_leads(session_or_engine: Union[Session, Engine], ids: Iterable[int] =
                 condition.append(Lead.id.in_(wanted))
             if e164 is not None:
                 condition.append(Lead.phone_e164 == e164)
-            result = session.execute(delete(Lead).where(or_(*condition))
-                                     .execution_options(synchronize_session="fetch"))
+            result = session.execute(delete(Lead).where(or_(*condition)).execution_options(synchronize_session="fetch"))
             count = result.rowcount
     except SQLAlchemyError as exc:
         raise LeadStoreError(_describe(exc)) from None
@@ -489,8 +523,9 @@ def conversation_leads(session: Session, conversation_id: str, channel: str) -> 
     return list(session.execute(stmt.order_by(Lead.created_at, Lead.id)).scalars())
 
 
-def delete_conversation_leads(session_or_engine: Union[Session, Engine], conversation_id: str,
-                              channel: str, ids: Optional[Iterable[int]] = None) -> int:
+def delete_conversation_leads(
+    session_or_engine: Union[Session, Engine], conversation_id: str, channel: str, ids: Optional[Iterable[int]] = None
+) -> int:
     """Erase the leads one conversation left, at the person's request in that conversation.
 
     Only rows whose ``conversation_id`` *and* ``channel`` are the given ones are touched, so a
@@ -506,8 +541,7 @@ def delete_conversation_leads(session_or_engine: Union[Session, Engine], convers
         condition.append(Lead.id.in_(wanted))
     try:
         with _transaction(session_or_engine) as session:
-            result = session.execute(delete(Lead).where(*condition)
-                                     .execution_options(synchronize_session="fetch"))
+            result = session.execute(delete(Lead).where(*condition).execution_options(synchronize_session="fetch"))
             count = result.rowcount
     except SQLAlchemyError as exc:
         raise LeadStoreError(_describe(exc)) from None
@@ -515,8 +549,9 @@ def delete_conversation_leads(session_or_engine: Union[Session, Engine], convers
     return count
 
 
-def erase_handled_leads(session_or_engine: Union[Session, Engine],
-                        contacted_before: Union[dt.date, dt.datetime]) -> int:
+def erase_handled_leads(
+    session_or_engine: Union[Session, Engine], contacted_before: Union[dt.date, dt.datetime]
+) -> int:
     """Erase the leads the centre has handled: marked contacted before ``contacted_before``
     (a Vietnam calendar day, exclusive, or an instant). This is the retention the assistant
     states (:data:`lead_store.consent.RETENTION`): a lead is kept until the centre has handled it
@@ -529,9 +564,11 @@ def erase_handled_leads(session_or_engine: Union[Session, Engine],
         raise LeadValidationError("contacted_before", "must be a date or a date-time")
     try:
         with _transaction(session_or_engine) as session:
-            result = session.execute(delete(Lead).where(Lead.contacted_at.is_not(None),
-                                                        Lead.contacted_at < bound)
-                                     .execution_options(synchronize_session="fetch"))
+            result = session.execute(
+                delete(Lead)
+                .where(Lead.contacted_at.is_not(None), Lead.contacted_at < bound)
+                .execution_options(synchronize_session="fetch")
+            )
             count = result.rowcount
     except SQLAlchemyError as exc:
         raise LeadStoreError(_describe(exc)) from None
@@ -544,7 +581,26 @@ def lead_as_dict(lead: Lead) -> Dict[str, Any]:
     return {c.name: getattr(lead, c.name) for c in Lead.__table__.columns}
 
 
-__all__ = ["CHANNELS", "Lead", "LeadBase", "LeadError", "LeadInput", "LeadNotFoundError",
-           "LeadStoreError", "LeadValidationError", "VN_TZ", "conversation_leads", "delete_conversation_leads",
-           "delete_leads", "ensure_schema", "erase_handled_leads", "lead_as_dict", "lead_conditions",
-           "mark_contacted", "query_leads", "save_lead", "to_vietnam_time", "validate_lead"]
+__all__ = [
+    "CHANNELS",
+    "Lead",
+    "LeadBase",
+    "LeadError",
+    "LeadInput",
+    "LeadNotFoundError",
+    "LeadStoreError",
+    "LeadValidationError",
+    "VN_TZ",
+    "conversation_leads",
+    "delete_conversation_leads",
+    "delete_leads",
+    "ensure_schema",
+    "erase_handled_leads",
+    "lead_as_dict",
+    "lead_conditions",
+    "mark_contacted",
+    "query_leads",
+    "save_lead",
+    "to_vietnam_time",
+    "validate_lead",
+]

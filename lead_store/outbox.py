@@ -19,6 +19,7 @@ submission to a local file instead of losing it, and the person is told it is re
   and processes (several action-server workers on one host). The database work of a flush runs
   without the lock; the rewrite keeps entries appended meanwhile.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -82,9 +83,9 @@ def _fsync_dir(path: Path) -> None:
 
 @dataclass
 class FlushResult:
-    stored: int = 0          # committed to the database and removed from the outbox
-    remaining: int = 0       # still waiting (database unreachable)
-    rejected: int = 0        # refused as invalid, moved to <outbox>.rejected
+    stored: int = 0  # committed to the database and removed from the outbox
+    remaining: int = 0  # still waiting (database unreachable)
+    rejected: int = 0  # refused as invalid, moved to <outbox>.rejected
     lead_ids: List[int] = field(default_factory=list)
     error: Optional[str] = None  # why the flush stopped early (no personal data)
 
@@ -161,12 +162,15 @@ class Outbox:
     def append(self, lead: LeadInput) -> str:
         """Queue one submission durably; returns its entry id."""
         entry_id = uuid.uuid4().hex
-        entry = {"v": FORMAT_VERSION, "id": entry_id,
-                 "queued_at": dt.datetime.now(dt.timezone.utc).isoformat(), "lead": _jsonable(lead)}
+        entry = {
+            "v": FORMAT_VERSION,
+            "id": entry_id,
+            "queued_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "lead": _jsonable(lead),
+        }
         with self._locked():
             self._append_line(self.path, json.dumps(entry, ensure_ascii=False) + "\n")
-        log.warning("lead queued in the local outbox (phone %s): database unreachable",
-                    mask_phone(lead.phone))
+        log.warning("lead queued in the local outbox (phone %s): database unreachable", mask_phone(lead.phone))
         return entry_id
 
     def pending(self) -> int:
@@ -220,18 +224,21 @@ class Outbox:
                 if entry_id in done:
                     continue
                 if key in rejected:
-                    self._append_line(self.rejected_path, json.dumps(
-                        {"rejected_at": now, "reason": rejected[key], "line": raw}, ensure_ascii=False) + "\n")
+                    self._append_line(
+                        self.rejected_path,
+                        json.dumps({"rejected_at": now, "reason": rejected[key], "line": raw}, ensure_ascii=False)
+                        + "\n",
+                    )
                     continue
                 keep.append(raw)
             self._rewrite(keep)
         result.stored, result.rejected, result.remaining = len(done), len(rejected), len(keep)
-        log.info("outbox: %d lead(s) stored, %d rejected, %d waiting", result.stored, result.rejected,
-                 result.remaining)
+        log.info("outbox: %d lead(s) stored, %d rejected, %d waiting", result.stored, result.rejected, result.remaining)
         return result
 
 
 # ----------------------------------------------------------------------- action server side
+
 
 class Flusher:
     """Background retries while the outbox is not empty (one daemon thread per process)."""

@@ -8,6 +8,7 @@ message naming the file and the field, so a mistake stops the bot at start, not 
 Office hours are in Vietnam time (UTC+7, no daylight saving), the hours users and officers
 think in; callers may pass aware datetimes in any zone or naive UTC.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,8 +31,17 @@ DEFAULT_NAME = "Trung tâm Khuyến công"
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 #: Vietnamese day names, Monday first ("Thứ 2" … "Chủ nhật").
 DAY_NAMES = ("Thứ 2", "Thứ 3", "Thứ 4", "Thứ 5", "Thứ 6", "Thứ 7", "Chủ nhật")
-FIELDS = {"name", "province", "hotline", "address", "email", "website", "office_hours", "holidays",
-          "reply_within_minutes"}
+FIELDS = {
+    "name",
+    "province",
+    "hotline",
+    "address",
+    "email",
+    "website",
+    "office_hours",
+    "holidays",
+    "reply_within_minutes",
+}
 
 
 class CentreSettingsError(ValueError):
@@ -43,8 +53,8 @@ Period = Tuple[dt.time, dt.time]
 
 @dataclass(frozen=True)
 class OfficeHours:
-    days: FrozenSet[int]              # 0 = Monday
-    periods: Tuple[Period, ...]       # sorted, non-overlapping
+    days: FrozenSet[int]  # 0 = Monday
+    periods: Tuple[Period, ...]  # sorted, non-overlapping
     holidays: FrozenSet[dt.date] = frozenset()
 
     def is_open(self, when: dt.datetime) -> bool:
@@ -80,8 +90,8 @@ class OfficeHours:
 @dataclass(frozen=True)
 class Centre:
     name: str
-    province: Optional[str]                 # KB province key
-    hotline: Optional[str]                  # E.164
+    province: Optional[str]  # KB province key
+    hotline: Optional[str]  # E.164
     address: str = ""
     email: str = ""
     website: str = ""
@@ -118,16 +128,24 @@ class Centre:
     def reply_expectation(self, when: dt.datetime) -> str:
         """What a user is told when a person takes over: honest about when the reply comes."""
         if self.is_open(when):
-            text = (f"Cán bộ {self.name} sẽ trả lời anh/chị ngay tại đây, thường trong khoảng "
-                    f"{self.reply_within_minutes} phút ạ.")
+            text = (
+                f"Cán bộ {self.name} sẽ trả lời anh/chị ngay tại đây, thường trong khoảng "
+                f"{self.reply_within_minutes} phút ạ."
+            )
         else:
             opening = self.next_opening(when)
             local = to_vietnam(when)
-            day = ("hôm nay" if opening.date() == local.date() else
-                   "ngày mai" if opening.date() == local.date() + dt.timedelta(days=1) else
-                   f"{DAY_NAMES[opening.weekday()]} {opening:%d/%m}")
-            text = (f"Hiện đang ngoài giờ làm việc ({self.hours_text()}). Cán bộ {self.name} sẽ trả lời "
-                    f"anh/chị vào giờ làm việc, sớm nhất từ {_hm(opening.time())} {day} ạ.")
+            day = (
+                "hôm nay"
+                if opening.date() == local.date()
+                else "ngày mai"
+                if opening.date() == local.date() + dt.timedelta(days=1)
+                else f"{DAY_NAMES[opening.weekday()]} {opening:%d/%m}"
+            )
+            text = (
+                f"Hiện đang ngoài giờ làm việc ({self.hours_text()}). Cán bộ {self.name} sẽ trả lời "
+                f"anh/chị vào giờ làm việc, sớm nhất từ {_hm(opening.time())} {day} ạ."
+            )
         if self.hotline_text:
             text += f" Việc gấp anh/chị gọi {self.hotline_text}."
         return text
@@ -178,7 +196,7 @@ def _hours(raw: Dict[str, Any], path: str, holidays: FrozenSet[dt.date] = frozen
         days.add(DAY_KEYS.index(str(day).lower()))
     periods_raw = raw.get("periods", ["07:30-11:30", "13:30-17:00"])
     if not isinstance(periods_raw, list) or not periods_raw:
-        raise _fail(path, "office_hours.periods must be a non-empty list such as [\"07:30-11:30\"]")
+        raise _fail(path, 'office_hours.periods must be a non-empty list such as ["07:30-11:30"]')
     periods = []
     for period in periods_raw:
         if not isinstance(period, str) or period.count("-") != 1:
@@ -210,7 +228,7 @@ def parse_centre(raw: Any, path: str = "<centre settings>") -> Centre:
     if hotline_raw not in (None, ""):
         hotline = normalize_phone(str(hotline_raw))
         if hotline is None:
-            raise _fail(path, "hotline is not a Vietnamese phone number (e.g. \"0238 3844 123\")")
+            raise _fail(path, 'hotline is not a Vietnamese phone number (e.g. "0238 3844 123")')
     holidays = set()
     for day in raw.get("holidays") or []:
         try:
@@ -220,10 +238,16 @@ def parse_centre(raw: Any, path: str = "<centre settings>") -> Centre:
     minutes = raw.get("reply_within_minutes", 30)
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 24 * 60:
         raise _fail(path, "reply_within_minutes must be a whole number of minutes (1–1440)")
-    return Centre(name=name, province=province, hotline=hotline, address=_text(raw, "address", path),
-                  email=_text(raw, "email", path, 120), website=_text(raw, "website", path, 200),
-                  office_hours=_hours(raw.get("office_hours") or {}, path, frozenset(holidays)),
-                  reply_within_minutes=minutes)
+    return Centre(
+        name=name,
+        province=province,
+        hotline=hotline,
+        address=_text(raw, "address", path),
+        email=_text(raw, "email", path, 120),
+        website=_text(raw, "website", path, 200),
+        office_hours=_hours(raw.get("office_hours") or {}, path, frozenset(holidays)),
+        reply_within_minutes=minutes,
+    )
 
 
 def settings_path() -> Path:

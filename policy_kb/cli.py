@@ -1,4 +1,5 @@
 """``khuyencong-kb`` / ``python -m policy_kb``: build and inspect the knowledge database."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,6 +12,7 @@ from policy_kb.loader import KnowledgeDataError, build, read_data
 def _redact(url: str) -> str:
     # never print a password that may be in DATABASE_URL
     import re
+
     return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
 
 
@@ -26,8 +28,10 @@ def _print_index(data) -> None:
     index = AnswerIndex(records_from_rows(data.records))
     took = (time.perf_counter() - start) * 1000
     bare = [r.id for r in data.records if not json.loads(r.questions)]
-    print(f"Answer index: {len(index.records)} records, {index.size} texts indexed in {took:.0f} ms"
-          + (f"; {len(bare)} records without example questions" if bare else ""))
+    print(
+        f"Answer index: {len(index.records)} records, {index.size} texts indexed in {took:.0f} ms"
+        + (f"; {len(bare)} records without example questions" if bare else "")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             data = read_data()
-            print(f"OK: {len(data.documents)} documents, {len(data.facts)} facts, "
-                  f"{len(data.levels)} support-level values")
+            print(
+                f"OK: {len(data.documents)} documents, {len(data.facts)} facts, {len(data.levels)} support-level values"
+            )
             _print_index(data)
             return 0
         url = database_url()

@@ -3,6 +3,7 @@
 SQLite file ``var/khuyencong.db`` by default; ``DATABASE_URL`` (e.g.
 ``postgresql+psycopg2://user@127.0.0.1:5432/test``) for PostgreSQL.
 """
+
 from __future__ import annotations
 
 import os

@@ -16,6 +16,7 @@ apply when they match.
 
 Deterministic; the only I/O is reading the YAML files once (cached).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,24 +25,53 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
-from policy_kb.loader import (DATA_DIR, KnowledgeDataError, date_field, questions_field, read_yaml, source_field,
-                              status_field, text_field)
+from policy_kb.loader import (
+    DATA_DIR,
+    KnowledgeDataError,
+    date_field,
+    questions_field,
+    read_yaml,
+    source_field,
+    status_field,
+    text_field,
+)
 from policy_kb.provinces import Province, load_provinces, old_name_used, province_of_old_name
 from vntext.places import UNIT_TYPES
 
 RULES_FILE = DATA_DIR / "eligibility.yml"
 
 # Order in which a conversation asks for what is missing: who, what, where, then size.
-FIELD_ORDER = ("business_type", "industry", "province", "unit_type", "craft_village",
-               "disadvantaged", "employees", "revenue_vnd", "capital_vnd")
+FIELD_ORDER = (
+    "business_type",
+    "industry",
+    "province",
+    "unit_type",
+    "craft_village",
+    "disadvantaged",
+    "employees",
+    "revenue_vnd",
+    "capital_vnd",
+)
 OUTCOMES = ("pass", "fail", "unknown")
 LOOKUPS_DIR = DATA_DIR.parent.parent / "nlu_data" / "lookups"
 # Facts a rule's `when` may test. centrally_run is derived from the province key, so the user
 # never has to know it; min_employees is "employees >= N".
-CONDITION_KEYS = ("business_type", "industry", "province", "centrally_run", "unit_type",
-                  "craft_village", "disadvantaged", "ethnic_minority_area", "women_owned",
-                  "ethnic_minority_owned", "exports", "local_materials", "fired_clay_brick",
-                  "min_employees")
+CONDITION_KEYS = (
+    "business_type",
+    "industry",
+    "province",
+    "centrally_run",
+    "unit_type",
+    "craft_village",
+    "disadvantaged",
+    "ethnic_minority_area",
+    "women_owned",
+    "ethnic_minority_owned",
+    "exports",
+    "local_materials",
+    "fired_clay_brick",
+    "min_employees",
+)
 MAX_TEXT = 200  # reason texts stay short: they are read in a chat
 
 
@@ -61,26 +91,27 @@ INDUSTRIES = lookup_keys("industry")
 
 # ---------------------------------------------------------------- public types
 
+
 @dataclass(frozen=True)
 class Profile:
     """What the conversation knows about an establishment; None = not known yet."""
 
-    business_type: Optional[str] = None      # key of nlu_data/lookups/business_type.yml
-    province: Optional[str] = None           # current key (provinces.yml)
+    business_type: Optional[str] = None  # key of nlu_data/lookups/business_type.yml
+    province: Optional[str] = None  # current key (provinces.yml)
     old_province_name: Optional[str] = None  # as the user said it, e.g. "Bình Phước"
-    unit_type: Optional[str] = None          # 'xa' | 'phuong' | 'dac_khu'
-    craft_village: Optional[bool] = None     # in a làng nghề recognised by UBND cấp tỉnh
-    disadvantaged: Optional[bool] = None     # địa bàn có điều kiện KT-XH khó khăn / ĐBKK
-    industry: Optional[str] = None           # key of nlu_data/lookups/industry.yml
+    unit_type: Optional[str] = None  # 'xa' | 'phuong' | 'dac_khu'
+    craft_village: Optional[bool] = None  # in a làng nghề recognised by UBND cấp tỉnh
+    disadvantaged: Optional[bool] = None  # địa bàn có điều kiện KT-XH khó khăn / ĐBKK
+    industry: Optional[str] = None  # key of nlu_data/lookups/industry.yml
     employees: Optional[int] = None
     revenue_vnd: Optional[int] = None
     capital_vnd: Optional[int] = None
-    women_owned: Optional[bool] = None            # priorities only (NĐ 235/2025, secondary)
+    women_owned: Optional[bool] = None  # priorities only (NĐ 235/2025, secondary)
     ethnic_minority_owned: Optional[bool] = None  # priorities only (NĐ 235/2025, secondary)
     # Priorities of NĐ 45/2012 Điều 6 (never asked by the form; set them when the user says so):
-    exports: Optional[bool] = None               # makes products with an export market (export
-                                                 # contract, or produces for export) – Đ6.2.b
-    local_materials: Optional[bool] = None       # main raw materials come from the province – Đ6.2.b
+    exports: Optional[bool] = None  # makes products with an export market (export
+    # contract, or produces for export) – Đ6.2.b
+    local_materials: Optional[bool] = None  # main raw materials come from the province – Đ6.2.b
     ethnic_minority_area: Optional[bool] = None  # in a vùng đồng bào dân tộc thiểu số – Đ6.1
     # TT 46/2012 Điều 5 khoản 1 (earlier rule): makes fired clay bricks (gạch đất sét nung) in an
     # improved hand-fired kiln (lò thủ công cải tiến) or a ring kiln (lò vòng).
@@ -92,8 +123,8 @@ class Reason:
     text: str
     document: str
     article: str
-    status: str                  # VERIFIED | HISTORICAL | UNVERIFIED
-    outcome: str                 # pass | fail | unknown
+    status: str  # VERIFIED | HISTORICAL | UNVERIFIED
+    outcome: str  # pass | fail | unknown
     status_detail: Optional[str] = None
     rule_id: str = ""
     about: Tuple[str, ...] = ()  # the profile fields its check judges (the rule set's `about:`)
@@ -101,13 +132,13 @@ class Reason:
 
 @dataclass
 class Verdict:
-    verdict: str                 # eligible | not_eligible | unknown ("appears …" / cannot tell yet)
+    verdict: str  # eligible | not_eligible | unknown ("appears …" / cannot tell yet)
     reasons: List[Reason]
-    priorities: List[Reason]     # every matching priority, each with its status (see stated_priorities)
-    missing: List[str]           # profile fields still needed, in FIELD_ORDER
+    priorities: List[Reason]  # every matching priority, each with its status (see stated_priorities)
+    missing: List[str]  # profile fields still needed, in FIELD_ORDER
     rule_set_effective_from: dt.date
-    rule_set: str = ""           # id of the rule set used
-    group: str = ""              # beneficiary group used: 'a' or 'b'
+    rule_set: str = ""  # id of the rule set used
+    group: str = ""  # beneficiary group used: 'a' or 'b'
     caveats: List[Reason] = field(default_factory=list)  # earlier rules / open points ("Lưu ý:")
     rule_set_status: str = "VERIFIED"  # status of the rule set used (HISTORICAL for the earlier rule)
     rule_set_label: str = ""
@@ -147,6 +178,7 @@ class Verdict:
 
 # ---------------------------------------------------------------- rules as loaded
 
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -159,17 +191,24 @@ class Rule:
     status_detail: Optional[str]
     ask: Tuple[str, ...] = ()
     size_check: bool = False
-    questions: Tuple[str, ...] = ()   # example questions: the rule is then an answerable record
-    with_refusal: bool = False        # a caveat also shown with a not_eligible verdict
-    about: Tuple[str, ...] = ()       # the profile fields its check judges (none for priorities, caveats)
+    questions: Tuple[str, ...] = ()  # example questions: the rule is then an answerable record
+    with_refusal: bool = False  # a caveat also shown with a not_eligible verdict
+    about: Tuple[str, ...] = ()  # the profile fields its check judges (none for priorities, caveats)
 
     def matches(self, facts: Dict[str, Any]) -> bool:
         return all(_holds(key, expected, facts) for key, expected in self.when)
 
     def reason(self, unit: str, outcome: Optional[str] = None) -> Reason:
-        return Reason(text=self.text.replace("{unit}", unit), document=self.document,
-                      article=self.article, status=self.status, outcome=outcome or self.outcome,
-                      status_detail=self.status_detail, rule_id=self.id, about=self.about)
+        return Reason(
+            text=self.text.replace("{unit}", unit),
+            document=self.document,
+            article=self.article,
+            status=self.status,
+            outcome=outcome or self.outcome,
+            status_detail=self.status_detail,
+            rule_id=self.id,
+            about=self.about,
+        )
 
 
 @dataclass(frozen=True)
@@ -179,7 +218,7 @@ class SmeDefinition:
     max_employees: Optional[int]
     max_revenue_vnd: Optional[int]
     max_capital_vnd: Optional[int]
-    texts: Dict[str, str]       # outcome → text
+    texts: Dict[str, str]  # outcome → text
     document: str
     article: str
     status: str
@@ -203,12 +242,12 @@ class RuleSet:
     groups: Tuple[Group, ...]
     checks: Dict[str, Tuple[Rule, ...]]
     priorities: Tuple[Rule, ...]
-    caveats: Tuple[Rule, ...] = ()   # earlier rules / open points that would change the answer
+    caveats: Tuple[Rule, ...] = ()  # earlier rules / open points that would change the answer
 
 
 @dataclass(frozen=True)
 class RuleBook:
-    rule_sets: Tuple[RuleSet, ...]             # sorted by effective_from
+    rule_sets: Tuple[RuleSet, ...]  # sorted by effective_from
     sme_definitions: Tuple[SmeDefinition, ...]  # sorted by effective_from
 
     def rule_set_on(self, on: dt.date) -> RuleSet:
@@ -240,6 +279,7 @@ def _holds(key: str, expected: Any, facts: Dict[str, Any]) -> bool:
 
 
 # ---------------------------------------------------------------- loading and validation
+
 
 def _display(path: Path) -> str:
     root = DATA_DIR.parent.parent
@@ -283,15 +323,26 @@ def _rule(rec: Any, file: str, record: str, kind: str, about: Tuple[str, ...] = 
     size_check = bool(rec.get("size_check", False))
     if size_check and outcome != "pass":
         raise KnowledgeDataError(file, record, "size_check only makes sense on a 'pass' rule")
-    return Rule(id=text_field(rec, "id", file, record), when=_when(rec.get("when"), file, record),
-                outcome=outcome, text=text, document=src["document"], article=src["article"],
-                status=status, status_detail=rec.get("status_detail"), ask=tuple(ask),
-                size_check=size_check, questions=tuple(questions_field(rec, file, record)),
-                with_refusal=rec.get("with_refusal") is True, about=about)
+    return Rule(
+        id=text_field(rec, "id", file, record),
+        when=_when(rec.get("when"), file, record),
+        outcome=outcome,
+        text=text,
+        document=src["document"],
+        article=src["article"],
+        status=status,
+        status_detail=rec.get("status_detail"),
+        ask=tuple(ask),
+        size_check=size_check,
+        questions=tuple(questions_field(rec, file, record)),
+        with_refusal=rec.get("with_refusal") is True,
+        about=about,
+    )
 
 
-def _rules(items: Any, file: str, where: str, kind: str = "check", optional: bool = False,
-           about: Tuple[str, ...] = ()) -> Tuple[Rule, ...]:
+def _rules(
+    items: Any, file: str, where: str, kind: str = "check", optional: bool = False, about: Tuple[str, ...] = ()
+) -> Tuple[Rule, ...]:
     if optional and items is None:
         return ()
     if not isinstance(items, list) or (not items and not optional):
@@ -306,8 +357,11 @@ def _rules(items: Any, file: str, where: str, kind: str = "check", optional: boo
 def _about(value: Any, checks: Dict[str, Any], file: str, record: str) -> Dict[str, Tuple[str, ...]]:
     """The rule set's ``about:``: for every check, the profile fields it judges."""
     if not isinstance(value, dict) or set(value) != set(checks):
-        raise KnowledgeDataError(file, record, f"'about' must name the profile fields of every check "
-                                               f"{sorted(checks)}, got {sorted(value or {})}")
+        raise KnowledgeDataError(
+            file,
+            record,
+            f"'about' must name the profile fields of every check {sorted(checks)}, got {sorted(value or {})}",
+        )
     for name, fields in value.items():
         if not isinstance(fields, list) or set(fields) - set(FIELD_ORDER):
             raise KnowledgeDataError(file, f"{record}/about/{name}", f"must list profile fields from {FIELD_ORDER}")
@@ -321,8 +375,10 @@ def _rule_set(when: Any, rec: Any, file: str) -> RuleSet:
     record = f"{text_field(rec, 'id', file, record)}@{when}"
     source_field(rec.get("source"), file, record)
     about = _about(rec.get("about"), rec.get("checks") or {}, file, record)
-    checks = {name: _rules(items, file, f"{record}/{name}", about=about[name])
-              for name, items in (rec.get("checks") or {}).items()}
+    checks = {
+        name: _rules(items, file, f"{record}/{name}", about=about[name])
+        for name, items in (rec.get("checks") or {}).items()
+    }
     groups = []
     for g in rec.get("groups") or []:
         if not isinstance(g, dict):
@@ -332,9 +388,14 @@ def _rule_set(when: Any, rec: Any, file: str) -> RuleSet:
         missing = [n for n in names if n not in checks]
         if not names or missing:
             raise KnowledgeDataError(file, gid, f"group checks must name defined checks; missing {missing}")
-        groups.append(Group(id=text_field(g, "id", file, gid), label=text_field(g, "label", file, gid),
-                            applies_when=_when(g.get("applies_when"), file, gid, "applies_when"),
-                            checks=names))
+        groups.append(
+            Group(
+                id=text_field(g, "id", file, gid),
+                label=text_field(g, "label", file, gid),
+                applies_when=_when(g.get("applies_when"), file, gid, "applies_when"),
+                checks=names,
+            )
+        )
     if not groups or groups[-1].applies_when:
         # The last group must apply to everyone, so that assess() always has a group.
         raise KnowledgeDataError(file, record, "the last group must have an empty 'applies_when'")
@@ -344,9 +405,16 @@ def _rule_set(when: Any, rec: Any, file: str) -> RuleSet:
     duplicates = {i for i in all_ids if all_ids.count(i) > 1}
     if duplicates:
         raise KnowledgeDataError(file, record, f"duplicate rule ids {sorted(duplicates)}")
-    return RuleSet(effective_from=date_field(when, file, record, "effective date", True), id=rec["id"],
-                   label=text_field(rec, "label", file, record), status=status_field(rec, file, record),
-                   groups=tuple(groups), checks=checks, priorities=priorities, caveats=caveats)
+    return RuleSet(
+        effective_from=date_field(when, file, record, "effective date", True),
+        id=rec["id"],
+        label=text_field(rec, "label", file, record),
+        status=status_field(rec, file, record),
+        groups=tuple(groups),
+        checks=checks,
+        priorities=priorities,
+        caveats=caveats,
+    )
 
 
 def _sme_definition(when: Any, rec: Any, file: str) -> SmeDefinition:
@@ -361,19 +429,27 @@ def _sme_definition(when: Any, rec: Any, file: str) -> SmeDefinition:
         raise KnowledgeDataError(file, record, "give all three size limits or none")
     needed = ("unknown",) if limits[0] is None else OUTCOMES
     texts = {o: text_field(rec, f"{o}_text", file, record) for o in needed}
-    return SmeDefinition(effective_from=date_field(when, file, record, "effective date", True),
-                         id=text_field(rec, "id", file, record), max_employees=limits[0],
-                         max_revenue_vnd=limits[1], max_capital_vnd=limits[2], texts=texts,
-                         document=src["document"], article=src["article"],
-                         status=status_field(rec, file, record), status_detail=rec.get("status_detail"))
+    return SmeDefinition(
+        effective_from=date_field(when, file, record, "effective date", True),
+        id=text_field(rec, "id", file, record),
+        max_employees=limits[0],
+        max_revenue_vnd=limits[1],
+        max_capital_vnd=limits[2],
+        texts=texts,
+        document=src["document"],
+        article=src["article"],
+        status=status_field(rec, file, record),
+        status_detail=rec.get("status_detail"),
+    )
 
 
 def _dated(data: Dict[str, Any], key: str, file: str, parse) -> Tuple[Any, ...]:
     entries = data.get(key)
     if not isinstance(entries, dict) or not entries:
         raise KnowledgeDataError(file, None, f"no dated '{key}'")
-    return tuple(sorted((parse(when, rec, file) for when, rec in entries.items()),
-                        key=lambda item: item.effective_from))
+    return tuple(
+        sorted((parse(when, rec, file) for when, rec in entries.items()), key=lambda item: item.effective_from)
+    )
 
 
 @lru_cache(maxsize=8)
@@ -382,11 +458,14 @@ def load_rules(path: Path = RULES_FILE) -> RuleBook:
     path = Path(path)
     file = _display(path)
     data = read_yaml(path) or {}
-    return RuleBook(rule_sets=_dated(data, "rule_sets", file, _rule_set),
-                    sme_definitions=_dated(data, "sme_definitions", file, _sme_definition))
+    return RuleBook(
+        rule_sets=_dated(data, "rule_sets", file, _rule_set),
+        sme_definitions=_dated(data, "sme_definitions", file, _sme_definition),
+    )
 
 
 # ---------------------------------------------------------------- assessment
+
 
 def _resolve_province(profile: Profile) -> Optional[Province]:
     if profile.province:
@@ -413,11 +492,16 @@ def _unit_label(province: Optional[Province], old_name: Optional[str]) -> str:
 def _facts(profile: Profile, province: Optional[Province]) -> Dict[str, Any]:
     if profile.unit_type not in (None, *UNIT_TYPES):
         raise ValueError(f"unit_type must be one of {UNIT_TYPES} or None, got {profile.unit_type!r}")
-    facts = {name: getattr(profile, name) for name in CONDITION_KEYS
-             if name not in ("province", "centrally_run", "min_employees")}
-    facts.update(province=province.key if province else None,
-                 centrally_run=province.centrally_run if province else None,
-                 employees=profile.employees)
+    facts = {
+        name: getattr(profile, name)
+        for name in CONDITION_KEYS
+        if name not in ("province", "centrally_run", "min_employees")
+    }
+    facts.update(
+        province=province.key if province else None,
+        centrally_run=province.centrally_run if province else None,
+        employees=profile.employees,
+    )
     return facts
 
 
@@ -451,9 +535,15 @@ def _size(profile: Profile, sme: SmeDefinition) -> Tuple[str, Tuple[str, ...]]:
 
 def _size_reason(profile: Profile, sme: SmeDefinition) -> Tuple[Reason, Tuple[str, ...]]:
     outcome, ask = _size(profile, sme)
-    reason = Reason(text=sme.texts[outcome], document=sme.document, article=sme.article,
-                    status=sme.status, outcome=outcome, status_detail=sme.status_detail,
-                    rule_id=sme.id)
+    reason = Reason(
+        text=sme.texts[outcome],
+        document=sme.document,
+        article=sme.article,
+        status=sme.status,
+        outcome=outcome,
+        status_detail=sme.status_detail,
+        rule_id=sme.id,
+    )
     return reason, ask
 
 
@@ -497,10 +587,18 @@ def assess(profile: Profile, on: Optional[dt.date] = None) -> Verdict:
         missing = _ordered(f for r, ask in judged if r.outcome == "unknown" for f in ask)
         priorities = [rule.reason(unit) for rule in rule_set.priorities if rule.matches(facts)]
         caveats = [rule.reason(unit) for rule in rule_set.caveats if rule.matches(facts)]
-    return Verdict(verdict=verdict, reasons=reasons, priorities=priorities, missing=missing,
-                   rule_set_effective_from=rule_set.effective_from, rule_set=rule_set.id,
-                   group=group.id, caveats=caveats, rule_set_status=rule_set.status,
-                   rule_set_label=rule_set.label)
+    return Verdict(
+        verdict=verdict,
+        reasons=reasons,
+        priorities=priorities,
+        missing=missing,
+        rule_set_effective_from=rule_set.effective_from,
+        rule_set=rule_set.id,
+        group=group.id,
+        caveats=caveats,
+        rule_set_status=rule_set.status,
+        rule_set_label=rule_set.label,
+    )
 
 
 def missing_fields(profile: Profile, on: Optional[dt.date] = None) -> List[str]:

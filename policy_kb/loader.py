@@ -3,6 +3,7 @@
 A record without a source, with an unknown status or with a malformed date is refused with a
 message naming the file and the record, and nothing is written (one transaction).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,13 +18,25 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from policy_kb.models import (STATUSES, AnswerRecord, Base, Document, DocumentRelation, Fact,
-                              KBMeta, SupportLevel, Topic)
+from policy_kb.models import STATUSES, AnswerRecord, Base, Document, DocumentRelation, Fact, KBMeta, SupportLevel, Topic
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-TOPICS = ("overview", "objectives", "beneficiaries", "industries", "priorities", "activities",
-          "conditions", "procedure", "dossier", "typical_product", "legal_documents", "agencies",
-          "pilot_projects", "local_levels")
+TOPICS = (
+    "overview",
+    "objectives",
+    "beneficiaries",
+    "industries",
+    "priorities",
+    "activities",
+    "conditions",
+    "procedure",
+    "dossier",
+    "typical_product",
+    "legal_documents",
+    "agencies",
+    "pilot_projects",
+    "local_levels",
+)
 
 
 class KnowledgeDataError(ValueError):
@@ -47,6 +60,7 @@ class KnowledgeData:
 
 
 # ---------------------------------------------------------------- field validation helpers
+
 
 def date_field(value: Any, file: Path, record: str, name: str, required: bool) -> Optional[dt.date]:
     if value is None or value == "":
@@ -116,11 +130,20 @@ def questions_field(rec: Dict[str, Any], file: Path | str, record: str) -> List[
     return out
 
 
-def _record(rid: str, kind: str, topic: str, status: str, text: str, src: Dict[str, str],
-            questions: List[str]) -> AnswerRecord:
-    return AnswerRecord(id=rid, kind=kind, topic=topic, position=0, status=status, text=text,
-                        source_document=src["document"], source_article=src["article"],
-                        questions=json.dumps(questions, ensure_ascii=False))
+def _record(
+    rid: str, kind: str, topic: str, status: str, text: str, src: Dict[str, str], questions: List[str]
+) -> AnswerRecord:
+    return AnswerRecord(
+        id=rid,
+        kind=kind,
+        topic=topic,
+        position=0,
+        status=status,
+        text=text,
+        source_document=src["document"],
+        source_article=src["article"],
+        questions=json.dumps(questions, ensure_ascii=False),
+    )
 
 
 def read_yaml(path: Path) -> Any:
@@ -133,24 +156,39 @@ def read_yaml(path: Path) -> Any:
 
 # ---------------------------------------------------------------- per-file parsers
 
+
 def _documents(path: Path, rel: str) -> Iterable[Any]:
     data = read_yaml(path) or {}
     for i, rec in enumerate(data.get("documents") or []):
         rid = str(rec.get("id") or f"#{i + 1}")
         src = source_field(rec.get("source"), rel, rid)
         doc = Document(
-            id=text_field(rec, "id", rel, rid), number=text_field(rec, "number", rel, rid),
-            kind=text_field(rec, "kind", rel, rid), title=text_field(rec, "title", rel, rid),
+            id=text_field(rec, "id", rel, rid),
+            number=text_field(rec, "number", rel, rid),
+            kind=text_field(rec, "kind", rel, rid),
+            title=text_field(rec, "title", rel, rid),
             issued=date_field(rec.get("issued"), rel, rid, "issued", False),
             effective_from=date_field(rec.get("effective_from"), rel, rid, "effective_from", False),
             effective_to=date_field(rec.get("effective_to"), rel, rid, "effective_to", False),
-            state=text_field(rec, "state", rel, rid), summary=text_field(rec, "summary", rel, rid),
+            state=text_field(rec, "state", rel, rid),
+            summary=text_field(rec, "summary", rel, rid),
             state_verified=_flag(rec, "state_verified", rel, rid),
-            status=status_field(rec, rel, rid), status_detail=rec.get("status_detail"),
-            source_document=src["document"], source_article=src["article"], source_file=rel)
+            status=status_field(rec, rel, rid),
+            status_detail=rec.get("status_detail"),
+            source_document=src["document"],
+            source_article=src["article"],
+            source_file=rel,
+        )
         yield doc
-        yield _record(f"document.{doc.id}", "document", "legal_documents", doc.status,
-                      f"{doc.kind} {doc.number}: {doc.title}. {doc.summary}", src, questions_field(rec, rel, rid))
+        yield _record(
+            f"document.{doc.id}",
+            "document",
+            "legal_documents",
+            doc.status,
+            f"{doc.kind} {doc.number}: {doc.title}. {doc.summary}",
+            src,
+            questions_field(rec, rel, rid),
+        )
         for relation in ("replaces", "amends"):
             for target in rec.get(relation) or []:
                 yield DocumentRelation(document_id=doc.id, relation=relation, target_number=str(target))
@@ -166,12 +204,19 @@ def _facts(path: Path, rel: str) -> Iterable[Any]:
         rid = str(rec.get("id") or f"#{i + 1}")
         src = source_field(rec.get("source"), rel, rid)
         fact = Fact(
-            id=text_field(rec, "id", rel, rid), topic=topic, key=rec.get("key"), position=i,
-            text=text_field(rec, "text", rel, rid), status=status_field(rec, rel, rid),
+            id=text_field(rec, "id", rel, rid),
+            topic=topic,
+            key=rec.get("key"),
+            position=i,
+            text=text_field(rec, "text", rel, rid),
+            status=status_field(rec, rel, rid),
             status_detail=rec.get("status_detail"),
-            source_document=src["document"], source_article=src["article"], source_file=rel,
+            source_document=src["document"],
+            source_article=src["article"],
+            source_file=rel,
             effective_from=date_field(rec.get("effective_from"), rel, rid, "effective_from", True),
-            effective_to=date_field(rec.get("effective_to"), rel, rid, "effective_to", False))
+            effective_to=date_field(rec.get("effective_to"), rel, rid, "effective_to", False),
+        )
         yield fact
         yield _record(fact.id, "fact", topic, fact.status, fact.text, src, questions_field(rec, rel, rid))
 
@@ -205,12 +250,21 @@ def _support_levels(path: Path, rel: str) -> Iterable[Any]:
         if status == "UNVERIFIED" and (share is not None or cap is not None):
             raise KnowledgeDataError(rel, rid, "an UNVERIFIED level may not carry figures")
         level = SupportLevel(
-            activity=activity, label=label, unit=unit, scope=scope,
+            activity=activity,
+            label=label,
+            unit=unit,
+            scope=scope,
             effective_from=date_field(when, rel, rid, "effective date", True),
-            share=share, cap_vnd=cap, text=text_field(rec, "text", rel, rid), caveat=rec.get("caveat"),
+            share=share,
+            cap_vnd=cap,
+            text=text_field(rec, "text", rel, rid),
+            caveat=rec.get("caveat"),
             status=status,
             status_detail=rec.get("status_detail"),
-            source_document=src["document"], source_article=src["article"], source_file=rel)
+            source_document=src["document"],
+            source_article=src["article"],
+            source_file=rel,
+        )
         levels.append(level)
         yield level
     # One record per activity: the renderer reads its dated values. Indexed text: the label and
@@ -218,19 +272,30 @@ def _support_levels(path: Path, rel: str) -> Iterable[Any]:
     # value's status and source stand for the record.
     newest = max(levels, key=lambda lv: lv.effective_from)
     figures = " ".join(lv.text for lv in levels if lv.status != "UNVERIFIED")
-    yield _record(f"level.{activity}", "level", "support_levels", newest.status, f"{label}. {figures}",
-                  {"document": newest.source_document, "article": newest.source_article}, questions)
+    yield _record(
+        f"level.{activity}",
+        "level",
+        "support_levels",
+        newest.status,
+        f"{label}. {figures}",
+        {"document": newest.source_document, "article": newest.source_article},
+        questions,
+    )
 
 
 # ---------------------------------------------------------------- public API
+
 
 def read_data(data_dir: Path = DATA_DIR) -> KnowledgeData:
     """Parse and validate every data file; raises KnowledgeDataError on the first problem."""
     data_dir = Path(data_dir)
     out = KnowledgeData()
     digest = hashlib.sha256()
-    files = [data_dir / "documents.yml", *sorted((data_dir / "facts").glob("*.yml")),
-             *sorted((data_dir / "support_levels").glob("*.yml"))]
+    files = [
+        data_dir / "documents.yml",
+        *sorted((data_dir / "facts").glob("*.yml")),
+        *sorted((data_dir / "support_levels").glob("*.yml")),
+    ]
     seen: Dict[str, str] = {}
     for path in files:
         if not path.exists():
@@ -249,8 +314,14 @@ def read_data(data_dir: Path = DATA_DIR) -> KnowledgeData:
                 if ident in seen:
                     raise KnowledgeDataError(rel, obj.id, f"duplicate id (also in {seen[ident]})")
                 seen[ident] = rel
-            bucket = {Document: out.documents, DocumentRelation: out.relations, Topic: out.topics,
-                      Fact: out.facts, SupportLevel: out.levels, AnswerRecord: out.records}[type(obj)]
+            bucket = {
+                Document: out.documents,
+                DocumentRelation: out.relations,
+                Topic: out.topics,
+                Fact: out.facts,
+                SupportLevel: out.levels,
+                AnswerRecord: out.records,
+            }[type(obj)]
             bucket.append(obj)
     missing = set(TOPICS) - {t.key for t in out.topics}
     if missing:
@@ -267,8 +338,13 @@ def read_data(data_dir: Path = DATA_DIR) -> KnowledgeData:
 
 
 # which knowledge topic an eligibility check belongs to (priors and "Xem thêm về …")
-RULE_TOPICS = {"business_type": "beneficiaries", "business_type_b": "beneficiaries",
-               "scope_b": "beneficiaries", "location": "beneficiaries", "industry": "industries"}
+RULE_TOPICS = {
+    "business_type": "beneficiaries",
+    "business_type_b": "beneficiaries",
+    "scope_b": "beneficiaries",
+    "location": "beneficiaries",
+    "industry": "industries",
+}
 
 
 def _rule_records(path: Path) -> List[AnswerRecord]:
@@ -278,12 +354,22 @@ def _rule_records(path: Path) -> List[AnswerRecord]:
 
     out = []
     for rule_set in load_rules(path).rule_sets:
-        checks = [(RULE_TOPICS.get(name, "beneficiaries"), rule)
-                  for name, rules in rule_set.checks.items() for rule in rules]
+        checks = [
+            (RULE_TOPICS.get(name, "beneficiaries"), rule) for name, rules in rule_set.checks.items() for rule in rules
+        ]
         for topic, rule in checks + [("priorities", r) for r in rule_set.priorities]:
             if rule.questions:
-                out.append(_record(f"rule.{rule_set.id}.{rule.id}", "rule", topic, rule.status, rule.text,
-                                   {"document": rule.document, "article": rule.article}, list(rule.questions)))
+                out.append(
+                    _record(
+                        f"rule.{rule_set.id}.{rule.id}",
+                        "rule",
+                        topic,
+                        rule.status,
+                        rule.text,
+                        {"document": rule.document, "article": rule.article},
+                        list(rule.questions),
+                    )
+                )
     return out
 
 
@@ -311,8 +397,14 @@ def build(engine: Engine, data_dir: Path = DATA_DIR, force: bool = False) -> boo
         tables_exist = engine.dialect.has_table(session.connection(), Fact.__tablename__)
     if current == data.digest and tables_exist and not force:
         return False
-    kb_tables = [Document.__table__, DocumentRelation.__table__, Topic.__table__, Fact.__table__,
-                 SupportLevel.__table__, AnswerRecord.__table__]
+    kb_tables = [
+        Document.__table__,
+        DocumentRelation.__table__,
+        Topic.__table__,
+        Fact.__table__,
+        SupportLevel.__table__,
+        AnswerRecord.__table__,
+    ]
     # One transaction: readers keep the old KB until the new one is complete (PostgreSQL DDL
     # is transactional; SQLite takes a write lock for the duration).
     with Session(engine, future=True) as session, session.begin():

@@ -1,4 +1,5 @@
 """SQL tables of the knowledge base (SQLAlchemy 1.4, 2.0-style usage)."""
+
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, Date, Float, ForeignKey, Integer, String, Text
@@ -83,15 +84,15 @@ class AnswerRecord(Base):
     with its text so that an officer can fix a badly answered question with one line of YAML."""
 
     __tablename__ = "kb_records"
-    id = Column(String(160), primary_key=True)   # fact id | level.<activity> | document.<id> | rule.<set>.<id>
-    kind = Column(String(16), nullable=False)    # fact | level | document | rule
-    topic = Column(String(64), nullable=False)   # knowledge topic (priors, "Xem thêm về …")
-    position = Column(Integer, nullable=False)   # order of the data files
+    id = Column(String(160), primary_key=True)  # fact id | level.<activity> | document.<id> | rule.<set>.<id>
+    kind = Column(String(16), nullable=False)  # fact | level | document | rule
+    topic = Column(String(64), nullable=False)  # knowledge topic (priors, "Xem thêm về …")
+    position = Column(Integer, nullable=False)  # order of the data files
     status = Column(String(16), nullable=False)
-    text = Column(Text, nullable=False)          # what is stated (or, for a level, its label)
+    text = Column(Text, nullable=False)  # what is stated (or, for a level, its label)
     source_document = Column(String(200), nullable=False)
     source_article = Column(String(200), nullable=False)
-    questions = Column(Text, nullable=False)     # JSON list of strings
+    questions = Column(Text, nullable=False)  # JSON list of strings
 
 
 class KBMeta(Base):

@@ -4,6 +4,7 @@ Users keep naming pre-2025 provinces ("tỉnh Hà Giang", "Bình Dương"); the 
 unit they now belong to. Whether that unit is a centrally-run city matters for eligibility
 (a phường of a province is a rural location, a phường of a centrally-run city is not).
 """
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
-from policy_kb.loader import (DATA_DIR, KnowledgeDataError, date_field, read_yaml, source_field, status_field,
-                              text_field)
+from policy_kb.loader import DATA_DIR, KnowledgeDataError, date_field, read_yaml, source_field, status_field, text_field
 from vntext.normalize import strip_diacritics
 
 PROVINCES_FILE = DATA_DIR / "provinces.yml"
@@ -25,18 +25,18 @@ _PREFIXES = (("thanh", "pho"), ("tinh",), ("tp",))
 @dataclass(frozen=True)
 class Province:
     key: str
-    name: str                      # "Tỉnh Đồng Nai", "Thành phố Hồ Chí Minh"
-    short_name: str                # "Đồng Nai", "TP. Hồ Chí Minh"
-    centrally_run: bool            # thành phố trực thuộc trung ương
-    merged_from: Tuple[str, ...]   # pre-2025 names, own old name included
+    name: str  # "Tỉnh Đồng Nai", "Thành phố Hồ Chí Minh"
+    short_name: str  # "Đồng Nai", "TP. Hồ Chí Minh"
+    centrally_run: bool  # thành phố trực thuộc trung ương
+    merged_from: Tuple[str, ...]  # pre-2025 names, own old name included
 
 
 def name_key(name: str) -> str:
     """Comparison key of a place name: no diacritics, case, punctuation or admin prefix."""
     words = re.findall(r"\w+", strip_diacritics(name or ""))
     for prefix in _PREFIXES:
-        if tuple(words[:len(prefix)]) == prefix and len(words) > len(prefix):
-            words = words[len(prefix):]
+        if tuple(words[: len(prefix)]) == prefix and len(words) > len(prefix):
+            words = words[len(prefix) :]
             break
     return " ".join(words)
 
@@ -54,9 +54,13 @@ def _province(key: str, rec: object, file: str) -> Province:
     old = rec.get("merged_from")
     if not isinstance(old, list) or not old or not all(isinstance(n, str) and n.strip() for n in old):
         raise KnowledgeDataError(file, key, "'merged_from' must be a non-empty list of names")
-    return Province(key=key, name=text_field(rec, "name", file, key),
-                    short_name=text_field(rec, "short_name", file, key),
-                    centrally_run=rec["centrally_run"], merged_from=tuple(n.strip() for n in old))
+    return Province(
+        key=key,
+        name=text_field(rec, "name", file, key),
+        short_name=text_field(rec, "short_name", file, key),
+        centrally_run=rec["centrally_run"],
+        merged_from=tuple(n.strip() for n in old),
+    )
 
 
 @lru_cache(maxsize=8)
@@ -83,8 +87,9 @@ def _old_name_index(path: Path = PROVINCES_FILE) -> Dict[str, Tuple[Province, st
             other = index.get(key)
             if other and other[0].key != province.key:
                 # One old name in two units would make the answer depend on file order.
-                raise KnowledgeDataError(_display(Path(path)), province.key,
-                                         f"old name {old!r} is also listed under {other[0].key}")
+                raise KnowledgeDataError(
+                    _display(Path(path)), province.key, f"old name {old!r} is also listed under {other[0].key}"
+                )
             index[key] = (province, old)
     return index
 
@@ -111,4 +116,3 @@ def old_name_used(typed: Optional[str], key: str, path: Path = PROVINCES_FILE) -
         return None
     old = canonical_old_name(typed, path)
     return old if old and name_key(old) not in {name_key(unit.short_name), name_key(unit.name)} else None
-

@@ -2,6 +2,7 @@
 
 Returns plain dataclasses (no live ORM objects), so callers never hold a session.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,9 +32,9 @@ class FactView:
 class TopicAnswer:
     topic: str
     title: str
-    current: List[FactView] = field(default_factory=list)      # VERIFIED and in effect
-    historical: List[FactView] = field(default_factory=list)   # HISTORICAL or superseded
-    unverified: List[FactView] = field(default_factory=list)   # never stated as fact
+    current: List[FactView] = field(default_factory=list)  # VERIFIED and in effect
+    historical: List[FactView] = field(default_factory=list)  # HISTORICAL or superseded
+    unverified: List[FactView] = field(default_factory=list)  # never stated as fact
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class LevelView:
 class LevelAnswer:
     activity: str
     label: str
-    current: Optional[LevelView]            # the rule in effect on the date asked
+    current: Optional[LevelView]  # the rule in effect on the date asked
     earlier: List[LevelView] = field(default_factory=list)  # newest first
 
 
@@ -82,8 +83,9 @@ class DocumentView:
 
 
 def _fact_view(f: Fact) -> FactView:
-    return FactView(f.id, f.key, f.text, f.status, f.source_document, f.source_article,
-                    f.effective_from, f.effective_to)
+    return FactView(
+        f.id, f.key, f.text, f.status, f.source_document, f.source_article, f.effective_from, f.effective_to
+    )
 
 
 def topic_answer(session: Session, topic: str, on: Optional[dt.date] = None) -> Optional[TopicAnswer]:
@@ -105,8 +107,20 @@ def topic_answer(session: Session, topic: str, on: Optional[dt.date] = None) -> 
 
 
 def _level_view(s: SupportLevel) -> LevelView:
-    return LevelView(s.activity, s.label, s.unit, s.scope, s.effective_from, s.share, s.cap_vnd,
-                     s.text, s.status, s.source_document, s.source_article, s.caveat)
+    return LevelView(
+        s.activity,
+        s.label,
+        s.unit,
+        s.scope,
+        s.effective_from,
+        s.share,
+        s.cap_vnd,
+        s.text,
+        s.status,
+        s.source_document,
+        s.source_article,
+        s.caveat,
+    )
 
 
 #: activity keys of the NLU (nlu_data/lookups/activity.yml) that stand for several support levels
@@ -126,9 +140,13 @@ def level_activities(activity: str) -> List[str]:
 def support_level(session: Session, activity: str, on: Optional[dt.date] = None) -> Optional[LevelAnswer]:
     """The level in effect on ``on`` (today by default) and the ones before it."""
     on = on or dt.date.today()
-    rows = session.execute(
-        select(SupportLevel).where(SupportLevel.activity == activity)
-        .order_by(SupportLevel.effective_from.desc())).scalars().all()
+    rows = (
+        session.execute(
+            select(SupportLevel).where(SupportLevel.activity == activity).order_by(SupportLevel.effective_from.desc())
+        )
+        .scalars()
+        .all()
+    )
     if not rows:
         return None
     in_effect = [r for r in rows if r.effective_from <= on]
@@ -153,14 +171,27 @@ def documents(session: Session) -> List[DocumentView]:
     for d in docs:
         mine = [r for r in rels if r.document_id == d.id]
         incoming = [r for r in rels if r.target_number == d.number]
-        out.append(DocumentView(
-            d.id, d.number, d.kind, d.title, d.issued, d.effective_from, d.effective_to, d.state,
-            d.status, d.summary,
-            replaces=tuple(r.target_number for r in mine if r.relation == "replaces"),
-            amends=tuple(r.target_number for r in mine if r.relation == "amends"),
-            amended_by=tuple(_number_of(docs, r.document_id) for r in incoming if r.relation == "amends"),
-            replaced_by=tuple(_number_of(docs, r.document_id) for r in incoming if r.relation == "replaces"),
-            state_verified=d.state_verified, source_document=d.source_document, source_article=d.source_article))
+        out.append(
+            DocumentView(
+                d.id,
+                d.number,
+                d.kind,
+                d.title,
+                d.issued,
+                d.effective_from,
+                d.effective_to,
+                d.state,
+                d.status,
+                d.summary,
+                replaces=tuple(r.target_number for r in mine if r.relation == "replaces"),
+                amends=tuple(r.target_number for r in mine if r.relation == "amends"),
+                amended_by=tuple(_number_of(docs, r.document_id) for r in incoming if r.relation == "amends"),
+                replaced_by=tuple(_number_of(docs, r.document_id) for r in incoming if r.relation == "replaces"),
+                state_verified=d.state_verified,
+                source_document=d.source_document,
+                source_article=d.source_article,
+            )
+        )
     return out
 
 
@@ -180,8 +211,11 @@ def find_document(session: Session, text: str) -> Optional[DocumentView]:
             # Only đ → d here, not vntext.fold: the key keeps ASCII letters only, and fold would turn
             # an accented letter of a document number into a kept ASCII one where this drops it.
             suffix_key = re.sub(r"[^a-z]", "", suffix.replace("đ", "d"))
-            exact = [d for d in candidates
-                     if re.sub(r"[^a-z]", "", d.number.lower().split("/", 2)[-1].replace("đ", "d")) == suffix_key]
+            exact = [
+                d
+                for d in candidates
+                if re.sub(r"[^a-z]", "", d.number.lower().split("/", 2)[-1].replace("đ", "d")) == suffix_key
+            ]
             candidates = exact or candidates
         if candidates:
             # Prefer a real document over a "probably a mix-up" entry with the same number.

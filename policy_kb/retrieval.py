@@ -18,6 +18,7 @@ the deadline. ``scripts/evaluate_answers.py`` measures each part's contribution.
 
 Pure Python over plain records: no Rasa, no database session (``load_records`` reads the rows).
 """
+
 from __future__ import annotations
 
 import json
@@ -55,10 +56,10 @@ from vntext.normalize import SHORTHAND, normalize_text
 
 @dataclass(frozen=True)
 class Record:
-    id: str            # fact id | level.<activity> | document.<id> | rule.<set>.<id>
-    kind: str          # fact | level | document | rule
+    id: str  # fact id | level.<activity> | document.<id> | rule.<set>.<id>
+    kind: str  # fact | level | document | rule
     topic: str
-    status: str        # VERIFIED | HISTORICAL | UNVERIFIED
+    status: str  # VERIFIED | HISTORICAL | UNVERIFIED
     text: str
     document: str
     article: str
@@ -68,8 +69,20 @@ class Record:
 
 def records_from_rows(rows: Iterable) -> List[Record]:
     """``AnswerRecord`` rows (ORM objects or the loader's unsaved ones) → plain records."""
-    return [Record(r.id, r.kind, r.topic, r.status, r.text, r.source_document, r.source_article,
-                   tuple(json.loads(r.questions or "[]")), r.position or 0) for r in rows]
+    return [
+        Record(
+            r.id,
+            r.kind,
+            r.topic,
+            r.status,
+            r.text,
+            r.source_document,
+            r.source_article,
+            tuple(json.loads(r.questions or "[]")),
+            r.position or 0,
+        )
+        for r in rows
+    ]
 
 
 def load_records(session) -> List[Record]:
@@ -85,11 +98,13 @@ def load_records(session) -> List[Record]:
 _WORD = re.compile(r"\w+")
 # Function words and politeness that say nothing about which fact is wanted. Question words
 # ("ai", "bao lau", "o dau", "khi nao", "bao nhieu") are kept: they tell a deadline from a place.
-STOP = frozenset("""
+STOP = frozenset(
+    """
 a ah ak u ha nha nhe nhi oi voi vay the thi la cua va cho cac nhung mot nay do ay kia
 em anh chi minh toi chung ban ong ba co chu bac
 xin hoi biet giup muon can duoc khong phai roi nua cai con
-""".split())
+""".split()
+)
 
 
 def lemmas(text: str) -> List[str]:
@@ -112,21 +127,32 @@ def char_view(text: str) -> str:
 
 # ---------------------------------------------------------------- priors
 
+
 @dataclass
 class Priors:
     """What the NLU already knows about the question, as score bonuses."""
-    topics: Dict[str, float] = field(default_factory=dict)    # topic → bonus
-    records: Dict[str, float] = field(default_factory=dict)   # record id → bonus
+
+    topics: Dict[str, float] = field(default_factory=dict)  # topic → bonus
+    records: Dict[str, float] = field(default_factory=dict)  # record id → bonus
 
 
 # intent → the knowledge topic it points to
 INTENT_TOPICS = {
-    "ask_overview": "overview", "ask_objectives": "objectives", "ask_beneficiaries": "beneficiaries",
-    "ask_industries": "industries", "ask_priorities": "priorities", "ask_activities": "activities",
-    "ask_conditions": "conditions", "ask_procedure": "procedure", "ask_dossier": "dossier",
-    "ask_typical_product": "typical_product", "ask_agencies": "agencies",
-    "ask_pilot_projects": "pilot_projects", "ask_local_levels": "local_levels",
-    "ask_legal_documents": "legal_documents", "ask_support_level": "support_levels",
+    "ask_overview": "overview",
+    "ask_objectives": "objectives",
+    "ask_beneficiaries": "beneficiaries",
+    "ask_industries": "industries",
+    "ask_priorities": "priorities",
+    "ask_activities": "activities",
+    "ask_conditions": "conditions",
+    "ask_procedure": "procedure",
+    "ask_dossier": "dossier",
+    "ask_typical_product": "typical_product",
+    "ask_agencies": "agencies",
+    "ask_pilot_projects": "pilot_projects",
+    "ask_local_levels": "local_levels",
+    "ask_legal_documents": "legal_documents",
+    "ask_support_level": "support_levels",
 }
 
 # "nđ 45/2012", "thong tu 28/2018/TT-BTC", "TTLT 26/2014"
@@ -136,16 +162,23 @@ DOC_NUMBER = re.compile(r"(\d{1,3})\s*/\s*(\d{4})")
 @dataclass(frozen=True)
 class Weights:
     """Calibrated on the evaluation set (scripts/evaluate_answers.py prints each ablation)."""
-    bm25: float = 0.8          # weight of the (saturated) BM25 score of a view
-    bm25_scale: float = 50.0   # BM25 score that counts as a full match
-    chars: float = 1.0         # weight of the char n-gram cosine of a view
-    text_view: float = 1.0     # weight of a record's own text against its questions
-    intent: float = 0.12       # × intent confidence, for records of the intent's topic
-    entity: float = 0.25       # a record named by an entity (activity, document number)
+
+    bm25: float = 0.8  # weight of the (saturated) BM25 score of a view
+    bm25_scale: float = 50.0  # BM25 score that counts as a full match
+    chars: float = 1.0  # weight of the char n-gram cosine of a view
+    text_view: float = 1.0  # weight of a record's own text against its questions
+    intent: float = 0.12  # × intent confidence, for records of the intent's topic
+    entity: float = 0.25  # a record named by an entity (activity, document number)
 
 
-def priors_for(intent: Optional[str], confidence: float, entities: Sequence[Dict], text: str,
-               records: Sequence[Record], weights: Weights = Weights()) -> Priors:
+def priors_for(
+    intent: Optional[str],
+    confidence: float,
+    entities: Sequence[Dict],
+    text: str,
+    records: Sequence[Record],
+    weights: Weights = Weights(),
+) -> Priors:
     """Priors from the NLU result of a message (intent name + confidence, entities)."""
     priors = Priors()
     topic = INTENT_TOPICS.get(intent or "")
@@ -170,18 +203,21 @@ def priors_for(intent: Optional[str], confidence: float, entities: Sequence[Dict
 
 # ---------------------------------------------------------------- the index
 
+
 @dataclass(frozen=True)
 class Hit:
     record: Record
-    score: float       # what ranks
-    lexical: float     # BM25 part of the best view
-    chars: float       # char n-gram cosine of the best view
+    score: float  # what ranks
+    lexical: float  # BM25 part of the best view
+    chars: float  # char n-gram cosine of the best view
     prior: float
-    view: str          # the text (question or record text) that matched best
+    view: str  # the text (question or record text) that matched best
 
     def explain(self) -> str:
-        return (f"{self.record.id} score={self.score:.3f} (bm25={self.lexical:.3f} chars={self.chars:.3f} "
-                f"prior={self.prior:.3f}) via {self.view[:60]!r}")
+        return (
+            f"{self.record.id} score={self.score:.3f} (bm25={self.lexical:.3f} chars={self.chars:.3f} "
+            f"prior={self.prior:.3f}) via {self.view[:60]!r}"
+        )
 
 
 class AnswerIndex:
@@ -194,7 +230,7 @@ class AnswerIndex:
         texts: List[str] = []
         view_weight: List[float] = []
         starts: List[int] = []
-        for r in self.records:   # a record's views are contiguous: [text, question, question, …]
+        for r in self.records:  # a record's views are contiguous: [text, question, question, …]
             starts.append(len(texts))
             texts += [r.text, *r.questions]
             view_weight += [weights.text_view] + [1.0] * len(r.questions)
@@ -223,7 +259,7 @@ class AnswerIndex:
             return np.zeros(self.size)
         cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=float, count=len(counts))
-        w = (1.0 + np.log(tf)) * self._idf[cols]          # sublinear tf × idf, as fitted
+        w = (1.0 + np.log(tf)) * self._idf[cols]  # sublinear tf × idf, as fitted
         # n-grams the index has never seen are dropped, as sklearn's transform drops them
         w /= np.linalg.norm(w)
         return np.asarray(self._chars[:, cols] @ w).ravel()
@@ -231,12 +267,12 @@ class AnswerIndex:
     def view_scores(self, query: str) -> Tuple[np.ndarray, np.ndarray]:
         """(BM25, char cosine) of ``query`` against every view."""
         q_terms = [t for t in terms(query) if t in self._vocab]
-        bm25 = (np.asarray(self._bm25.get_scores(q_terms), dtype=float) if q_terms
-                else np.zeros(self.size))
+        bm25 = np.asarray(self._bm25.get_scores(q_terms), dtype=float) if q_terms else np.zeros(self.size)
         return bm25, self._char_cosine(query)
 
-    def search(self, query: str, priors: Optional[Priors] = None, k: int = 5,
-               weights: Optional[Weights] = None) -> List[Hit]:
+    def search(
+        self, query: str, priors: Optional[Priors] = None, k: int = 5, weights: Optional[Weights] = None
+    ) -> List[Hit]:
         w = weights or self.weights
         bm25, chars = self.view_scores(query)
         lexical = w.bm25 * np.minimum(1.0, bm25 / w.bm25_scale)
@@ -251,17 +287,27 @@ class AnswerIndex:
         hits = []
         for i in top:
             end = self._starts[i + 1] if i + 1 < len(self._starts) else self.size
-            v = int(self._starts[i] + np.argmax(view_score[self._starts[i]:end]))
-            hits.append(Hit(self.records[i], float(total[i]), float(lexical[v]), float(chars[v]),
-                            float(prior[i]), self._texts[v]))
+            v = int(self._starts[i] + np.argmax(view_score[self._starts[i] : end]))
+            hits.append(
+                Hit(
+                    self.records[i],
+                    float(total[i]),
+                    float(lexical[v]),
+                    float(chars[v]),
+                    float(prior[i]),
+                    self._texts[v],
+                )
+            )
         return hits
 
 
 # ---------------------------------------------------------------- several questions in one message
 
 # a part is a question when it carries one of these (folded)
-_QUESTION_CUES = re.compile(r"\b(?:bao nhieu|bn|bao lau|o dau|khi nao|luc nao|the nao|ntn|nhu nao|"
-                            r"gi|j|nao|ai|khong|ko|k|hong|chua|sao|may|han)\b")
+_QUESTION_CUES = re.compile(
+    r"\b(?:bao nhieu|bn|bao lau|o dau|khi nao|luc nao|the nao|ntn|nhu nao|"
+    r"gi|j|nao|ai|khong|ko|k|hong|chua|sao|may|han)\b"
+)
 _SPLIT = re.compile(r"[?;\n]+|,\s*(?:con\s+|va\s+|roi\s+)?|\s+(?:va|con|voi lai|them nua la)\s+(?=\S)")
 
 
@@ -274,7 +320,7 @@ def split_questions(text: str, limit: int = 4) -> List[str]:
     parts: List[str] = []
     start = 0
     for m in _SPLIT.finditer(folded):
-        parts.append(text[start:m.start()])
+        parts.append(text[start : m.start()])
         start = m.end()
     parts.append(text[start:])
     parts = [p.strip(" ,.!") for p in parts if p.strip(" ,.!")]

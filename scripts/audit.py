@@ -12,6 +12,7 @@ itself would report "No known vulnerabilities found" with every package skipped:
 ``AUDIT NOT RUN`` instead, loudly, and exits 0 (exit 2 with ``--strict``), so an outage of the
 service does not block a merge but is never mistaken for a clean audit.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,19 @@ def ensure_tool() -> Path:
         made = run([str(PROJECT_PYTHON), "-m", "venv", str(TOOL_VENV)])
         if made.returncode:
             raise RuntimeError(f"cannot create {TOOL_VENV}: {made.stderr.strip()[-300:]}")
-    pip = run([str(TOOL_VENV / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-               "-r", str(REQUIREMENTS)], timeout=900)
+    pip = run(
+        [
+            str(TOOL_VENV / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "-r",
+            str(REQUIREMENTS),
+        ],
+        timeout=900,
+    )
     if pip.returncode:
         raise RuntimeError(f"cannot install pip-audit: {pip.stderr.strip()[-300:]}")
     stamp.write_text(want)
@@ -73,9 +85,24 @@ def main(argv=None) -> int:
     site_packages = site.stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "audit.json"
-        proc = run([str(exe), "--path", site_packages, "--format", "json", "--output", str(out),
-                    "--progress-spinner", "off", "--skip-editable", "--timeout", "20"],
-                   timeout=1800, env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1"))
+        proc = run(
+            [
+                str(exe),
+                "--path",
+                site_packages,
+                "--format",
+                "json",
+                "--output",
+                str(out),
+                "--progress-spinner",
+                "off",
+                "--skip-editable",
+                "--timeout",
+                "20",
+            ],
+            timeout=1800,
+            env=dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1"),
+        )
         if not out.exists():
             print(f"AUDIT NOT RUN: pip-audit failed (exit {proc.returncode}): {proc.stderr.strip()[-400:]}")
             return not_run
@@ -85,9 +112,11 @@ def main(argv=None) -> int:
     audited = [d for d in deps if not d.get("skip_reason")]
     if not audited:
         reason = skipped[0]["skip_reason"] if skipped else "no packages found"
-        print(f"AUDIT NOT RUN: the vulnerability service could not be reached: {len(skipped)} of "
-              f"{len(deps)} packages skipped (e.g. \"{reason}\"). The known findings are listed in "
-              f"SECURITY.md; re-run `scripts/audit.py` where pypi.org's JSON API is reachable.")
+        print(
+            f"AUDIT NOT RUN: the vulnerability service could not be reached: {len(skipped)} of "
+            f'{len(deps)} packages skipped (e.g. "{reason}"). The known findings are listed in '
+            f"SECURITY.md; re-run `scripts/audit.py` where pypi.org's JSON API is reachable."
+        )
         return not_run
     known = documented_ids()
     findings, new = [], []
@@ -99,8 +128,10 @@ def main(argv=None) -> int:
             findings.append(line)
             if not ids & known:
                 new.append(line)
-    print(f"pip-audit: {len(audited)} packages audited, {len(skipped)} skipped, {len(findings)} advisories "
-          f"({len(findings) - len(new)} documented in SECURITY.md, {len(new)} new)")
+    print(
+        f"pip-audit: {len(audited)} packages audited, {len(skipped)} skipped, {len(findings)} advisories "
+        f"({len(findings) - len(new)} documented in SECURITY.md, {len(new)} new)"
+    )
     for line in findings:
         print(("  NEW        " if line in new else "  documented ") + line)
     if new:

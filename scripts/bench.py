@@ -17,6 +17,7 @@ retraining after one changed example. Progress goes to stderr, the table to stdo
 to ``results/bench-<time>.json`` (and ``results/bench-latest.json``); Rasa's and TensorFlow's
 own output goes to the servers' log files. ``--quick`` (development) runs in about two minutes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,9 +50,16 @@ from devtools.servers import LiveBot, free_port, wait_http  # noqa: E402
 RASA = str(Path(sys.executable).parent / "rasa")
 ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore")
 RESULTS = ROOT / "results"
-KNOWLEDGE = ["Mua máy móc thiết bị được hỗ trợ bao nhiêu?", "khuyen cong la gi", "hồ sơ gồm những gì",
-             "hội chợ ở nước ngoài được hỗ trợ bao nhiêu", "ngành nghề nào được hỗ trợ",
-             "thu tuc dang ky the nao", "đào tạo nghề được hỗ trợ bao nhiêu", "hộ kinh doanh có được hỗ trợ không"]
+KNOWLEDGE = [
+    "Mua máy móc thiết bị được hỗ trợ bao nhiêu?",
+    "khuyen cong la gi",
+    "hồ sơ gồm những gì",
+    "hội chợ ở nước ngoài được hỗ trợ bao nhiêu",
+    "ngành nghề nào được hỗ trợ",
+    "thu tuc dang ky the nao",
+    "đào tạo nghề được hỗ trợ bao nhiêu",
+    "hộ kinh doanh có được hỗ trợ không",
+]
 
 
 def progress(text: str) -> None:
@@ -68,13 +76,20 @@ def machine() -> Dict[str, Any]:
     except OSError:
         pass
     import rasa
-    return {"cores": os.cpu_count(), "cpu": model, "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "python": platform.python_version(), "rasa": rasa.__version__, "date": dt.datetime.now().isoformat(" ", "seconds")}
+
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "rasa": rasa.__version__,
+        "date": dt.datetime.now().isoformat(" ", "seconds"),
+    }
 
 
 def timed(cmd, cwd, env=None, log: Optional[Path] = None) -> float:
     t0 = time.perf_counter()
-    with (log.open("ab") if log else open(os.devnull, "wb")) as out:
+    with log.open("ab") if log else open(os.devnull, "wb") as out:
         proc = subprocess.run(cmd, cwd=cwd, env=env or ENV, stdout=out, stderr=subprocess.STDOUT)
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd[:3]} failed (see {log})")
@@ -120,8 +135,9 @@ async def sequential(url: str, path: str, texts: List[str], n: int, body) -> Dic
 
 
 def knowledge_turn(url: str, n: int) -> Dict[str, float]:
-    return asyncio.run(sequential(url, "/webhooks/rest/webhook", KNOWLEDGE, n,
-                                  lambda t, i: {"sender": f"kq-{i}", "message": t}))
+    return asyncio.run(
+        sequential(url, "/webhooks/rest/webhook", KNOWLEDGE, n, lambda t, i: {"sender": f"kq-{i}", "message": t})
+    )
 
 
 def parse_latency(url: str, n: int) -> Dict[str, float]:
@@ -147,8 +163,20 @@ def train_ours(tmp: Path, log: Path) -> Dict[str, float]:
     shutil.copytree(ROOT / "nlu_data" / "lookups", data / "lookups")
     shutil.copytree(ROOT / "bot" / "data", data / "core")
     env = dict(ENV, RASA_CACHE_DIRECTORY=str(tmp / "cache"))
-    cmd = [RASA, "train", "--config", str(ROOT / "config.yml"), "--domain", str(ROOT / "bot" / "domain"),
-           "--data", str(data / "train"), str(data / "lookups"), str(data / "core"), "--out", str(tmp / "models")]
+    cmd = [
+        RASA,
+        "train",
+        "--config",
+        str(ROOT / "config.yml"),
+        "--domain",
+        str(ROOT / "bot" / "domain"),
+        "--data",
+        str(data / "train"),
+        str(data / "lookups"),
+        str(data / "core"),
+        "--out",
+        str(tmp / "models"),
+    ]
     full = timed(cmd, ROOT, env, log)
     with (data / "train" / "navigation.yml").open("a", encoding="utf-8") as fh:
         fh.write("      - cho em đọc thêm phần sau với\n")
@@ -175,9 +203,23 @@ class StockBot:
         return timed([RASA, "init", "--no-prompt", "--init-dir", str(self.dir)], self.dir.parent, env, self.log)
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([RASA, "run", "--enable-api", "--port", str(self.port), "--interface",
-                                      "127.0.0.1", "-m", str(self.dir / "models")], cwd=self.dir, env=ENV,
-                                     stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [
+                RASA,
+                "run",
+                "--enable-api",
+                "--port",
+                str(self.port),
+                "--interface",
+                "127.0.0.1",
+                "-m",
+                str(self.dir / "models"),
+            ],
+            cwd=self.dir,
+            env=ENV,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
         self.procs = [self.proc]
         wait_http(f"{self.url}/", 240, self.proc)
 
@@ -194,8 +236,10 @@ def levels_of(url: str, levels: List[int], seconds: float, repeats: int, name: s
         for r in range(repeats):
             summary = asyncio.run(run_load(url, c, seconds)).summary()
             runs.append(summary)
-            progress(f"  {name} c={c} run {r + 1}/{repeats}: {summary['msg_per_s']:.1f} msg/s, "
-                     f"p95 {summary['p95']:.0f} ms, errors {summary['errors']}")
+            progress(
+                f"  {name} c={c} run {r + 1}/{repeats}: {summary['msg_per_s']:.1f} msg/s, "
+                f"p95 {summary['p95']:.0f} ms, errors {summary['errors']}"
+            )
         out[str(c)] = {key: sorted(r[key] for r in runs) for key in ("msg_per_s", "p50", "p95", "p99", "errors")}
     return out
 
@@ -232,9 +276,12 @@ def med(values: List[float]) -> float:
 def table(data: Dict[str, Any]) -> str:
     configs = [c for c in ("ours", "ours-inproc", "stock") if c in data["configs"]]
     r = data["configs"]
-    lines = [f"machine: {data['machine']['cores']} cores, {data['machine']['cpu']}, Rasa {data['machine']['rasa']}, "
-             f"{data['machine']['date']}; {data['args']['repeats']} run(s) per level of {data['args']['seconds']:.0f} s "
-             "(median [min–max])", ""]
+    lines = [
+        f"machine: {data['machine']['cores']} cores, {data['machine']['cpu']}, Rasa {data['machine']['rasa']}, "
+        f"{data['machine']['date']}; {data['args']['repeats']} run(s) per level of {data['args']['seconds']:.0f} s "
+        "(median [min–max])",
+        "",
+    ]
     head = f"{'':<36}" + "".join(f"{c:>22}" for c in configs) + "    best vs stock"
     lines += [head, "-" * len(head)]
 
@@ -252,8 +299,12 @@ def table(data: Dict[str, Any]) -> str:
 
     for c in data["args"]["levels"]:
         c = str(c)
-        for key, label, higher in (("msg_per_s", "throughput msg/s", True), ("p50", "turn p50 ms", False),
-                                   ("p95", "turn p95 ms", False), ("p99", "turn p99 ms", False)):
+        for key, label, higher in (
+            ("msg_per_s", "throughput msg/s", True),
+            ("p50", "turn p50 ms", False),
+            ("p95", "turn p95 ms", False),
+            ("p99", "turn p99 ms", False),
+        ):
             vals = {n: r[n]["levels"][c][key] for n in configs}
             fmt = "{:.1f}" if key == "msg_per_s" else "{:.0f}"
             cells = [f"{fmt.format(med(v))} [{fmt.format(v[0])}–{fmt.format(v[-1])}]" for v in vals.values()]
@@ -261,7 +312,10 @@ def table(data: Dict[str, Any]) -> str:
         errors = {n: sum(r[n]["levels"][c]["errors"]) for n in configs}
         if any(errors.values()):
             row(f"{c:>2} users · errors", [str(e) for e in errors.values()])
-    for key, label in (("knowledge_turn_ms", "knowledge turn alone p50 / p95 ms"), ("parse_ms", "NLU parse p50 / p95 ms")):
+    for key, label in (
+        ("knowledge_turn_ms", "knowledge turn alone p50 / p95 ms"),
+        ("parse_ms", "NLU parse p50 / p95 ms"),
+    ):
         row(label, [f"{r[n][key]['p50']:.1f} / {r[n][key]['p95']:.1f}" for n in configs])
     for when in ("rss_start_mb", "rss_end_mb"):
         for proc in ("rasa", "actions"):
@@ -272,22 +326,33 @@ def table(data: Dict[str, Any]) -> str:
             series = r[n]["memory"]
             for proc in ("rasa", "actions"):
                 if series[0].get(proc):
-                    lines.append(f"memory {n} {proc} MB every {data['args']['memory_every']} msgs: "
-                                 + " ".join(str(s[proc]) for s in series))
-    row("cold start to first answer s", [f"{r[n]['cold_start_s']:.1f}" for n in configs],
-        ratio({n: r[n]["cold_start_s"] for n in configs}, False))
+                    lines.append(
+                        f"memory {n} {proc} MB every {data['args']['memory_every']} msgs: "
+                        + " ".join(str(s[proc]) for s in series)
+                    )
+    row(
+        "cold start to first answer s",
+        [f"{r[n]['cold_start_s']:.1f}" for n in configs],
+        ratio({n: r[n]["cold_start_s"] for n in configs}, False),
+    )
     if data.get("training"):
         t = data["training"]
-        lines.append(f"{'full training s':<36}{t['ours']['full']:>22.1f}{'':>22}"
-                     f"{(t['stock'] if t.get('stock') else float('nan')):>22.1f}    (stock: rasa init incl. training)")
+        lines.append(
+            f"{'full training s':<36}{t['ours']['full']:>22.1f}{'':>22}"
+            f"{(t['stock'] if t.get('stock') else float('nan')):>22.1f}    (stock: rasa init incl. training)"
+        )
         lines.append(f"{'retrain after one example s':<36}{t['ours']['retrain']:>22.1f}")
     return "\n".join(lines)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="development run (~2 min): fewer levels, shorter, "
-                    "no training, the cached stock bot, no in-process configuration")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="development run (~2 min): fewer levels, shorter, "
+        "no training, the cached stock bot, no in-process configuration",
+    )
     ap.add_argument("--seconds", type=float, default=None, help="load duration per run (20; quick 6)")
     ap.add_argument("--levels", default=None, help="concurrency levels (1,10,20,50; quick 20,50)")
     ap.add_argument("--repeats", type=int, default=None, help="runs per level (3; quick 1)")
@@ -322,6 +387,7 @@ def main() -> int:
 
         from policy_kb.db import get_engine
         from policy_kb.loader import build
+
         db_url = f"sqlite:///{tmp / 'bench.db'}"
         build(get_engine(db_url))
         for name in configs:
@@ -339,11 +405,14 @@ def main() -> int:
 
                 data["configs"][name] = run_config(name, start, lambda b: b.url, pids, args, log, long_run=True)
             elif name == "stock":
+
                 def start_stock():
                     stock.start()
                     return stock
-                data["configs"]["stock"] = run_config("stock", start_stock, lambda b: b.url,
-                                                      lambda b: {"rasa": b.proc.pid}, args, log, long_run=False)
+
+                data["configs"]["stock"] = run_config(
+                    "stock", start_stock, lambda b: b.url, lambda b: {"rasa": b.proc.pid}, args, log, long_run=False
+                )
     text = table(data)
     print(text)
     out = RESULTS / f"bench-{stamp}.json"

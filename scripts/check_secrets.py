@@ -22,6 +22,7 @@ docs/channels.md), which a targeted rule catches with no false positives, while 
 entropy rules flag every hash and test token and need a baseline file that drifts; this script
 needs no dependency and runs in a second.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,12 +36,29 @@ from typing import Iterator, List, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 ALWAYS_SKIP = {".git", ".venv", "node_modules", "__pycache__"}
 MAX_BYTES = 2 * 1024 * 1024
-SECRET_FILES = [".env", "*.env", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "*.pem", "*.key", "*.p12",
-                "*.pfx", ".pgpass", ".netrc", "*.keystore", "*.jks"]
+SECRET_FILES = [
+    ".env",
+    "*.env",
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    ".pgpass",
+    ".netrc",
+    "*.keystore",
+    "*.jks",
+]
 SECRET_FILE_EXCEPTIONS = [".env.example", "*.env.example"]
-PLACEHOLDER = re.compile(r"^\$\{?[A-Za-z_]|^<.*>$|^\*+$|^x{3,}$|changeme|change-me|placeholder|example|dummy|"
-                         r"fake|test|your[-_ ]|redacted|^none$|^null$|^true$|^false$|^\.\.\.$|"
-                         r"^(?:password|passwd|pass|secret|s3cret|token)$", re.I)
+PLACEHOLDER = re.compile(
+    r"^\$\{?[A-Za-z_]|^<.*>$|^\*+$|^x{3,}$|changeme|change-me|placeholder|example|dummy|"
+    r"fake|test|your[-_ ]|redacted|^none$|^null$|^true$|^false$|^\.\.\.$|"
+    r"^(?:password|passwd|pass|secret|s3cret|token)$",
+    re.I,
+)
 CODE_SUFFIXES = {".py", ".js", ".ts"}
 PATTERNS: List[Tuple[str, re.Pattern]] = [
     ("private key", re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY-----")),
@@ -56,7 +74,8 @@ URL_PASSWORD = re.compile(r"\b[a-z][a-z0-9+.\-]*://[^/\s:@'\"]+:([^@\s/'\"]+)@")
 NAMED_SECRET = re.compile(
     r"(?i)\b([A-Za-z_]*(?:oa_secret_key|app_secret|secret_key|access_token|refresh_token|auth_token|"
     r"jwt_key|jwt_secret|api_key|apikey|password|passwd|client_secret|private_key)[A-Za-z_]*)\b"
-    r"[\"']?\s*(?::|=|:=)\s*([\"']?)([^\s\"'#,;)]+)")
+    r"[\"']?\s*(?::|=|:=)\s*([\"']?)([^\s\"'#,;)]+)"
+)
 
 
 def gitignore_patterns(root: Path) -> List[Tuple[str, bool, bool]]:
@@ -80,7 +99,7 @@ def ignored(rel: str, is_dir: bool, patterns) -> bool:
     for pattern, anchored, directory in patterns:
         if directory and not is_dir:
             continue
-        if (fnmatch.fnmatch(rel, pattern) if anchored else fnmatch.fnmatch(name, pattern)):
+        if fnmatch.fnmatch(rel, pattern) if anchored else fnmatch.fnmatch(name, pattern):
             return True
     return False
 
@@ -91,8 +110,11 @@ def files(root: Path) -> Iterator[Path]:
         base = Path(dirpath)
         rel_base = base.relative_to(root).as_posix()
         rel_base = "" if rel_base == "." else rel_base + "/"
-        dirnames[:] = sorted(d for d in dirnames if d not in ALWAYS_SKIP and not (base / d).is_symlink()
-                             and not ignored(rel_base + d, True, patterns))
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in ALWAYS_SKIP and not (base / d).is_symlink() and not ignored(rel_base + d, True, patterns)
+        )
         for filename in sorted(filenames):
             if not ignored(rel_base + filename, False, patterns):
                 yield base / filename
@@ -101,8 +123,9 @@ def files(root: Path) -> Iterator[Path]:
 def scan_file(path: Path, rel: str) -> List[str]:
     findings = []
     name = path.name
-    if any(fnmatch.fnmatch(name, p) for p in SECRET_FILES) and \
-            not any(fnmatch.fnmatch(name, p) for p in SECRET_FILE_EXCEPTIONS):
+    if any(fnmatch.fnmatch(name, p) for p in SECRET_FILES) and not any(
+        fnmatch.fnmatch(name, p) for p in SECRET_FILE_EXCEPTIONS
+    ):
         findings.append(f"{rel}: a file that holds secrets ({name}) must not be committed")
     try:
         if path.stat().st_size > MAX_BYTES:

@@ -12,6 +12,7 @@ on the same data in the same run):
     (results/confusion_matrix.png) and a JSON report with every error (results/intent_report.json).
 Exits 1 if our macro-F1 (as written) is below --min-macro-f1.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,10 +47,24 @@ ENTITY_TYPES = ("money", "province")
 
 # Common chat shorthand (longest first), applied to the lowercase text.
 _SHORTHAND = [
-    ("như thế nào", "ntn"), ("bao nhiêu", "bn"), ("anh/chị", "a/c"), ("anh chị", "a/c"),
-    ("được", "dc"), ("không", "ko"), ("gì", "j"), ("với", "vs"), ("rồi", "r"), ("mình", "mik"),
-    ("em", "e"), ("hợp tác xã", "htx"), ("doanh nghiệp", "dn"), ("sản phẩm", "sp"),
-    ("khuyến công", "kc"), ("điều kiện", "đk"), ("thành phố", "tp"), ("triệu", "tr"),
+    ("như thế nào", "ntn"),
+    ("bao nhiêu", "bn"),
+    ("anh/chị", "a/c"),
+    ("anh chị", "a/c"),
+    ("được", "dc"),
+    ("không", "ko"),
+    ("gì", "j"),
+    ("với", "vs"),
+    ("rồi", "r"),
+    ("mình", "mik"),
+    ("em", "e"),
+    ("hợp tác xã", "htx"),
+    ("doanh nghiệp", "dn"),
+    ("sản phẩm", "sp"),
+    ("khuyến công", "kc"),
+    ("điều kiện", "đk"),
+    ("thành phố", "tp"),
+    ("triệu", "tr"),
 ]
 
 
@@ -74,12 +89,14 @@ VIEWS = {"as written": lambda t: t, "no diacritics": strip_diacritics, "informal
 
 def _quiet_rasa() -> None:
     from rasa.utils.log_utils import configure_structlog
+
     configure_structlog(logging.WARNING)  # one debug line per parse otherwise
     logging.getLogger("rasa").setLevel(logging.WARNING)
 
 
 def _load_examples(path: Path):
     from rasa.shared.nlu.training_data.loading import load_data
+
     return load_data(str(path)).intent_examples
 
 
@@ -109,8 +126,12 @@ def _entity_scores(agent, examples) -> dict:
                 if v in remaining:
                     remaining.remove(v)
                     tp += 1
-        scores[etype] = {"precision": tp / n_pred if n_pred else 0.0, "recall": tp / n_gold if n_gold else 0.0,
-                         "gold": n_gold, "predicted": n_pred}
+        scores[etype] = {
+            "precision": tp / n_pred if n_pred else 0.0,
+            "recall": tp / n_gold if n_gold else 0.0,
+            "gold": n_gold,
+            "predicted": n_pred,
+        }
     return scores
 
 
@@ -135,8 +156,10 @@ def evaluate(model: str, test_data: Path = TEST_DIR) -> dict:
         report["views"][view] = {
             "accuracy": accuracy_score(gold, preds),
             "macro_f1": f1_score(gold, preds, labels=labels, average="macro", zero_division=0),
-            "per_intent": {lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
-                                 "support": int(s[i])} for i, lab in enumerate(labels)},
+            "per_intent": {
+                lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+                for i, lab in enumerate(labels)
+            },
             "predictions": preds,
             "errors": [{"text": t, "gold": g, "predicted": pr} for t, g, pr in zip(inputs, gold, preds) if g != pr],
         }
@@ -169,9 +192,25 @@ def train_nlu(config: Path, tmp: Path, name: str) -> tuple:
     out = tmp / "models"
     env = {**os.environ, "RASA_CACHE_DIRECTORY": str(tmp / f"cache-{name}")}
     t0 = time.perf_counter()
-    proc = subprocess.run([str(Path(sys.executable).parent / "rasa"), "train", "nlu", "--config", str(config),
-                           "--nlu", str(data), "--out", str(out), "--fixed-model-name", name],
-                          cwd=ROOT, capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "rasa"),
+            "train",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            str(data),
+            "--out",
+            str(out),
+            "--fixed-model-name",
+            name,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"training {config} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
@@ -190,8 +229,10 @@ def print_per_intent(report: dict) -> None:
         a = report["views"]["as written"]["per_intent"][lab]
         b = report["views"]["no diacritics"]["per_intent"][lab]
         c = report["views"]["informal"]["per_intent"][lab]
-        print(f"{lab:<{w}}  {a['precision']:5.2f} {a['recall']:5.2f} {a['f1']:5.2f} | "
-              f"{b['f1']:12.2f} {c['f1']:11.2f} {a['support']:4d}")
+        print(
+            f"{lab:<{w}}  {a['precision']:5.2f} {a['recall']:5.2f} {a['f1']:5.2f} | "
+            f"{b['f1']:12.2f} {c['f1']:11.2f} {a['support']:4d}"
+        )
 
 
 def print_side_by_side(reports: dict, train_times: dict) -> None:
@@ -199,15 +240,24 @@ def print_side_by_side(reports: dict, train_times: dict) -> None:
     w = 34
     print("\n" + f"{'':<{w}}" + "".join(f"{n:>18}" for n in names))
     for view in VIEWS:
-        print(f"{'intent accuracy · ' + view:<{w}}" + "".join(f"{reports[n]['views'][view]['accuracy']:18.3f}" for n in names))
-        print(f"{'intent macro-F1 · ' + view:<{w}}" + "".join(f"{reports[n]['views'][view]['macro_f1']:18.3f}" for n in names))
+        print(
+            f"{'intent accuracy · ' + view:<{w}}"
+            + "".join(f"{reports[n]['views'][view]['accuracy']:18.3f}" for n in names)
+        )
+        print(
+            f"{'intent macro-F1 · ' + view:<{w}}"
+            + "".join(f"{reports[n]['views'][view]['macro_f1']:18.3f}" for n in names)
+        )
     for etype in ENTITY_TYPES:
         for metric in ("precision", "recall"):
             label = f"{etype} {metric}"
-            vals = [reports[n]["entities"].get(etype, {}).get(metric, float('nan')) for n in names]
+            vals = [reports[n]["entities"].get(etype, {}).get(metric, float("nan")) for n in names]
             print(f"{label:<{w}}" + "".join(f"{v:18.3f}" for v in vals))
     if train_times:
-        print(f"{'NLU training time (s, from scratch)':<{w}}" + "".join(f"{train_times.get(n, float('nan')):18.1f}" for n in names))
+        print(
+            f"{'NLU training time (s, from scratch)':<{w}}"
+            + "".join(f"{train_times.get(n, float('nan')):18.1f}" for n in names)
+        )
     p50s = {n: latency(reports[n]["latencies_ms"]) for n in names}
     print(f"{'parse latency p50 (ms)':<{w}}" + "".join(f"{p50s[n][0]:18.1f}" for n in names))
     print(f"{'parse latency p95 (ms)':<{w}}" + "".join(f"{p50s[n][1]:18.1f}" for n in names))
@@ -215,6 +265,7 @@ def print_side_by_side(reports: dict, train_times: dict) -> None:
 
 def save_confusion_matrix(report: dict, path: Path) -> None:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
@@ -222,8 +273,9 @@ def save_confusion_matrix(report: dict, path: Path) -> None:
     view = report["views"]["as written"]
     labels = report["labels"] + sorted({p for p in view["predictions"]} - set(report["labels"]))
     fig, ax = plt.subplots(figsize=(14, 12))
-    ConfusionMatrixDisplay.from_predictions(report["gold"], view["predictions"], labels=labels,
-                                            xticks_rotation="vertical", ax=ax, colorbar=False)
+    ConfusionMatrixDisplay.from_predictions(
+        report["gold"], view["predictions"], labels=labels, xticks_rotation="vertical", ax=ax, colorbar=False
+    )
     ax.set_title("Intent confusion matrix, test split as written")
     fig.tight_layout()
     fig.savefig(path, dpi=80)
@@ -232,13 +284,23 @@ def save_confusion_matrix(report: dict, path: Path) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default=str(ROOT / "models" / "khuyencong.tar.gz"),
-                    help="our trained model (used unless --compare-stock)")
-    ap.add_argument("--compare-stock", action="store_true",
-                    help="train ours and the stock rasa init pipeline from scratch and compare")
+    ap.add_argument(
+        "--model",
+        default=str(ROOT / "models" / "khuyencong.tar.gz"),
+        help="our trained model (used unless --compare-stock)",
+    )
+    ap.add_argument(
+        "--compare-stock",
+        action="store_true",
+        help="train ours and the stock rasa init pipeline from scratch and compare",
+    )
     ap.add_argument("--min-macro-f1", type=float, default=0.0)
-    ap.add_argument("--max-view-gap", type=float, default=1.0,
-                    help="fail if the no-diacritics or informal macro-F1 is further below 'as written'")
+    ap.add_argument(
+        "--max-view-gap",
+        type=float,
+        default=1.0,
+        help="fail if the no-diacritics or informal macro-F1 is further below 'as written'",
+    )
     args = ap.parse_args()
     RESULTS.mkdir(exist_ok=True)
 

@@ -9,6 +9,7 @@ ranking + rendering. With ``--min-*`` it exits 1 when a figure misses its gate (
 The classifier's intent and entities are priors of the ranking, so the trained NLU model
 (models/khuyencong.tar.gz) parses every question first; ``--no-nlu`` skips it (no priors).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -94,8 +95,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         if not res:
             return None
         intent = res.get("intent") or {}
-        return priors_for(intent.get("name"), float(intent.get("confidence") or 0), res.get("entities") or [],
-                          text, index.records)
+        return priors_for(
+            intent.get("name"), float(intent.get("confidence") or 0), res.get("entities") or [], text, index.records
+        )
 
     shipped = Weights()
     variants = [
@@ -114,8 +116,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     def confidence_of(text):
         return float(((nlu.get(text) or {}).get("intent") or {}).get("confidence") or 0.0)
 
-    print(f"\nANSWER ENGINE · held-out questions: {len(answerable)} answerable, {len(unanswerable)} "
-          f"unanswerable · {len(records)} records, threshold {THRESHOLD}")
+    print(
+        f"\nANSWER ENGINE · held-out questions: {len(answerable)} answerable, {len(unanswerable)} "
+        f"unanswerable · {len(records)} records, threshold {THRESHOLD}"
+    )
     print(f"{'ranking':46} {'top-1':>6} {'top-3':>6} {'answered':>9} {'no-ans P':>9} {'no-ans R':>9}")
     results = {}
     for label, weights, use_priors in variants:
@@ -127,7 +131,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         neg = [index.search(q["q"], priors(q["q"], index) if use_priors else None, k=1)[0] for q in unanswerable]
         top1 = sum(h[0].record.id in q["answers"] for q, h in rows) / len(rows)
         top3 = sum(any(x.record.id in q["answers"] for x in h) for q, h in rows) / len(rows)
-        right = sum(h[0].record.id in q["answers"] and accepts(h[0], intent_of(q["q"]), confidence_of(q["q"])) for q, h in rows) / len(rows)
+        right = sum(
+            h[0].record.id in q["answers"] and accepts(h[0], intent_of(q["q"]), confidence_of(q["q"])) for q, h in rows
+        ) / len(rows)
         rejected_pos = sum(not accepts(h[0], intent_of(q["q"]), confidence_of(q["q"])) for q, h in rows)
         rejected_neg = sum(not accepts(h, intent_of(q["q"]), confidence_of(q["q"])) for q, h in zip(unanswerable, neg))
         prec = rejected_neg / (rejected_neg + rejected_pos) if rejected_neg + rejected_pos else 0.0
@@ -152,26 +158,36 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"  {'topic':18} {'n':>4} {'top-1':>6} {'top-3':>6}")
     by_topic: Dict[str, list] = defaultdict(list)
     for q, h in rows:
-        by_topic[topic_of[q["answers"][0]]].append((h[0].record.id in q["answers"],
-                                                   any(x.record.id in q["answers"] for x in h)))
+        by_topic[topic_of[q["answers"][0]]].append(
+            (h[0].record.id in q["answers"], any(x.record.id in q["answers"] for x in h))
+        )
     for topic, oks in sorted(by_topic.items()):
-        print(f"  {topic:18} {len(oks):4} {sum(a for a, _ in oks) / len(oks):6.3f} {sum(b for _, b in oks) / len(oks):6.3f}")
+        print(
+            f"  {topic:18} {len(oks):4} {sum(a for a, _ in oks) / len(oks):6.3f} {sum(b for _, b in oks) / len(oks):6.3f}"
+        )
 
     # coverage: every VERIFIED / HISTORICAL record is the expected first answer somewhere
     wanted = {r.id for r in records if r.status in ("VERIFIED", "HISTORICAL")}
     firsts = {q["answers"][0] for q in answerable}
     missing = sorted(wanted - firsts)
     coverage = 1 - len(missing) / len(wanted)
-    print(f"\ncoverage: {len(wanted) - len(missing)}/{len(wanted)} VERIFIED/HISTORICAL records are the expected "
-          f"first answer of an eval question ({coverage:.3f})" + (f"; missing: {', '.join(missing[:12])}" if missing else ""))
+    print(
+        f"\ncoverage: {len(wanted) - len(missing)}/{len(wanted)} VERIFIED/HISTORICAL records are the expected "
+        f"first answer of an eval question ({coverage:.3f})"
+        + (f"; missing: {', '.join(missing[:12])}" if missing else "")
+    )
 
     # rendering: the first answer as the bot writes it, and latency in process
     lengths, t_rank, t_full = render_and_time(rows, index, priors)
     median = statistics.median(lengths)
-    print(f"first answer length (chars): median {median:.0f}, p90 {percentile(lengths, 90):.0f}, "
-          f"max {max(lengths)}; over 450: {sum(n > 450 for n in lengths)}")
-    print(f"latency in process (ms): ranking p50 {percentile(t_rank, 50):.2f} p95 {percentile(t_rank, 95):.2f}; "
-          f"ranking + rendering p50 {percentile(t_full, 50):.2f} p95 {percentile(t_full, 95):.2f}")
+    print(
+        f"first answer length (chars): median {median:.0f}, p90 {percentile(lengths, 90):.0f}, "
+        f"max {max(lengths)}; over 450: {sum(n > 450 for n in lengths)}"
+    )
+    print(
+        f"latency in process (ms): ranking p50 {percentile(t_rank, 50):.2f} p95 {percentile(t_rank, 95):.2f}; "
+        f"ranking + rendering p50 {percentile(t_full, 50):.2f} p95 {percentile(t_full, 95):.2f}"
+    )
 
     if args.errors:
         print("\nwrong top-1:")

@@ -12,6 +12,7 @@ survived, leads expected vs stored vs lost. Exit code 0 only when the suite pass
     scripts/harden.py --budget small   # the size `make test` / CI runs
     scripts/harden.py -- -k fuzz       # extra pytest arguments after --
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,13 +30,23 @@ sys.path.insert(0, str(ROOT))
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--budget", choices=("small", "full"), default="full")
-    parser.add_argument("--report", type=Path, default=ROOT / "tests" / "artifacts" / f"harden-{os.getpid()}.json",
-                        help="where the figures are written (default: one file per run)")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=ROOT / "tests" / "artifacts" / f"harden-{os.getpid()}.json",
+        help="where the figures are written (default: one file per run)",
+    )
     parser.add_argument("pytest_args", nargs="*")
     args = parser.parse_args(argv)
     args.report.parent.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, HARDEN_BUDGET=args.budget, HARDEN_REPORT=str(args.report),
-               RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", SQLALCHEMY_SILENCE_UBER_WARNING="1")
+    env = dict(
+        os.environ,
+        HARDEN_BUDGET=args.budget,
+        HARDEN_REPORT=str(args.report),
+        RASA_TELEMETRY_ENABLED="false",
+        TF_CPP_MIN_LOG_LEVEL="2",
+        SQLALCHEMY_SILENCE_UBER_WARNING="1",
+    )
     started = time.monotonic()
     cmd = [str(ROOT / ".venv" / "bin" / "pytest"), "-q", "-p", "no:warnings", "tests/harden", *args.pytest_args]
     print(f"==> {' '.join(cmd)}   (HARDEN_BUDGET={args.budget})", flush=True)

@@ -4,6 +4,7 @@ Each virtual user runs one conversation script after another (knowledge question
 without diacritics, support levels, an eligibility check, lead capture), waiting for each reply
 before sending the next message, like a person would (without the think time).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,13 +46,24 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
     def summary(self) -> Dict[str, float]:
-        return {"p50": statistics.median(self.latencies_ms) if self.latencies_ms else float("nan"),
-                "p95": self.pct(0.95), "p99": self.pct(0.99), "msg_per_s": self.throughput,
-                "errors": self.errors, "messages": len(self.latencies_ms)}
+        return {
+            "p50": statistics.median(self.latencies_ms) if self.latencies_ms else float("nan"),
+            "p95": self.pct(0.95),
+            "p99": self.pct(0.99),
+            "msg_per_s": self.throughput,
+            "errors": self.errors,
+            "messages": len(self.latencies_ms),
+        }
 
 
-async def _user(session: aiohttp.ClientSession, url: str, result: LoadResult, deadline: float,
-                scripts: itertools.cycle, budget: "List[int] | None" = None) -> None:
+async def _user(
+    session: aiohttp.ClientSession,
+    url: str,
+    result: LoadResult,
+    deadline: float,
+    scripts: itertools.cycle,
+    budget: "List[int] | None" = None,
+) -> None:
     while time.perf_counter() < deadline:
         sender = f"load-{uuid.uuid4().hex[:12]}"
         for text in next(scripts):
@@ -74,8 +86,7 @@ async def _user(session: aiohttp.ClientSession, url: str, result: LoadResult, de
                 result.errors += 1
 
 
-async def run_load(base_url: str, concurrency: int, seconds: float,
-                   messages: "int | None" = None) -> LoadResult:
+async def run_load(base_url: str, concurrency: int, seconds: float, messages: "int | None" = None) -> LoadResult:
     """Keep ``concurrency`` conversations going for ``seconds`` (or until ``messages`` have been
     sent); measure every reply."""
     url = f"{base_url}/webhooks/rest/webhook"
@@ -86,8 +97,9 @@ async def run_load(base_url: str, concurrency: int, seconds: float,
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         start = time.perf_counter()
         deadline = start + seconds
-        offsets = [itertools.cycle(SCRIPTS[i % len(SCRIPTS):] + SCRIPTS[:i % len(SCRIPTS)]) for i in range(concurrency)]
-        await asyncio.gather(*(_user(session, url, result, deadline, offsets[i], budget)
-                               for i in range(concurrency)))
+        offsets = [
+            itertools.cycle(SCRIPTS[i % len(SCRIPTS) :] + SCRIPTS[: i % len(SCRIPTS)]) for i in range(concurrency)
+        ]
+        await asyncio.gather(*(_user(session, url, result, deadline, offsets[i], budget) for i in range(concurrency)))
         result.seconds = time.perf_counter() - start
     return result

@@ -10,6 +10,7 @@ lookups, the code the NLU components run (``bot/``, ``vntext/``, ``policy_kb/``,
 knowledge data), the pinned dependencies and the Python and Rasa versions. Anything outside
 that list that changes the model needs ``scripts/train.sh --force``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,9 @@ def files() -> list[Path]:
         if path.is_file():
             out.add(path)
         elif path.is_dir():
-            out.update(p for p in path.rglob("*")
-                       if p.is_file() and p.suffix in SUFFIXES and "__pycache__" not in p.parts)
+            out.update(
+                p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES and "__pycache__" not in p.parts
+            )
     return sorted(out)
 
 

@@ -5,8 +5,10 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
 source scripts/env.sh
 
-echo "==> Lint (ruff: unused / undefined names, syntax errors)"
-"$VENV_BIN/ruff" check --no-cache actions bot policy_kb lead_store vntext console devtools scripts tests
+echo "==> Lint (ruff: unused / undefined names, syntax errors; format check: make format fixes it)"
+PY_DIRS="actions bot policy_kb lead_store vntext console devtools scripts tests"  # word-split on purpose
+"$VENV_BIN/ruff" check --no-cache $PY_DIRS
+"$VENV_BIN/ruff" format --check --no-cache $PY_DIRS
 echo "==> Knowledge data"
 "$VENV_BIN/python" -m policy_kb check
 echo "==> rasa data validate"

@@ -1,4 +1,5 @@
 """Wait until the action server and Rasa answer a real question through the REST channel."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,8 +19,9 @@ def _get(url: str) -> bool:
 
 def _ask(rasa: str, text: str) -> list:
     body = json.dumps({"sender": "readiness-check", "message": text}).encode()
-    req = urllib.request.Request(f"{rasa}/webhooks/rest/webhook", data=body,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        f"{rasa}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read())
 
@@ -33,8 +35,11 @@ def main() -> int:
     args = ap.parse_args()
     deadline = time.time() + args.timeout
     while time.time() < deadline:
-        if _get(f"{args.actions}/health") and _get(f"{args.rasa}/") and \
-                (args.console is None or _get(f"{args.console}/healthz")):
+        if (
+            _get(f"{args.actions}/health")
+            and _get(f"{args.rasa}/")
+            and (args.console is None or _get(f"{args.console}/healthz"))
+        ):
             try:
                 # A knowledge question exercises NLU, policies, the action server and the KB.
                 reply = _ask(args.rasa, "Khuyến công là gì?")

@@ -1,4 +1,5 @@
 """Shared fixtures: a knowledge base built from the real data, tracker factory, live servers."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,20 @@ no_tensorflow.install()
 
 # The live-server runner lives in devtools/servers.py (scripts/bench.py uses it too); its names are
 # re-exported here because the tests import them from tests.conftest.
-from devtools.servers import (ARTIFACTS, MODEL, ROOT, VENV_BIN, LiveBot, ensure_model,  # noqa: F401
-                              free_port, stop_processes, wait_http)
+from devtools.servers import (
+    ARTIFACTS,
+    MODEL,
+    ROOT,
+    VENV_BIN,
+    LiveBot,
+    ensure_model,
+    free_port,
+    stop_processes,
+    wait_http,
+)
+
+#: re-exported for the test modules (see above)
+REEXPORTED = (ARTIFACTS, MODEL, ROOT, VENV_BIN, LiveBot, ensure_model, free_port, stop_processes, wait_http)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -60,20 +73,44 @@ def kb_session(kb_url):
         yield session
 
 
-def make_tracker(text: str = "", intent: Optional[str] = None, entities: Optional[List[Dict]] = None,
-                 slots: Optional[Dict[str, Any]] = None, sender: str = "test-user"):
+def make_tracker(
+    text: str = "",
+    intent: Optional[str] = None,
+    entities: Optional[List[Dict]] = None,
+    slots: Optional[Dict[str, Any]] = None,
+    sender: str = "test-user",
+):
     from rasa_sdk import Tracker
 
-    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0} if intent else {},
-              "entities": entities or []}
-    return Tracker(sender_id=sender, slots=slots or {}, latest_message=latest, events=[],
-                   paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen")
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0} if intent else {}, "entities": entities or []}
+    return Tracker(
+        sender_id=sender,
+        slots=slots or {},
+        latest_message=latest,
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
 
 
 #: Fixtures that start real servers: a test that uses one is marked ``server`` automatically, so
 #: ``make test-fast`` (``-m "not server"``) never starts a server.
-SERVER_FIXTURES = frozenset({"live_bot", "in_process_bot", "pg_bot", "web_bot", "zalo_bot", "harden_bot", "bot", "foreign_site",
-                             "pg_cluster", "databases"})
+SERVER_FIXTURES = frozenset(
+    {
+        "live_bot",
+        "in_process_bot",
+        "pg_bot",
+        "web_bot",
+        "zalo_bot",
+        "harden_bot",
+        "bot",
+        "foreign_site",
+        "pg_cluster",
+        "databases",
+    }
+)
 
 
 def pytest_collection_modifyitems(config, items) -> None:
@@ -102,8 +139,9 @@ class ApiLiveBot(LiveBot):
 
 
 @contextmanager
-def channel_bot(tmp: Path, label: str, credentials: str,
-                extra_env: Optional[Dict[str, str]] = None) -> Iterator[ApiLiveBot]:
+def channel_bot(
+    tmp: Path, label: str, credentials: str, extra_env: Optional[Dict[str, str]] = None
+) -> Iterator[ApiLiveBot]:
     """An ApiLiveBot on its own SQLite knowledge base with the given credentials.yml (channels);
     its logs end up in tests/artifacts/<label>-*.log."""
     from policy_kb.db import get_engine

@@ -4,6 +4,7 @@ The server is the real aiohttp application (:func:`console.app.make_app`) served
 runner in a background thread of the test process, on a migrated SQLite file of its own; tests
 talk to it over HTTP with ``requests``. Running in-process lets ``caplog`` see every log line.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -51,10 +52,23 @@ def seed_leads(db_url: str) -> Dict[str, int]:
     ids = {}
     base = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=3)
     for i, (name, typed, _, province, channel, verdict) in enumerate(PEOPLE):
-        lead_id, _ = save_lead(engine, LeadInput(
-            name=name, phone=typed, channel=channel, conversation_id=f"conv-{i}", consent_version=CONSENT_VERSION,
-            consent_at=base + dt.timedelta(hours=i), province=province, industry="che_bien_nong_san",
-            business_type="ho_kinh_doanh", activity="may_moc", estimated_cost_vnd=150_000_000 + i, verdict=verdict))
+        lead_id, _ = save_lead(
+            engine,
+            LeadInput(
+                name=name,
+                phone=typed,
+                channel=channel,
+                conversation_id=f"conv-{i}",
+                consent_version=CONSENT_VERSION,
+                consent_at=base + dt.timedelta(hours=i),
+                province=province,
+                industry="che_bien_nong_san",
+                business_type="ho_kinh_doanh",
+                activity="may_moc",
+                estimated_cost_vnd=150_000_000 + i,
+                verdict=verdict,
+            ),
+        )
         ids[name] = lead_id
     return ids
 
@@ -118,8 +132,13 @@ def make_console(tmp: Path, seed: bool = True, **overrides) -> ConsoleServer:
     accounts.create_officer(engine, OFFICER, OFFICER_PW, "officer", "Cán bộ Hoa")
     if seed:
         seed_leads(db_url)
-    settings = ConsoleSettings(db_url=db_url, rasa_url="http://127.0.0.1:9", rasa_token="test",
-                               tracker_db_url=f"sqlite:///{tmp / 'tracker.db'}", **overrides)
+    settings = ConsoleSettings(
+        db_url=db_url,
+        rasa_url="http://127.0.0.1:9",
+        rasa_token="test",
+        tracker_db_url=f"sqlite:///{tmp / 'tracker.db'}",
+        **overrides,
+    )
     return ConsoleServer(db_url, settings).start()
 
 
@@ -129,14 +148,18 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def login(server: ConsoleServer, username: str, password: str,
-          session: Optional[requests.Session] = None) -> requests.Response:
+def login(
+    server: ConsoleServer, username: str, password: str, session: Optional[requests.Session] = None
+) -> requests.Response:
     """Log in the way a browser does (GET the form for its token, POST it); no redirect followed."""
     session = session or requests.Session()
     form = session.get(server.url("/login"), timeout=10)
-    return session.post(server.url("/login"), data={"csrf_token": csrf_of(form.text), "username": username,
-                                                    "password": password, "next": "/leads"},
-                        allow_redirects=False, timeout=30)
+    return session.post(
+        server.url("/login"),
+        data={"csrf_token": csrf_of(form.text), "username": username, "password": password, "next": "/leads"},
+        allow_redirects=False,
+        timeout=30,
+    )
 
 
 def logged_in(server: ConsoleServer, username: str = OFFICER, password: str = OFFICER_PW) -> requests.Session:

@@ -1,4 +1,5 @@
 """Custom actions on tracker fixtures (RasaHQ/financial-demo style): answers come from the KB."""
+
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -25,8 +26,12 @@ def ent_in(text, name, value, phrase):
 
 
 def test_machinery_answer_has_share_cap_source_and_local_caveat(kb_url):
-    msgs, events = run(ActionAnswer(), make_tracker(
-        "Mua máy móc thiết bị được hỗ trợ bao nhiêu?", "ask_support_level", [ent("activity", "machinery")]))
+    msgs, events = run(
+        ActionAnswer(),
+        make_tracker(
+            "Mua máy móc thiết bị được hỗ trợ bao nhiêu?", "ask_support_level", [ent("activity", "machinery")]
+        ),
+    )
     text = msgs[0]["text"]
     assert "50%" in text and "300 triệu đồng" in text
     assert "Thông tư 28/2018/TT-BTC" in text and "Điều 8" in text
@@ -39,15 +44,21 @@ def test_machinery_answer_has_share_cap_source_and_local_caveat(kb_url):
 
 
 def test_the_earlier_level_is_behind_its_button_with_its_document(kb_url):
-    msgs, _ = run(ActionAnswer(), make_tracker("", "ask_more", [ent("record", "level.machinery"), ent("view", "history")]))
+    msgs, _ = run(
+        ActionAnswer(), make_tracker("", "ask_more", [ent("record", "level.machinery"), ent("view", "history")])
+    )
     text = msgs[0]["text"]
     assert "Theo TTLT 26/2014" in text and "200 triệu đồng" in text
     assert "Thông tư liên tịch 26/2014/TTLT-BTC-BCT" in text
 
 
 def test_estimate_with_cost_is_capped(kb_url):
-    msgs, _ = run(ActionAnswer(), make_tracker(
-        "mua máy 800 triệu", "ask_support_level", [ent("activity", "machinery"), ent("money", 800_000_000)]))
+    msgs, _ = run(
+        ActionAnswer(),
+        make_tracker(
+            "mua máy 800 triệu", "ask_support_level", [ent("activity", "machinery"), ent("money", 800_000_000)]
+        ),
+    )
     text = msgs[0]["text"]
     assert "400 triệu đồng" in text and "tối đa 300 triệu đồng" in text
 
@@ -65,14 +76,17 @@ def test_generic_fair_asks_domestic_or_abroad(kb_url):
 
 
 def test_fair_abroad_is_100_percent(kb_url):
-    msgs, _ = run(ActionAnswer(), make_tracker(
-        "hội chợ ở nước ngoài", "ask_support_level", [ent("activity", "fair_abroad")]))
+    msgs, _ = run(
+        ActionAnswer(), make_tracker("hội chợ ở nước ngoài", "ask_support_level", [ent("activity", "fair_abroad")])
+    )
     assert "100%" in msgs[0]["text"] and "Thông tư 28/2018/TT-BTC" in msgs[0]["text"]
 
 
 def test_unverified_level_is_not_stated_as_current(kb_url):
-    msgs, _ = run(ActionAnswer(), make_tracker(
-        "xây dựng thương hiệu được hỗ trợ bao nhiêu", "ask_support_level", [ent("activity", "branding")]))
+    msgs, _ = run(
+        ActionAnswer(),
+        make_tracker("xây dựng thương hiệu được hỗ trợ bao nhiêu", "ask_support_level", [ent("activity", "branding")]),
+    )
     text = msgs[0]["text"]
     assert "chưa xác minh" in text
     first_line = text.splitlines()[0]
@@ -83,24 +97,33 @@ def test_unverified_level_is_not_stated_as_current(kb_url):
 
 def test_unverified_level_does_not_call_anything_a_maximum(kb_url):
     # no figure is given, so "Đây là mức tối đa …" would point at nothing
-    msgs, _ = run(ActionAnswer(), make_tracker(
-        "đào tạo nghề được hỗ trợ bao nhiêu", "ask_support_level", [ent("activity", "training")]))
+    msgs, _ = run(
+        ActionAnswer(),
+        make_tracker("đào tạo nghề được hỗ trợ bao nhiêu", "ask_support_level", [ent("activity", "training")]),
+    )
     text = msgs[0]["text"]
     assert "chưa xác minh" in text and "mức tối đa" not in text
     assert "Mỗi tỉnh tự quy định" in text
 
 
 def test_named_province_is_who_to_ask_about_levels(kb_url):
-    msgs, _ = run(ActionAnswer(), make_tracker(
-        "mua máy ở Bình Dương được hỗ trợ bao nhiêu", "ask_support_level",
-        [ent("activity", "machinery"), {**ent("province", "ho_chi_minh"), "text": "Bình Dương"}]))
+    msgs, _ = run(
+        ActionAnswer(),
+        make_tracker(
+            "mua máy ở Bình Dương được hỗ trợ bao nhiêu",
+            "ask_support_level",
+            [ent("activity", "machinery"), {**ent("province", "ho_chi_minh"), "text": "Bình Dương"}],
+        ),
+    )
     assert "Sở Công Thương TP. Hồ Chí Minh" in msgs[0]["text"]
 
 
 @pytest.mark.parametrize("intent", ["ask_local_levels", "ask_procedure", "ask_dossier", "ask_agencies"])
 def test_local_topics_start_with_the_named_province(kb_url, intent):
-    msgs, _ = run(ActionAnswer(), make_tracker(
-        "ở hà giang thì sao", intent, [{**ent("province", "tuyen_quang"), "text": "hà giang"}]))
+    msgs, _ = run(
+        ActionAnswer(),
+        make_tracker("ở hà giang thì sao", intent, [{**ent("province", "tuyen_quang"), "text": "hà giang"}]),
+    )
     first, second = msgs[0]["text"].splitlines()[:2]
     assert first.startswith("Dạ, với cơ sở ở Hà Giang (nay thuộc Tỉnh Tuyên Quang)")
     assert "Sở Công Thương Tuyên Quang" in first and "mức hỗ trợ của tỉnh" in first
@@ -144,20 +167,19 @@ def test_every_topic_answer_cites_its_legal_basis(kb_url, intent):
 def test_more_continues_the_last_topic(kb_url):
     first, events = run(ActionAnswer(), make_tracker("ngành nghề nào", "ask_industries"))
     offset = [e["value"] for e in events if e["name"] == "topic_offset"][0]
-    more, _ = run(ActionAnswer(), make_tracker("xem thêm", "ask_more",
-                                                    slots={"last_topic": "industries", "topic_offset": offset}))
+    more, _ = run(
+        ActionAnswer(), make_tracker("xem thêm", "ask_more", slots={"last_topic": "industries", "topic_offset": offset})
+    )
     assert more[0]["text"] != first[0]["text"] and "Căn cứ" in more[0]["text"]
 
 
 def test_named_document(kb_url):
-    msgs, _ = run(ActionAnswer(), make_tracker("Nghị định 45/2012/NĐ-CP còn hiệu lực không",
-                                                             "ask_legal_documents"))
+    msgs, _ = run(ActionAnswer(), make_tracker("Nghị định 45/2012/NĐ-CP còn hiệu lực không", "ask_legal_documents"))
     assert "45/2012/NĐ-CP" in msgs[0]["text"] and "235/2025" in msgs[0]["text"]
 
 
 def test_mixed_up_document_number_is_corrected(kb_url):
-    msgs, _ = run(ActionAnswer(), make_tracker("thông tư 80/2018/TT-BTC quy định gì",
-                                                             "ask_legal_documents"))
+    msgs, _ = run(ActionAnswer(), make_tracker("thông tư 80/2018/TT-BTC quy định gì", "ask_legal_documents"))
     assert "28/2018/TT-BTC" in msgs[0]["text"]
 
 
@@ -170,8 +192,7 @@ def ask_machinery_with_database_down(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
     db.get_engine.cache_clear()
     try:
-        msgs, _ = run(ActionAnswer(), make_tracker(
-            "máy móc", "ask_support_level", [ent("activity", "machinery")]))
+        msgs, _ = run(ActionAnswer(), make_tracker("máy móc", "ask_support_level", [ent("activity", "machinery")]))
     finally:
         db.get_engine.cache_clear()
     return msgs
@@ -193,9 +214,16 @@ def test_knowledge_base_and_its_copy_down_gives_polite_reply(monkeypatch, kb_url
     assert "gián đoạn" in msgs[0]["text"]
 
 
-@pytest.mark.parametrize("amount,text", [(300_000_000, "300 triệu đồng"), (1_500_000_000, "1,5 tỷ đồng"),
-                                         (450_000_000, "450 triệu đồng"), (2_500_000, "2,5 triệu đồng"),
-                                         (1_234_567, "1.234.567 đồng")])
+@pytest.mark.parametrize(
+    "amount,text",
+    [
+        (300_000_000, "300 triệu đồng"),
+        (1_500_000_000, "1,5 tỷ đồng"),
+        (450_000_000, "450 triệu đồng"),
+        (2_500_000, "2,5 triệu đồng"),
+        (1_234_567, "1.234.567 đồng"),
+    ],
+)
 def test_money_format(amount, text):
     assert fmt_vnd(amount) == text
 
@@ -203,10 +231,18 @@ def test_money_format(amount, text):
 # -------------------------------------------------------- questions about *this* establishment
 def test_industry_question_naming_the_product_gets_the_quick_check(kb_url):
     said = "làm bánh tráng ở Bình Phước có được hỗ trợ không"
-    msgs, events = run(ActionAnswer(), make_tracker(
-        said, "ask_industries",
-        [ent_in(said, "industry", "food_processing", "bánh tráng"), ent_in(said, "province", "dong_nai", "Bình Phước")],
-        slots={"industry": "food_processing", "province": "dong_nai"}))
+    msgs, events = run(
+        ActionAnswer(),
+        make_tracker(
+            said,
+            "ask_industries",
+            [
+                ent_in(said, "industry", "food_processing", "bánh tráng"),
+                ent_in(said, "province", "dong_nai", "Bình Phước"),
+            ],
+            slots={"industry": "food_processing", "province": "dong_nai"},
+        ),
+    )
     text = msgs[0]["text"]
     assert text.startswith("Dạ, theo những gì anh/chị nêu:")
     assert "Địa bàn: Bình Phước (nay thuộc Tỉnh Đồng Nai)." in text
@@ -219,17 +255,27 @@ def test_industry_question_naming_the_product_gets_the_quick_check(kb_url):
 
 def test_ward_of_a_centrally_run_city_is_the_open_question(kb_url):
     said = "tôi ở phường của Hà Nội có được hỗ trợ không"
-    msgs, _ = run(ActionAnswer(), make_tracker(
-        said, "ask_beneficiaries", [ent_in(said, "province", "ha_noi", "Hà Nội"), ent_in(said, "unit_type", "phuong", "phường")],
-        slots={"province": "ha_noi", "unit_type": "phuong"}))
+    msgs, _ = run(
+        ActionAnswer(),
+        make_tracker(
+            said,
+            "ask_beneficiaries",
+            [ent_in(said, "province", "ha_noi", "Hà Nội"), ent_in(said, "unit_type", "phuong", "phường")],
+            slots={"province": "ha_noi", "unit_type": "phuong"},
+        ),
+    )
     text = msgs[0]["text"]
     assert text.startswith("Dạ, theo những gì anh/chị nêu:") and "Địa bàn: Thành phố Hà Nội." in text
     assert "? " in text and "làng nghề" in text  # a ward of Hà Nội qualifies only through a craft village
 
 
 def test_general_question_about_a_place_keeps_the_topic_answer(kb_url):
-    msgs, _ = run(ActionAnswer(), make_tracker(
-        "ở Hà Nội ai được hỗ trợ", "ask_beneficiaries", [ent("province", "ha_noi")], slots={"province": "ha_noi"}))
+    msgs, _ = run(
+        ActionAnswer(),
+        make_tracker(
+            "ở Hà Nội ai được hỗ trợ", "ask_beneficiaries", [ent("province", "ha_noi")], slots={"province": "ha_noi"}
+        ),
+    )
     text = msgs[0]["text"]
     assert not text.startswith("Dạ, theo những gì anh/chị nêu") and "Căn cứ" in text  # no quick check
 
@@ -237,34 +283,50 @@ def test_general_question_about_a_place_keeps_the_topic_answer(kb_url):
 def test_inform_cost_with_an_activity_known_is_estimated(kb_url):
     from actions.quick_check import ActionAnswerInform
 
-    msgs, _ = run(ActionAnswerInform(), make_tracker(
-        "chi phí máy khoảng 500tr", "inform", [ent("money", 500_000_000)],
-        slots={"activity": "machinery", "money": 500_000_000}))
+    msgs, _ = run(
+        ActionAnswerInform(),
+        make_tracker(
+            "chi phí máy khoảng 500tr",
+            "inform",
+            [ent("money", 500_000_000)],
+            slots={"activity": "machinery", "money": 500_000_000},
+        ),
+    )
     assert "50% × 500 triệu đồng = 250 triệu đồng" in msgs[0]["text"]
 
 
 def test_inform_cost_alone_starts_the_estimate_form(kb_url):
     from actions.quick_check import ActionAnswerInform
 
-    msgs, events = run(ActionAnswerInform(), make_tracker(
-        "chi phí khoảng 1 tỷ", "inform", [ent("money", 1_000_000_000)], slots={"money": 1_000_000_000}))
+    msgs, events = run(
+        ActionAnswerInform(),
+        make_tracker("chi phí khoảng 1 tỷ", "inform", [ent("money", 1_000_000_000)], slots={"money": 1_000_000_000}),
+    )
     assert msgs == [] and events == [{"event": "followup", "name": "estimate_form", "timestamp": None}]
 
 
 def test_inform_a_shop_is_not_eligible_with_the_reason(kb_url):
     from actions.quick_check import ActionAnswerInform
 
-    msgs, events = run(ActionAnswerInform(), make_tracker(
-        "tôi bán tạp hóa", "inform", [ent("business_type", "shop")], slots={"business_type": "shop"}))
+    msgs, events = run(
+        ActionAnswerInform(),
+        make_tracker("tôi bán tạp hóa", "inform", [ent("business_type", "shop")], slots={"business_type": "shop"}),
+    )
     assert "CHƯA thuộc đối tượng" in msgs[0]["text"] and "✗" in msgs[0]["text"]
     assert not any(e.get("name") == "verdict" for e in events)  # the full check's slot, stored with leads
 
 
 def test_quick_check_judges_this_message_not_earlier_questions(kb_url):
     # earlier: "doanh nghiệp lớn có được không" (slot business_type) and "ở Hà Nội" (slot province)
-    msgs, _ = run(ActionAnswer(), make_tracker(
-        "khai thác cát có được hỗ trợ không", "ask_industries", [ent("industry", "mining")],
-        slots={"business_type": "large_enterprise", "province": "ha_noi", "industry": "mining"}))
+    msgs, _ = run(
+        ActionAnswer(),
+        make_tracker(
+            "khai thác cát có được hỗ trợ không",
+            "ask_industries",
+            [ent("industry", "mining")],
+            slots={"business_type": "large_enterprise", "province": "ha_noi", "industry": "mining"},
+        ),
+    )
     text = msgs[0]["text"]
     assert "doanh nghiệp lớn" not in text and "Hà Nội" not in text
     assert "khai thác" in text.lower()
@@ -278,9 +340,19 @@ def test_inform_without_anything_usable_gets_the_help(kb_url):
 
 
 # ------------------------------------------------------------- answers the check did not expect
-@pytest.mark.parametrize("text,key", [("xa binh son", "xa"), ("Xã Bình Sơn", "xa"), ("P. Tân Mai", "phuong"),
-                                      ("phường 5", "phuong"), ("thị trấn Hồ", "xa"), ("dac khu phu quoc", "dac_khu"),
-                                      ("ko", None), ("quang ngai", None)])
+@pytest.mark.parametrize(
+    "text,key",
+    [
+        ("xa binh son", "xa"),
+        ("Xã Bình Sơn", "xa"),
+        ("P. Tân Mai", "phuong"),
+        ("phường 5", "phuong"),
+        ("thị trấn Hồ", "xa"),
+        ("dac khu phu quoc", "dac_khu"),
+        ("ko", None),
+        ("quang ngai", None),
+    ],
+)
 def test_unit_type_answer_by_its_first_word(text, key):
     from vntext.places import unit_type_in_answer
 
@@ -292,23 +364,38 @@ def test_an_unclear_answer_is_counted_then_skipped_and_another_fields_answer_ack
 
     form = ValidateEligibilityForm()
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("quang ngai", "inform", [{**ent("province", "quang_ngai"), "text": "quang ngai"}],
-                           slots={"province": "quang_ngai"})
+    tracker = make_tracker(
+        "quang ngai",
+        "inform",
+        [{**ent("province", "quang_ngai"), "text": "quang ngai"}],
+        slots={"province": "quang_ngai"},
+    )
     assert form.validate_industry("unclear", dispatcher, tracker, {}) == {"industry": None, "reasks": '{"industry": 1}'}
     assert dispatcher.messages[0]["text"] == "Dạ, em đã ghi nhận địa bàn: Tỉnh Quảng Ngãi."
     dispatcher = CollectingDispatcher()
     again = make_tracker("abc", "inform", slots={"reasks": '{"industry": 1}'})
-    assert form.validate_industry("unclear", dispatcher, again, {}) == {"industry": "unknown", "reasks": '{"industry": 2}'}
+    assert form.validate_industry("unclear", dispatcher, again, {}) == {
+        "industry": "unknown",
+        "reasks": '{"industry": 2}',
+    }
     assert dispatcher.messages[0]["response"] == "utter_question_skipped"
     assert form.validate_industry("mining", CollectingDispatcher(), again, {}) == {"industry": "mining"}
 
 
-@pytest.mark.parametrize("typed,stored", [
-    ("ten toi la nguyen van dung", "Nguyen Van Dung"), ("Tên tôi là Nguyễn Văn Dũng ạ", "Nguyễn Văn Dũng"),
-    ("em tên Lan", "Lan"), ("mình là Trần Thị Dung nhé", "Trần Thị Dung"), ("Họ tên: Lê Văn An", "Lê Văn An"),
-    ("nguyễn thị hoa", "Nguyễn Thị Hoa"), ("Nguyễn Văn An", "Nguyễn Văn An"), ("nguyen van a", "Nguyen Van A"),
-    ("Anh Tuấn", "Anh Tuấn"),
-])
+@pytest.mark.parametrize(
+    "typed,stored",
+    [
+        ("ten toi la nguyen van dung", "Nguyen Van Dung"),
+        ("Tên tôi là Nguyễn Văn Dũng ạ", "Nguyễn Văn Dũng"),
+        ("em tên Lan", "Lan"),
+        ("mình là Trần Thị Dung nhé", "Trần Thị Dung"),
+        ("Họ tên: Lê Văn An", "Lê Văn An"),
+        ("nguyễn thị hoa", "Nguyễn Thị Hoa"),
+        ("Nguyễn Văn An", "Nguyễn Văn An"),
+        ("nguyen van a", "Nguyen Van A"),
+        ("Anh Tuấn", "Anh Tuấn"),
+    ],
+)
 def test_the_name_is_stored_without_the_words_around_it(typed, stored):
     from actions.leads import ValidateLeadForm
 
@@ -318,11 +405,19 @@ def test_the_name_is_stored_without_the_words_around_it(typed, stored):
 def test_a_detailed_how_much_question_gets_the_estimate_whatever_its_topic(kb_url):
     # "Mình là hộ kinh doanh ở xã Phú Riềng, Bình Phước, làm bánh tráng, muốn mua máy sấy 800 triệu
     #  thì được hỗ trợ bao nhiêu?" is classed as a local-levels question
-    entities = [ent("activity", "machinery"), ent("money", 800_000_000), ent("business_type", "household_business"),
-                {**ent("province", "dong_nai"), "text": "Bình Phước"}]
+    entities = [
+        ent("activity", "machinery"),
+        ent("money", 800_000_000),
+        ent("business_type", "household_business"),
+        {**ent("province", "dong_nai"), "text": "Bình Phước"},
+    ]
     for intent in ("ask_local_levels", "ask_beneficiaries"):
-        msgs, _ = run(ActionAnswer(), make_tracker("… mua máy sấy 800 triệu thì được hỗ trợ bao nhiêu?", intent,
-                                                         entities, slots={"province": "dong_nai"}))
+        msgs, _ = run(
+            ActionAnswer(),
+            make_tracker(
+                "… mua máy sấy 800 triệu thì được hỗ trợ bao nhiêu?", intent, entities, slots={"province": "dong_nai"}
+            ),
+        )
         text = msgs[0]["text"]
         assert "50% × 800 triệu đồng = 400 triệu đồng" in text and "tối đa 300 triệu đồng" in text, intent
         assert "Sở Công Thương Đồng Nai" in text and "Thông tư 28/2018/TT-BTC" in text

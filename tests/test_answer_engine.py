@@ -1,5 +1,6 @@
 """The answer engine on tracker fixtures: ranking, status framing, scope answers, unanswered
 questions, example questions as data (policy_kb/retrieval.py, actions/answer.py)."""
+
 import json
 import re
 
@@ -13,10 +14,16 @@ from policy_kb.loader import DATA_DIR, KnowledgeDataError, read_data
 from policy_kb.retrieval import split_questions
 from tests.conftest import ROOT, make_tracker
 
-EVAL = [q for p in sorted((ROOT / "tests" / "data" / "answer_eval").glob("*.yml"))
-        for q in (yaml.safe_load(p.read_text("utf-8")).get("questions") or [])]
-UNANSWERABLE = [q for p in sorted((ROOT / "tests" / "data" / "answer_eval").glob("*.yml"))
-                for q in (yaml.safe_load(p.read_text("utf-8")).get("unanswerable") or [])]
+EVAL = [
+    q
+    for p in sorted((ROOT / "tests" / "data" / "answer_eval").glob("*.yml"))
+    for q in (yaml.safe_load(p.read_text("utf-8")).get("questions") or [])
+]
+UNANSWERABLE = [
+    q
+    for p in sorted((ROOT / "tests" / "data" / "answer_eval").glob("*.yml"))
+    for q in (yaml.safe_load(p.read_text("utf-8")).get("unanswerable") or [])
+]
 
 
 def run(tracker):
@@ -44,8 +51,11 @@ def test_eval_set_is_large_enough_in_three_styles_and_not_leaked():
     training = set()
     for path in (ROOT / "nlu_data" / "train").glob("*.yml"):
         for block in yaml.safe_load(path.read_text("utf-8")).get("nlu") or []:
-            training |= {key(re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line[2:]))
-                         for line in (block.get("examples") or "").splitlines() if line.startswith("- ")}
+            training |= {
+                key(re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line[2:]))
+                for line in (block.get("examples") or "").splitlines()
+                if line.startswith("- ")
+            }
     leaked = [q["q"] for q in EVAL + UNANSWERABLE if key(q["q"]) in record_questions | training]
     assert leaked == []
 
@@ -56,8 +66,9 @@ def test_loader_refuses_bad_questions_naming_file_and_record(tmp_path):
     data = tmp_path / "policy_kb" / "data"
     shutil.copytree(DATA_DIR, data)
     path = data / "facts" / "overview.yml"
-    path.write_text(path.read_text("utf-8").replace("    questions:\n", "    questions: 7\n    old_questions:\n", 1),
-                    "utf-8")
+    path.write_text(
+        path.read_text("utf-8").replace("    questions:\n", "    questions: 7\n    old_questions:\n", 1), "utf-8"
+    )
     with pytest.raises(KnowledgeDataError, match=r"overview\.yml, record 'overview\.[a-z_]+': 'questions' must be"):
         read_data(data)
 
@@ -70,7 +81,9 @@ def test_the_same_question_on_two_records_is_refused(tmp_path):
     facts = yaml.safe_load((data / "facts" / "overview.yml").read_text("utf-8"))["facts"]
     taken = facts[0]["questions"][0]
     path = data / "facts" / "objectives.yml"
-    path.write_text(path.read_text("utf-8").replace("    questions:\n", f'    questions:\n      - "{taken}"\n', 1), "utf-8")
+    path.write_text(
+        path.read_text("utf-8").replace("    questions:\n", f'    questions:\n      - "{taken}"\n', 1), "utf-8"
+    )
     with pytest.raises(KnowledgeDataError, match="the same question on two records"):
         read_data(data)
 
@@ -91,13 +104,16 @@ def test_an_officer_adds_one_question_and_the_next_answer_uses_it(tmp_path, monk
     monkeypatch.setenv("KB_INDEX_CHECK_SECONDS", "0")
     question = "tỉnh làm một đợt bình chọn sp tiêu biểu thì tiền đâu ra"
     from sqlalchemy.orm import Session
+
     with Session(engine, future=True) as session:
         before = answer_index.answer_index(session).search(question)[0].record.id
     assert before != "typical_product.funding"
     path = data / "facts" / "typical_product.yml"
     text = path.read_text("utf-8")
     anchor = text.index("    questions:\n", text.index("id: typical_product.funding"))
-    path.write_text(text[:anchor] + f'    questions:\n      - "{question}"\n' + text[anchor + len("    questions:\n"):], "utf-8")
+    path.write_text(
+        text[:anchor] + f'    questions:\n      - "{question}"\n' + text[anchor + len("    questions:\n") :], "utf-8"
+    )
     build(engine, data)
     with Session(engine, future=True) as session:
         assert answer_index.answer_index(session).search(question)[0].record.id == "typical_product.funding"
@@ -109,12 +125,15 @@ def test_the_intent_is_a_prior_not_the_answer(kb_url):
     assert {"event": "slot", "name": "last_record", "value": "typical_product.complaints", "timestamp": None} in events
 
 
-@pytest.mark.parametrize("text,parts", [
-    ("được hỗ trợ gì, bao nhiêu, nộp ở đâu, hạn khi nào", 4),
-    ("hộ kinh doanh và hợp tác xã có được hỗ trợ không", 1),
-    ("mua máy móc được hỗ trợ bao nhiêu", 1),
-    ("hạn nộp khi nào? nộp mấy bộ?", 2),
-])
+@pytest.mark.parametrize(
+    "text,parts",
+    [
+        ("được hỗ trợ gì, bao nhiêu, nộp ở đâu, hạn khi nào", 4),
+        ("hộ kinh doanh và hợp tác xã có được hỗ trợ không", 1),
+        ("mua máy móc được hỗ trợ bao nhiêu", 1),
+        ("hạn nộp khi nào? nộp mấy bộ?", 2),
+    ],
+)
 def test_several_questions_are_split_only_where_each_part_asks(text, parts):
     assert len(split_questions(text)) == parts
 
@@ -145,10 +164,19 @@ def test_borrowing_money_gets_the_scope_answer(kb_url):
     assert "không cho vay vốn" in msgs[0]["text"] and "lãi suất" in msgs[0]["text"]
 
 
-@pytest.mark.parametrize("text,english", [
-    ("Hello, can I get support for my company?", True), ("How can I apply for support?", True),
-    ("ho tro may moc dc bn", False), ("co the ho tro the nao", False), ("Mua máy móc", False),
-    ("toi can giup do", False), ("co a", False), ("khong can", False)])
+@pytest.mark.parametrize(
+    "text,english",
+    [
+        ("Hello, can I get support for my company?", True),
+        ("How can I apply for support?", True),
+        ("ho tro may moc dc bn", False),
+        ("co the ho tro the nao", False),
+        ("Mua máy móc", False),
+        ("toi can giup do", False),
+        ("co a", False),
+        ("khong can", False),
+    ],
+)
 def test_english_is_recognised_but_not_vietnamese_without_diacritics(text, english):
     assert is_english(text) is english
 
@@ -165,9 +193,16 @@ def test_unanswerable_question_is_said_so_and_recorded_without_personal_data(kb_
     assert row.intent == "nlu_fallback" and row.channel == "rest" and 0 < row.best_score < 0.84
 
 
-@pytest.mark.parametrize("text,gone", [
-    ("gọi em 0987.654.321 nhé", "0987"), ("zalo +84 912 345 678", "912"), ("email lan@gmail.com", "lan@"),
-    ("em là chị Mai ở Bắc Ninh", "Mai"), ("anh Trần Văn Tú hỏi", "Trần")])
+@pytest.mark.parametrize(
+    "text,gone",
+    [
+        ("gọi em 0987.654.321 nhé", "0987"),
+        ("zalo +84 912 345 678", "912"),
+        ("email lan@gmail.com", "lan@"),
+        ("em là chị Mai ở Bắc Ninh", "Mai"),
+        ("anh Trần Văn Tú hỏi", "Trần"),
+    ],
+)
 def test_redaction(text, gone):
     from policy_kb.unanswered import redact
 
@@ -180,9 +215,12 @@ def test_the_ranking_does_not_load_jax():
     Fails if a bm25s upgrade finds jax another way."""
     import subprocess
     import sys
-    code = ("import sys, policy_kb.retrieval, bm25s.selection as s; "
-            "assert 'jax' not in sys.modules, 'jax imported'; assert not s.JAX_IS_AVAILABLE; "
-            "import jax")  # and jax still imports for whoever needs it
+
+    code = (
+        "import sys, policy_kb.retrieval, bm25s.selection as s; "
+        "assert 'jax' not in sys.modules, 'jax imported'; assert not s.JAX_IS_AVAILABLE; "
+        "import jax"
+    )  # and jax still imports for whoever needs it
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
 

@@ -1,4 +1,5 @@
 """The real bot (trained model + action server + KB) through its REST channel."""
+
 import uuid
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def answered_records(resp):
     for m in resp.json():
         for b in m.get("buttons", []):
             if b["payload"].startswith("/ask_more{"):
-                out.append(json.loads(b["payload"][len("/ask_more"):])["record"])
+                out.append(json.loads(b["payload"][len("/ask_more") :])["record"])
     return out
 
 
@@ -44,10 +45,13 @@ def topic_of(record_id):
 def test_every_topic_in_three_phrasings(live_bot, intent, text):
     resp = live_bot.ask(text, sender=f"phrasing-{abs(hash(text))}")
     reply = "\n".join(m.get("text") or "" for m in resp.json())
-    assert "Căn cứ" in reply and len(reply) <= 450, reply   # one short, cited answer
+    assert "Căn cứ" in reply and len(reply) <= 450, reply  # one short, cited answer
     topics = {topic_of(r) for r in answered_records(resp)}
-    rules_topic = {"beneficiaries", "industries", "priorities"} if any(r.startswith("rule.") for r in
-                                                                         answered_records(resp)) else set()
+    rules_topic = (
+        {"beneficiaries", "industries", "priorities"}
+        if any(r.startswith("rule.") for r in answered_records(resp))
+        else set()
+    )
     assert INTENT_TOPICS[intent] in topics | rules_topic, (reply, answered_records(resp))
 
 
@@ -98,22 +102,25 @@ def test_greeting_offers_buttons_and_button_payload_works(live_bot):
     assert "100%" in reply
 
 
-@pytest.mark.parametrize("kind,kwargs,status,reply", [
-    ("empty", {"text": ""}, 200, "chưa nhận được"),
-    ("spaces", {"text": "   \n\t"}, 200, "chưa nhận được"),
-    ("10k chars", {"text": "máy " * 2500}, 200, "dài quá"),
-    ("emoji only", {"text": "😀🙏👍"}, 200, "Dạ"),
-    ("english", {"text": "What is the weather like in London today?"}, 200, "Dạ"),
-    ("html", {"text": "<img src=x onerror=alert(1)>"}, 200, "Dạ"),
-    ("null message", {"text": None}, 200, "chưa nhận được"),
-    ("number message", {"text": 12345}, 400, None),
-    ("malformed json", {"text": None, "raw": b'{"sender": "x", "message": "hi'}, 400, None),
-    ("not json", {"text": None, "raw": b"hello", "content_type": "text/plain"}, 400, None),
-    ("json list", {"text": None, "raw": b"[1, 2, 3]"}, 400, None),
-    ("no sender", {"text": None, "raw": b'{"message": "xin chao"}'}, 400, None),
-    ("missing message", {"text": None, "raw": b'{"sender": "x"}'}, 200, "chưa nhận được"),
-    ("1 MB body", {"text": None, "raw": b'{"sender": "x", "message": "' + b"a" * 1_000_000 + b'"}'}, 413, None),
-])
+@pytest.mark.parametrize(
+    "kind,kwargs,status,reply",
+    [
+        ("empty", {"text": ""}, 200, "chưa nhận được"),
+        ("spaces", {"text": "   \n\t"}, 200, "chưa nhận được"),
+        ("10k chars", {"text": "máy " * 2500}, 200, "dài quá"),
+        ("emoji only", {"text": "😀🙏👍"}, 200, "Dạ"),
+        ("english", {"text": "What is the weather like in London today?"}, 200, "Dạ"),
+        ("html", {"text": "<img src=x onerror=alert(1)>"}, 200, "Dạ"),
+        ("null message", {"text": None}, 200, "chưa nhận được"),
+        ("number message", {"text": 12345}, 400, None),
+        ("malformed json", {"text": None, "raw": b'{"sender": "x", "message": "hi'}, 400, None),
+        ("not json", {"text": None, "raw": b"hello", "content_type": "text/plain"}, 400, None),
+        ("json list", {"text": None, "raw": b"[1, 2, 3]"}, 400, None),
+        ("no sender", {"text": None, "raw": b'{"message": "xin chao"}'}, 400, None),
+        ("missing message", {"text": None, "raw": b'{"sender": "x"}'}, 200, "chưa nhận được"),
+        ("1 MB body", {"text": None, "raw": b'{"sender": "x", "message": "' + b"a" * 1_000_000 + b'"}'}, 413, None),
+    ],
+)
 def test_bad_input_never_5xx_and_bot_keeps_answering(live_bot, kind, kwargs, status, reply):
     resp = live_bot.ask(kwargs.pop("text"), sender=f"bad-{kind}", **kwargs)
     assert resp.status_code == status, (kind, resp.status_code, resp.text[:200])
@@ -133,10 +140,13 @@ def test_out_of_scope_and_bot_challenge_are_polite(live_bot):
     assert "trợ lý tự động" in live_bot.texts("bạn là người hay máy vậy", sender="oos")
 
 
-@pytest.mark.parametrize("text, place, ask", [
-    ("o ha giang thi nop ho so o dau", "Hà Giang (nay thuộc Tỉnh Tuyên Quang)", "Sở Công Thương Tuyên Quang"),
-    ("tỉnh Hà Nội hỗ trợ bao nhiêu", "Thành phố Hà Nội", "Sở Công Thương Hà Nội"),
-])
+@pytest.mark.parametrize(
+    "text, place, ask",
+    [
+        ("o ha giang thi nop ho so o dau", "Hà Giang (nay thuộc Tỉnh Tuyên Quang)", "Sở Công Thương Tuyên Quang"),
+        ("tỉnh Hà Nội hỗ trợ bao nhiêu", "Thành phố Hà Nội", "Sở Công Thương Hà Nội"),
+    ],
+)
 def test_question_about_a_named_province_says_whom_to_ask_there(live_bot, text, place, ask):
     reply = live_bot.texts(text, f"place-{uuid.uuid4().hex[:8]}")
     first = reply.splitlines()[0]
@@ -144,13 +154,21 @@ def test_question_about_a_named_province_says_whom_to_ask_there(live_bot, text, 
     assert "Căn cứ:" in reply
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Mình là hộ kinh doanh ở xã Phú Riềng, Bình Phước, làm bánh tráng, muốn mua máy sấy 800 triệu thì được "
-     "hỗ trợ bao nhiêu?", ["50% × 800 triệu đồng = 400 triệu đồng", "Sở Công Thương Đồng Nai"]),
-    ("Chào em, anh ở Tân Uyên Bình Dương cũ, bên anh là công ty TNHH nhỏ làm đồ gỗ xuất khẩu khoảng 40 công nhân, "
-     "muốn đầu tư dây chuyền sơn tĩnh điện khoảng 2 tỷ thì nhà nước hỗ trợ được bao nhiêu vậy em?",
-     ["450 triệu đồng", "Sở Công Thương TP. Hồ Chí Minh"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Mình là hộ kinh doanh ở xã Phú Riềng, Bình Phước, làm bánh tráng, muốn mua máy sấy 800 triệu thì được "
+            "hỗ trợ bao nhiêu?",
+            ["50% × 800 triệu đồng = 400 triệu đồng", "Sở Công Thương Đồng Nai"],
+        ),
+        (
+            "Chào em, anh ở Tân Uyên Bình Dương cũ, bên anh là công ty TNHH nhỏ làm đồ gỗ xuất khẩu khoảng 40 công nhân, "
+            "muốn đầu tư dây chuyền sơn tĩnh điện khoảng 2 tỷ thì nhà nước hỗ trợ được bao nhiêu vậy em?",
+            ["450 triệu đồng", "Sở Công Thương TP. Hồ Chí Minh"],
+        ),
+    ],
+)
 def test_a_long_detailed_how_much_question_gets_the_estimate(live_bot, text, expected):
     reply = live_bot.texts(text, f"long-{uuid.uuid4().hex[:8]}")
     for part in expected:

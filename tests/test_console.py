@@ -3,6 +3,7 @@
 A real console server (aiohttp, in a thread of this process, see tests/console_helpers.py) on a
 migrated SQLite file per test; requests over HTTP like a browser's. Nothing is mocked.
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,8 +28,18 @@ from console.audit import AuditEntry
 from lead_store.leads import Lead
 from lead_store.erasure import ErasureRequest, record_erasure_request
 from tests.conftest import ROOT, free_port, wait_http
-from tests.console_helpers import (ADMIN, ADMIN_PW, OFFICER, OFFICER_PW, PEOPLE, csrf_of, logged_in, login,
-                                   make_console, personal_strings)
+from tests.console_helpers import (
+    ADMIN,
+    ADMIN_PW,
+    OFFICER,
+    OFFICER_PW,
+    PEOPLE,
+    csrf_of,
+    logged_in,
+    login,
+    make_console,
+    personal_strings,
+)
 
 PUBLIC = ("/login", "/healthz", "/static/")
 
@@ -57,6 +68,7 @@ def _concrete(path: str) -> str:
 
 
 # ---------------------------------------------------------------------------- access control
+
 
 def test_every_route_refuses_anonymous_visitors(console):
     """Walk the router: without a session only login, static files and /healthz answer."""
@@ -100,9 +112,12 @@ def test_officer_is_refused_admin_pages(console):
     officer = logged_in(console)
     for path in ("/accounts", "/accounts/audit"):
         assert officer.get(console.url(path), allow_redirects=False, timeout=10).status_code == 403
-    resp = officer.post(console.url("/accounts"), data={"csrf_token": officer.csrf, "username": "moi.tao",
-                                                        "password": "Mot-mat-khau-dai", "role": "admin"},
-                        allow_redirects=False, timeout=10)
+    resp = officer.post(
+        console.url("/accounts"),
+        data={"csrf_token": officer.csrf, "username": "moi.tao", "password": "Mot-mat-khau-dai", "role": "admin"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert resp.status_code == 403
     with Session(console.engine, future=True) as s:
         assert accounts.find_officer(s, "moi.tao") is None
@@ -113,13 +128,18 @@ def test_officer_is_refused_admin_pages(console):
 
 # -------------------------------------------------------------------------------------- CSRF
 
+
 def test_post_without_or_with_wrong_csrf_token_is_refused(console):
     session = logged_in(console)
     lead_id = _leads(console)[0].id
     url = console.url(f"/leads/{lead_id}/contacted")
     assert session.post(url, data={"note": "x"}, allow_redirects=False, timeout=10).status_code == 403
-    assert session.post(url, data={"note": "x", "csrf_token": "sai" + session.csrf[3:]},
-                        allow_redirects=False, timeout=10).status_code == 403
+    assert (
+        session.post(
+            url, data={"note": "x", "csrf_token": "sai" + session.csrf[3:]}, allow_redirects=False, timeout=10
+        ).status_code
+        == 403
+    )
     assert session.post(url, headers={"X-CSRF-Token": "nope"}, allow_redirects=False, timeout=10).status_code == 403
     assert _leads(console, Lead.id == lead_id)[0].contacted_at is None
     ok = session.post(url, headers={"X-CSRF-Token": session.csrf}, allow_redirects=False, timeout=10)
@@ -128,18 +148,29 @@ def test_post_without_or_with_wrong_csrf_token_is_refused(console):
     # another officer's token does not work for this session
     other = logged_in(console, ADMIN, ADMIN_PW)
     assert other.csrf != session.csrf
-    assert session.post(console.url("/logout"), data={"csrf_token": other.csrf},
-                        allow_redirects=False, timeout=10).status_code == 403
+    assert (
+        session.post(
+            console.url("/logout"), data={"csrf_token": other.csrf}, allow_redirects=False, timeout=10
+        ).status_code
+        == 403
+    )
 
 
 def test_login_redirects_only_inside_the_console(console):
-    for target, expected in (("/leads/1", "/leads/1"), ("//evil.example/x", "/leads"),
-                             ("https://evil.example/", "/leads"), ("/\\evil.example", "/leads")):
+    for target, expected in (
+        ("/leads/1", "/leads/1"),
+        ("//evil.example/x", "/leads"),
+        ("https://evil.example/", "/leads"),
+        ("/\\evil.example", "/leads"),
+    ):
         session = requests.Session()
         token = csrf_of(session.get(console.url("/login"), timeout=10).text)
-        resp = session.post(console.url("/login"), data={"csrf_token": token, "username": OFFICER,
-                                                         "password": OFFICER_PW, "next": target},
-                            allow_redirects=False, timeout=30)
+        resp = session.post(
+            console.url("/login"),
+            data={"csrf_token": token, "username": OFFICER, "password": OFFICER_PW, "next": target},
+            allow_redirects=False,
+            timeout=30,
+        )
         assert resp.status_code == 302 and resp.headers["Location"] == expected, target
     anonymous = requests.get(console.url("/leads/erasure?all=1"), allow_redirects=False, timeout=10)
     assert anonymous.headers["Location"] == "/login?next=%2Fleads%2Ferasure%3Fall%3D1"
@@ -148,17 +179,26 @@ def test_login_redirects_only_inside_the_console(console):
 def test_login_form_needs_its_pre_session_token(console):
     fresh = requests.Session()
     # no pre-session cookie at all (a cross-site form post)
-    resp = fresh.post(console.url("/login"), data={"username": OFFICER, "password": OFFICER_PW, "csrf_token": "x"},
-                      allow_redirects=False, timeout=10)
+    resp = fresh.post(
+        console.url("/login"),
+        data={"username": OFFICER, "password": OFFICER_PW, "csrf_token": "x"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert resp.status_code == 403 and "kc_session" not in resp.headers.get("Set-Cookie", "")
     token = csrf_of(fresh.get(console.url("/login"), timeout=10).text)
-    resp = fresh.post(console.url("/login"), data={"username": OFFICER, "password": OFFICER_PW,
-                                                   "csrf_token": token[::-1]}, allow_redirects=False, timeout=10)
+    resp = fresh.post(
+        console.url("/login"),
+        data={"username": OFFICER, "password": OFFICER_PW, "csrf_token": token[::-1]},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert resp.status_code == 403
     assert login(console, OFFICER, OFFICER_PW, fresh).status_code == 302
 
 
 # --------------------------------------------------------------------------- login, sessions
+
 
 def test_login_cookie_flags_and_logout(console, tmp_path):
     session = requests.Session()
@@ -188,8 +228,13 @@ def test_login_cookie_flags_and_logout(console, tmp_path):
         pre = [c for c in form.raw.headers.getlist("Set-Cookie") if c.startswith("kc_login_csrf=")][0]
         assert "Secure" in pre and "HttpOnly" in pre
         token = csrf_of(form.text)  # requests keeps Secure cookies for https only: hand it over
-        resp = requests.post(secure.url("/login"), cookies={"kc_login_csrf": token}, allow_redirects=False,
-                             data={"csrf_token": token, "username": OFFICER, "password": OFFICER_PW}, timeout=30)
+        resp = requests.post(
+            secure.url("/login"),
+            cookies={"kc_login_csrf": token},
+            allow_redirects=False,
+            data={"csrf_token": token, "username": OFFICER, "password": OFFICER_PW},
+            timeout=30,
+        )
         cookie = [c for c in resp.raw.headers.getlist("Set-Cookie") if c.startswith("kc_session=")][0]
         assert "Secure" in cookie and "HttpOnly" in cookie
         assert "Strict-Transport-Security" in resp.headers
@@ -224,10 +269,10 @@ def test_the_inbox_refresh_does_not_keep_an_unattended_session_alive(console):
     resp = session.get(console.url("/inbox.json"), headers={"X-Console-Poll": "1"}, allow_redirects=False, timeout=10)
     assert resp.status_code == 200
     with Session(console.engine, future=True) as s:
-        assert s.execute(select(ConsoleSession.last_seen_at)).scalar_one() == old   # a poll: untouched
+        assert s.execute(select(ConsoleSession.last_seen_at)).scalar_one() == old  # a poll: untouched
     assert session.get(console.url("/inbox"), allow_redirects=False, timeout=10).status_code == 200
     with Session(console.engine, future=True) as s:
-        assert s.execute(select(ConsoleSession.last_seen_at)).scalar_one() > old    # a page view: refreshed
+        assert s.execute(select(ConsoleSession.last_seen_at)).scalar_one() > old  # a page view: refreshed
 
 
 def test_disabled_account_loses_its_session(console):
@@ -235,14 +280,19 @@ def test_disabled_account_loses_its_session(console):
     admin = logged_in(console, ADMIN, ADMIN_PW)
     with Session(console.engine, future=True) as s:
         officer_id = accounts.find_officer(s, OFFICER).id
-    resp = admin.post(console.url(f"/accounts/{officer_id}/disable"), data={"csrf_token": admin.csrf},
-                      allow_redirects=False, timeout=10)
+    resp = admin.post(
+        console.url(f"/accounts/{officer_id}/disable"),
+        data={"csrf_token": admin.csrf},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert resp.status_code == 302
     assert officer.get(console.url("/leads"), allow_redirects=False, timeout=10).status_code == 302
     assert login(console, OFFICER, OFFICER_PW).status_code == 401
 
 
 # -------------------------------------------------------------------------------- throttling
+
 
 def test_sixth_bad_password_is_throttled_even_with_the_right_password(console):
     for attempt in range(5):
@@ -288,6 +338,7 @@ def test_failed_login_takes_as_long_for_unknown_names(console):
 
 # ------------------------------------------------------------------------------- leads page
 
+
 def test_leads_list_filters_and_escapes(console):
     session = logged_in(console)
     page = session.get(console.url("/leads"), timeout=10).text
@@ -301,8 +352,9 @@ def test_leads_list_filters_and_escapes(console):
     web_only = session.get(console.url("/leads?channel=web&verdict=eligible"), timeout=10).text
     assert "Lê Thị" in web_only and "Nguyễn Thị Hoa" not in web_only and "Trần Văn Bình" not in web_only
     lead = _leads(console)[0]
-    mark = session.post(console.url(f"/leads/{lead.id}/contacted"), data={"csrf_token": session.csrf},
-                        allow_redirects=False, timeout=10)
+    mark = session.post(
+        console.url(f"/leads/{lead.id}/contacted"), data={"csrf_token": session.csrf}, allow_redirects=False, timeout=10
+    )
     assert mark.status_code == 302
     not_yet = session.get(console.url("/leads?contacted=no"), timeout=10).text
     assert "Nguyễn Thị Hoa" not in not_yet and "Phạm Quốc Dũng" in not_yet
@@ -334,6 +386,7 @@ def test_lead_detail_shows_every_field_in_vietnam_time(console):
     page = session.get(console.url(f"/leads/{lead.id}"), timeout=10)
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     from lead_store.cli import EXPORT_HEADERS
+
     for header in EXPORT_HEADERS:
         assert header in page.text, header
     consent_vn = (lead.consent_at + dt.timedelta(hours=7)).strftime("%d/%m/%Y %H:%M")
@@ -372,6 +425,7 @@ def test_export_xlsx_equals_the_filtered_rows(console):
     from openpyxl import load_workbook
 
     from lead_store.cli import EXPORT_HEADERS
+
     session = logged_in(console)
     resp = _export(session, console, "xlsx", "province=ha_noi&channel=web")
     assert resp.headers["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -389,26 +443,37 @@ def test_mark_contacted_and_delete_change_the_database_and_are_audited(console):
     session = logged_in(console)
     leads = _leads(console)
     first, second, third = leads[0].id, leads[1].id, leads[2].id
-    resp = session.post(console.url(f"/leads/{first}/contacted"),
-                        data={"csrf_token": session.csrf, "note": "Đã gọi, hẹn thứ 3"}, allow_redirects=False,
-                        timeout=10)
+    resp = session.post(
+        console.url(f"/leads/{first}/contacted"),
+        data={"csrf_token": session.csrf, "note": "Đã gọi, hẹn thứ 3"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert resp.status_code == 302
     lead = _leads(console, Lead.id == first)[0]
     assert lead.contacted_by == OFFICER and lead.note == "Đã gọi, hẹn thứ 3"
     assert abs((accounts.utcnow() - lead.contacted_at).total_seconds()) < 60
-    bulk = session.post(console.url("/leads/contacted"), data={"csrf_token": session.csrf, "ids": [second, third],
-                                                               "back": "province=ha_noi"},
-                        allow_redirects=False, timeout=10)
+    bulk = session.post(
+        console.url("/leads/contacted"),
+        data={"csrf_token": session.csrf, "ids": [second, third], "back": "province=ha_noi"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert bulk.status_code == 302 and bulk.headers["Location"].startswith("/leads?province=ha_noi")
     assert all(lead.contacted_by == OFFICER for lead in _leads(console, Lead.id.in_([second, third])))
 
     confirm = session.get(console.url(f"/leads/{first}/delete"), timeout=10)
     assert confirm.status_code == 200 and "Xóa vĩnh viễn" in confirm.text
-    not_confirmed = session.post(console.url(f"/leads/{first}/delete"), data={"csrf_token": session.csrf},
-                                 allow_redirects=False, timeout=10)
+    not_confirmed = session.post(
+        console.url(f"/leads/{first}/delete"), data={"csrf_token": session.csrf}, allow_redirects=False, timeout=10
+    )
     assert not_confirmed.status_code == 302 and _leads(console, Lead.id == first)
-    deleted = session.post(console.url(f"/leads/{first}/delete"), data={"csrf_token": session.csrf, "confirm": "yes"},
-                           allow_redirects=False, timeout=10)
+    deleted = session.post(
+        console.url(f"/leads/{first}/delete"),
+        data={"csrf_token": session.csrf, "confirm": "yes"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert deleted.status_code == 302 and not _leads(console, Lead.id == first)
     assert session.get(console.url(f"/leads/{first}"), timeout=10).status_code == 404
 
@@ -432,8 +497,12 @@ def test_erasure_request_processing(console):
     page = session.get(console.url("/leads/erasure"), timeout=10).text
     bình = _leads(console, Lead.phone_e164 == "+84987654321")[0].id
     assert f'/leads/{bình}"' in page and "0987" not in page
-    resp = session.post(console.url(f"/leads/erasure/{request_id}/process"),
-                        data={"csrf_token": session.csrf, "confirm": "yes"}, allow_redirects=False, timeout=30)
+    resp = session.post(
+        console.url(f"/leads/erasure/{request_id}/process"),
+        data={"csrf_token": session.csrf, "confirm": "yes"},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert resp.status_code == 302
     assert not _leads(console, Lead.phone_e164 == "+84987654321")
     with Session(engine, future=True) as s:
@@ -456,10 +525,12 @@ def test_no_personal_data_in_console_logs(console, caplog):
     session.get(console.url(f"/leads/{lead.id}"), timeout=10)
     _export(session, console, "csv", "")
     _export(session, console, "xlsx", "province=ha_noi")
-    session.post(console.url(f"/leads/{lead.id}/contacted"), data={"csrf_token": session.csrf, "note": "gọi lại"},
-                 timeout=10)
-    session.post(console.url(f"/leads/{lead.id}/delete"), data={"csrf_token": session.csrf, "confirm": "yes"},
-                 timeout=10)
+    session.post(
+        console.url(f"/leads/{lead.id}/contacted"), data={"csrf_token": session.csrf, "note": "gọi lại"}, timeout=10
+    )
+    session.post(
+        console.url(f"/leads/{lead.id}/delete"), data={"csrf_token": session.csrf, "confirm": "yes"}, timeout=10
+    )
     assert not _leads(console, Lead.id == lead.id)
     lines = [r.getMessage() for r in caplog.records]
     assert any("leads_export" in line for line in lines)  # the capture did see the console's logs
@@ -470,47 +541,96 @@ def test_no_personal_data_in_console_logs(console, caplog):
 
 # ----------------------------------------------------------------------------- accounts page
 
+
 def test_admin_manages_accounts(console):
     admin = logged_in(console, ADMIN, ADMIN_PW)
-    weak = admin.post(console.url("/accounts"), data={"csrf_token": admin.csrf, "username": "canbo.lan",
-                                                      "password": "ngan", "role": "officer"}, timeout=10)
+    weak = admin.post(
+        console.url("/accounts"),
+        data={"csrf_token": admin.csrf, "username": "canbo.lan", "password": "ngan", "role": "officer"},
+        timeout=10,
+    )
     assert weak.status_code == 400 and "ít nhất 10" in weak.text
-    named = admin.post(console.url("/accounts"), data={"csrf_token": admin.csrf, "username": "canbo.lan",
-                                                       "password": "canbo.lan-2026", "role": "officer"}, timeout=10)
+    named = admin.post(
+        console.url("/accounts"),
+        data={"csrf_token": admin.csrf, "username": "canbo.lan", "password": "canbo.lan-2026", "role": "officer"},
+        timeout=10,
+    )
     assert named.status_code == 400 and "tên đăng nhập" in named.text
-    made = admin.post(console.url("/accounts"), data={"csrf_token": admin.csrf, "username": "canbo.lan",
-                                                      "display_name": "Cán bộ Lan", "password": "Mot-lan-duy-nhat",
-                                                      "role": "officer"}, allow_redirects=False, timeout=10)
+    made = admin.post(
+        console.url("/accounts"),
+        data={
+            "csrf_token": admin.csrf,
+            "username": "canbo.lan",
+            "display_name": "Cán bộ Lan",
+            "password": "Mot-lan-duy-nhat",
+            "role": "officer",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
     assert made.status_code == 302
     lan = logged_in(console, "canbo.lan", "Mot-lan-duy-nhat")
     with Session(console.engine, future=True) as s:
         lan_id = accounts.find_officer(s, "canbo.lan").id
         admin_id = accounts.find_officer(s, ADMIN).id
     # the officer changes the one-time password; the old one stops working
-    change = lan.post(console.url("/account/password"), data={"csrf_token": lan.csrf, "current": "Mot-lan-duy-nhat",
-                                                              "password": "Lan-tu-dat-rieng", "repeat": "Lan-tu-dat-rieng"},
-                      allow_redirects=False, timeout=10)
+    change = lan.post(
+        console.url("/account/password"),
+        data={
+            "csrf_token": lan.csrf,
+            "current": "Mot-lan-duy-nhat",
+            "password": "Lan-tu-dat-rieng",
+            "repeat": "Lan-tu-dat-rieng",
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
     assert change.status_code == 302
     assert login(console, "canbo.lan", "Mot-lan-duy-nhat").status_code == 401
     lan = logged_in(console, "canbo.lan", "Lan-tu-dat-rieng")
     # role change, reset, disable
-    assert admin.post(console.url(f"/accounts/{lan_id}/role"), data={"csrf_token": admin.csrf, "role": "admin"},
-                      allow_redirects=False, timeout=10).status_code == 302
+    assert (
+        admin.post(
+            console.url(f"/accounts/{lan_id}/role"),
+            data={"csrf_token": admin.csrf, "role": "admin"},
+            allow_redirects=False,
+            timeout=10,
+        ).status_code
+        == 302
+    )
     assert lan.get(console.url("/accounts"), timeout=10).status_code == 200
-    assert admin.post(console.url(f"/accounts/{lan_id}/password"),
-                      data={"csrf_token": admin.csrf, "password": "Dat-lai-boi-admin"},
-                      allow_redirects=False, timeout=10).status_code == 302
+    assert (
+        admin.post(
+            console.url(f"/accounts/{lan_id}/password"),
+            data={"csrf_token": admin.csrf, "password": "Dat-lai-boi-admin"},
+            allow_redirects=False,
+            timeout=10,
+        ).status_code
+        == 302
+    )
     assert lan.get(console.url("/leads"), allow_redirects=False, timeout=10).status_code == 302  # reset ends sessions
     assert login(console, "canbo.lan", "Dat-lai-boi-admin").status_code == 302
-    assert admin.post(console.url(f"/accounts/{lan_id}/disable"), data={"csrf_token": admin.csrf},
-                      allow_redirects=False, timeout=10).status_code == 302
+    assert (
+        admin.post(
+            console.url(f"/accounts/{lan_id}/disable"),
+            data={"csrf_token": admin.csrf},
+            allow_redirects=False,
+            timeout=10,
+        ).status_code
+        == 302
+    )
     assert login(console, "canbo.lan", "Dat-lai-boi-admin").status_code == 401
     # the last active admin cannot lock themselves out
     last = admin.post(console.url(f"/accounts/{admin_id}/disable"), data={"csrf_token": admin.csrf}, timeout=10)
     assert last.status_code == 400 and "cuối cùng" in last.text
     actions = [e.action for e in _audit(console) if e.target_type == "officer"]
-    for action in ("account_create", "account_password_change", "account_role", "account_password_reset",
-                   "account_disable"):
+    for action in (
+        "account_create",
+        "account_password_change",
+        "account_role",
+        "account_password_reset",
+        "account_disable",
+    ):
         assert action in actions
     audit_page = admin.get(console.url("/accounts/audit"), timeout=10)
     assert audit_page.status_code == 200 and "account_disable" in audit_page.text
@@ -528,8 +648,11 @@ def test_production_password_hashing_parameters(cheap_password_hashing):
 
     real_hasher, real_dummy = cheap_password_hashing
     assert isinstance(real_hasher, PasswordHasher) and real_hasher.type is Type.ID
-    assert (real_hasher.time_cost, real_hasher.memory_cost, real_hasher.parallelism) == (
-        RFC_9106_LOW_MEMORY.time_cost, RFC_9106_LOW_MEMORY.memory_cost, RFC_9106_LOW_MEMORY.parallelism) == (3, 65536, 4)
+    assert (
+        (real_hasher.time_cost, real_hasher.memory_cost, real_hasher.parallelism)
+        == (RFC_9106_LOW_MEMORY.time_cost, RFC_9106_LOW_MEMORY.memory_cost, RFC_9106_LOW_MEMORY.parallelism)
+        == (3, 65536, 4)
+    )
     assert extract_parameters(real_dummy) == extract_parameters(real_hasher.hash("x" * 12))
 
 
@@ -547,11 +670,19 @@ def test_password_rehashed_when_parameters_change(console):
 
 # ------------------------------------------------------------------------------------- CLI
 
+
 def _cli(args, db_url, stdin=""):
     """``python -m console ARGS`` in a subprocess: what an administrator runs."""
     env = {**os.environ, "DATABASE_URL": db_url}
-    return subprocess.run([sys.executable, "-m", "console", *args], input=stdin, capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
 
 
 def _cli_here(args, db_url, stdin, monkeypatch, capsys):
@@ -575,8 +706,14 @@ def test_cli_accounts_and_first_run_hint(tmp_path, monkeypatch, capsys):
     db_url = f"sqlite:///{tmp_path / 'cli.db'}"
     port = free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "CONSOLE_PORT": str(port)}
-    proc = subprocess.Popen([sys.executable, "-m", "console", "serve"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", 60, proc)
     finally:
@@ -586,9 +723,13 @@ def test_cli_accounts_and_first_run_hint(tmp_path, monkeypatch, capsys):
 
     short = _cli(["create-user", "truong.phong", "--admin", "--password-stdin"], db_url, "ngan\n")
     assert short.returncode == 2 and "10" in short.stderr
-    ok = _cli(["create-user", "Truong.Phong", "--admin", "--display-name", "Trưởng phòng", "--password-stdin"],
-              db_url, "Mat-khau-truong-phong\n")
+    ok = _cli(
+        ["create-user", "Truong.Phong", "--admin", "--display-name", "Trưởng phòng", "--password-stdin"],
+        db_url,
+        "Mat-khau-truong-phong\n",
+    )
     assert ok.returncode == 0, ok.stderr
+
     def cli(args, db_url, stdin=""):  # from here on, in this process
         return _cli_here(args, db_url, stdin, monkeypatch, capsys)
 
@@ -599,6 +740,7 @@ def test_cli_accounts_and_first_run_hint(tmp_path, monkeypatch, capsys):
     assert cli(["set-password", "truong.phong", "--password-stdin"], db_url, "Mat-khau-moi-hon-nua\n").returncode == 0
     engine_url = db_url
     from policy_kb.db import get_engine
+
     officer, _ = accounts.authenticate(get_engine(engine_url), "truong.phong", "Mat-khau-moi-hon-nua")
     assert officer is not None
     # the only admin cannot be disabled; a second one can
@@ -631,6 +773,7 @@ def test_console_on_postgresql(tmp_path):
     with pg_schema("kc_console_app") as (_, url):
         upgrade(url)
         from policy_kb.db import get_engine
+
         accounts.create_officer(get_engine(url), OFFICER, OFFICER_PW, "officer")
         seed_leads(url)
         server = ConsoleServer(url, ConsoleSettings(db_url=url)).start()
@@ -638,11 +781,19 @@ def test_console_on_postgresql(tmp_path):
             session = logged_in(server)
             assert "Nguyễn Thị Hoa" in session.get(server.url("/leads?province=ha_noi"), timeout=10).text
             lead = _leads(server, Lead.province == "ha_noi")[0]
-            assert session.post(server.url(f"/leads/{lead.id}/contacted"), data={"csrf_token": session.csrf},
-                                allow_redirects=False, timeout=10).status_code == 302
+            assert (
+                session.post(
+                    server.url(f"/leads/{lead.id}/contacted"),
+                    data={"csrf_token": session.csrf},
+                    allow_redirects=False,
+                    timeout=10,
+                ).status_code
+                == 302
+            )
             assert _leads(server, Lead.id == lead.id)[0].contacted_by == OFFICER
-            rows = list(csv.reader(io.StringIO(_export(session, server, "csv", "contacted=yes").content
-                                               .decode("utf-8-sig"))))
+            rows = list(
+                csv.reader(io.StringIO(_export(session, server, "csv", "contacted=yes").content.decode("utf-8-sig")))
+            )
             assert [int(r[0]) for r in rows[1:]] == [lead.id]
             assert [e.action for e in _audit(server)][-2:] == ["lead_contacted", "leads_export"]
         finally:

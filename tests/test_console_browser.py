@@ -6,6 +6,7 @@ tests/artifacts/console/: login.png, leads.png, lead.png, accounts.png and the p
 login-390.png, leads-390.png, lead-390.png, accounts-390.png. Needs /usr/bin/chromium
 (``apt-get install -y chromium``); playwright never downloads a browser here.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +22,15 @@ from tests.console_helpers import ADMIN, ADMIN_PW, OFFICER, OFFICER_PW, make_con
 pytestmark = pytest.mark.server
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SHOTS = ARTIFACTS / "console"
 VIEWPORTS = {"laptop": ({"width": 1280, "height": 800}, ""), "phone": ({"width": 390, "height": 844}, "-390")}
 TIMEOUT_MS = 30_000
@@ -31,8 +39,11 @@ TIMEOUT_MS = 30_000
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium with `apt-get install -y chromium` "
-                    "(playwright must not download its own browser here)", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} not found: install Debian's chromium with `apt-get install -y chromium` "
+            "(playwright must not download its own browser here)",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -43,8 +54,14 @@ def browser():
 
 def _page(browser, viewport: dict):
     phone = viewport["width"] < 500
-    context = browser.new_context(viewport=viewport, device_scale_factor=2 if phone else 1, is_mobile=phone,
-                                  has_touch=phone, locale="vi-VN", accept_downloads=True)
+    context = browser.new_context(
+        viewport=viewport,
+        device_scale_factor=2 if phone else 1,
+        is_mobile=phone,
+        has_touch=phone,
+        locale="vi-VN",
+        accept_downloads=True,
+    )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.console_errors = []
@@ -91,8 +108,9 @@ def test_console_in_a_browser(browser, tmp_path, kind):
         with Session(server.engine, future=True) as s:
             hanoi = list(s.execute(select(Lead).where(Lead.province == "ha_noi").order_by(Lead.id)).scalars())
         rows = page.locator("#leads tbody tr[data-lead-id]")
-        assert sorted(int(rows.nth(i).get_attribute("data-lead-id")) for i in range(rows.count())) == \
-            [lead.id for lead in hanoi]
+        assert sorted(int(rows.nth(i).get_attribute("data-lead-id")) for i in range(rows.count())) == [
+            lead.id for lead in hanoi
+        ]
         assert page.locator("#leads").inner_text().count("Trần Văn Bình") == 0
         _fits(page, viewport["width"])
         page.screenshot(path=str(SHOTS / f"leads{suffix}.png"), full_page=True)

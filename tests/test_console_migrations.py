@@ -5,6 +5,7 @@ PostgreSQL is this machine's (127.0.0.1:5432, database ``test``, a throw-away sc
 unreachable the PostgreSQL tests fail under CI (CI=1/true: CI has it) and are skipped, with the
 reason, elsewhere.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,14 @@ from lead_store.leads import Lead, LeadBase, LeadInput, save_lead
 from tests.conftest import pg_schema, require_postgresql
 
 CONSOLE_TABLES = {"officers", "console_sessions", "login_attempts", "console_audit_log"}
-BOT_TABLES = {"leads", "lead_erasure_requests", "unanswered_questions", "zalo_oa_tokens", "zalo_seen_events",
-              "zalo_unfollowed_users"}
+BOT_TABLES = {
+    "leads",
+    "lead_erasure_requests",
+    "unanswered_questions",
+    "zalo_oa_tokens",
+    "zalo_seen_events",
+    "zalo_unfollowed_users",
+}
 
 
 def _bot_metadata():
@@ -29,8 +36,11 @@ def _bot_metadata():
     from bot.channels.zalo_tokens import ZaloBase
     from policy_kb.unanswered import UnansweredQuestion
 
-    return [(LeadBase.metadata, [t for t in LeadBase.metadata.sorted_tables if t.name in BOT_TABLES]),
-            (ZaloBase.metadata, None), (UnansweredQuestion.metadata, [UnansweredQuestion.__table__])]
+    return [
+        (LeadBase.metadata, [t for t in LeadBase.metadata.sorted_tables if t.name in BOT_TABLES]),
+        (ZaloBase.metadata, None),
+        (UnansweredQuestion.metadata, [UnansweredQuestion.__table__]),
+    ]
 
 
 def _create_the_old_way(engine) -> None:
@@ -52,9 +62,18 @@ def _schema(engine):
 
 
 def _lead(engine) -> int:
-    lead_id, _ = save_lead(engine, LeadInput(name="Nguyễn Thị Hoa", phone="0912345678", channel="web",
-                                             conversation_id="old-db", consent_version=CONSENT_VERSION,
-                                             consent_at=dt.datetime.now(dt.timezone.utc), province="ha_noi"))
+    lead_id, _ = save_lead(
+        engine,
+        LeadInput(
+            name="Nguyễn Thị Hoa",
+            phone="0912345678",
+            channel="web",
+            conversation_id="old-db",
+            consent_version=CONSENT_VERSION,
+            consent_at=dt.datetime.now(dt.timezone.utc),
+            province="ha_noi",
+        ),
+    )
     return lead_id
 
 

@@ -14,14 +14,18 @@ A dialogue is data:
 
 A failure prints the whole conversation so far.
 """
+
 import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 
-DIALOGUES = [d for path in sorted((Path(__file__).parent / "dialogues").glob("*.yml"))
-             for d in yaml.safe_load(path.read_text("utf-8"))["dialogues"]]
+DIALOGUES = [
+    d
+    for path in sorted((Path(__file__).parent / "dialogues").glob("*.yml"))
+    for d in yaml.safe_load(path.read_text("utf-8"))["dialogues"]
+]
 
 
 def _stored_leads(db_url: str, sender: str):

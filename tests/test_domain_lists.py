@@ -6,6 +6,7 @@
 * The knowledge-question intents are listed by hand in more than one place (YAML anchors do not
   reach across the domain's files); every copy must be the same list.
 """
+
 from __future__ import annotations
 
 import ast
@@ -59,8 +60,9 @@ def test_each_menu_button_is_written_once_in_the_domain():
     for node in _button_nodes(yaml.compose(DOMAIN_FILE.read_text("utf-8"))):
         if _as_button(node) in MENU:
             copies.setdefault(_as_button(node), set()).add(id(node))
-    assert {b: len(ids) for b, ids in copies.items() if len(ids) > 1} == {}, \
+    assert {b: len(ids) for b, ids in copies.items() if len(ids) > 1} == {}, (
         "a menu button written twice in core.yml: alias its anchor (*menu_<name>) instead"
+    )
     for path in sorted(DOMAIN_DIR.glob("*.yml")):
         if path == DOMAIN_FILE:
             continue
@@ -77,8 +79,13 @@ def _code_copies(folder: str) -> List[str]:
     for path in sorted((ROOT / folder).rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text("utf-8"))):
             spelled = None
-            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "button" and len(node.args) >= 2 \
-                    and all(isinstance(a, ast.Constant) for a in node.args[:2]) and not node.keywords:
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "button"
+                and len(node.args) >= 2
+                and all(isinstance(a, ast.Constant) for a in node.args[:2])
+                and not node.keywords
+            ):
                 spelled = (node.args[0].value, f"/{node.args[1].value}")
             elif isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) for k in node.keys):
                 values = {k.value: v.value for k, v in zip(node.keys, node.values) if isinstance(v, ast.Constant)}
@@ -109,6 +116,7 @@ def test_what_the_guard_and_the_actions_send_is_the_domains_menu():
 
 # ------------------------------------------------------------------ knowledge-question intents
 
+
 def _domain(name: str) -> dict:
     return yaml.safe_load((DOMAIN_DIR / name).read_text("utf-8"))
 
@@ -129,12 +137,16 @@ def test_the_knowledge_question_intents_are_the_same_list_everywhere():
     knowledge = {i for i in core["intents"] if isinstance(i, str) and i.startswith("ask_")} - {"ask_help", "ask_more"}
     assert set(INTENT_TOPICS) == knowledge
     rules = yaml.safe_load((ROOT / "bot" / "data" / "rules.yml").read_text("utf-8"))["rules"]
-    answered = {r["steps"][0]["intent"] for r in rules
-                if len(r["steps"]) == 2 and r["steps"][1].get("action") == "action_answer"}
+    answered = {
+        r["steps"][0]["intent"]
+        for r in rules
+        if len(r["steps"]) == 2 and r["steps"][1].get("action") == "action_answer"
+    }
     assert knowledge <= answered
     questions = _not_intent(core, "activity")
     assert _not_intent(core, "money") == questions  # the &questions anchor
     assert knowledge | {"ask_help", "ask_more"} <= set(questions)
     phone = _not_intent(_domain("flows.yml"), "contact_phone")
-    assert knowledge <= set(phone), \
+    assert knowledge <= set(phone), (
         f"flows.yml contact_phone's not_intent lacks the knowledge questions {sorted(knowledge - set(phone))}"
+    )

@@ -3,6 +3,7 @@
 The rule table lives in tests/eligibility_cases.yml (OpenFisca-style): profile → expected verdict,
 reasons, priorities and missing fields. No Rasa needed.
 """
+
 import dataclasses
 import datetime as dt
 import shutil
@@ -11,8 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from policy_kb.eligibility import (FIELD_ORDER, RULES_FILE, Profile, assess, load_rules,
-                                   missing_fields)
+from policy_kb.eligibility import FIELD_ORDER, RULES_FILE, Profile, assess, load_rules, missing_fields
 from policy_kb.loader import DATA_DIR, KnowledgeDataError
 from policy_kb.provinces import PROVINCES_FILE, load_provinces, province_of_old_name
 
@@ -32,6 +32,7 @@ def _haystack(reason) -> str:
 
 
 # ---------------------------------------------------------------- the rule table
+
 
 def test_rule_table_is_big_enough_and_well_formed():
     names = [case["name"] for case in CASES]
@@ -119,6 +120,7 @@ def test_unknown_keys_are_refused():
 
 # ---------------------------------------------------------------- provinces
 
+
 def test_province_keys_equal_the_nlu_lookup_keys():
     assert set(load_provinces()) == _lookup_keys("province")
 
@@ -138,11 +140,20 @@ def test_every_old_province_name_maps_to_its_unit():
     assert names >= 63  # the 63 pre-2025 provinces (plus a few aliases)
 
 
-@pytest.mark.parametrize("name, key", [
-    ("tỉnh Hà Giang", "tuyen_quang"), ("binh phuoc", "dong_nai"), ("BÌNH DƯƠNG", "ho_chi_minh"),
-    ("Bà Rịa - Vũng Tàu", "ho_chi_minh"), ("Thừa Thiên - Huế", "hue"), ("Thanh Hoá", "thanh_hoa"),
-    ("thành phố Hồ Chí Minh", "ho_chi_minh"), ("Hòa Bình", "phu_tho"), ("Kon Tum", "quang_ngai"),
-])
+@pytest.mark.parametrize(
+    "name, key",
+    [
+        ("tỉnh Hà Giang", "tuyen_quang"),
+        ("binh phuoc", "dong_nai"),
+        ("BÌNH DƯƠNG", "ho_chi_minh"),
+        ("Bà Rịa - Vũng Tàu", "ho_chi_minh"),
+        ("Thừa Thiên - Huế", "hue"),
+        ("Thanh Hoá", "thanh_hoa"),
+        ("thành phố Hồ Chí Minh", "ho_chi_minh"),
+        ("Hòa Bình", "phu_tho"),
+        ("Kon Tum", "quang_ngai"),
+    ],
+)
 def test_old_names_match_without_accents_case_or_prefix(name, key):
     assert province_of_old_name(name).key == key
 
@@ -153,6 +164,7 @@ def test_unknown_old_name_is_none():
 
 
 # ---------------------------------------------------------------- refusing bad data
+
 
 def _copy_data(tmp_path: Path) -> Path:
     target = tmp_path / "policy_kb" / "data"
@@ -192,8 +204,9 @@ def test_rule_with_unknown_fact_is_refused(tmp_path):
         load_rules(path)
 
 
-@pytest.mark.parametrize("edit", [lambda about: about.pop("location"),
-                                  lambda about: about.update(location=["district"])])
+@pytest.mark.parametrize(
+    "edit", [lambda about: about.pop("location"), lambda about: about.update(location=["district"])]
+)
 def test_a_check_without_its_about_fields_is_refused(tmp_path, edit):
     """Which profile fields a check judges is data (``about:``), not a rule-id prefix."""
     path = _copy_data(tmp_path) / RULES_FILE.name

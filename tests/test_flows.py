@@ -1,6 +1,7 @@
 """The guided flows through the real model, action server and REST channel:
 pre-eligibility check → estimate → consent → lead, then the officer export, on SQLite and
 PostgreSQL. Also: invalid phone, refused consent, abandoning and resuming, interruptions."""
+
 import csv
 import os
 import uuid
@@ -69,8 +70,9 @@ def full_flow(bot, db_url, tmp_path, sender):
     assert "Bình Phước (nay thuộc" in verdict and "Đồng Nai" in verdict
     assert "Căn cứ" in verdict and "235/2025" in verdict
 
-    estimate = drive(bot, sender, "/estimate_support",
-                     {"hoạt động nào": "mua máy sấy", "chi phí dự kiến": "800 triệu"}, "Ước tính")
+    estimate = drive(
+        bot, sender, "/estimate_support", {"hoạt động nào": "mua máy sấy", "chi phí dự kiến": "800 triệu"}, "Ước tính"
+    )
     assert "400 triệu đồng" in estimate and "tối đa 300 triệu đồng" in estimate
     assert "Thông tư 28/2018/TT-BTC" in estimate
 
@@ -78,7 +80,7 @@ def full_flow(bot, db_url, tmp_path, sender):
     assert "Nghị định 13/2023/NĐ-CP" in consent and "đồng ý" in consent.lower()
     assert "họ tên" in bot.texts("đồng ý", sender)
     assert "số điện thoại" in bot.texts("Nguyễn Văn An", sender).lower()
-    assert "chưa đúng" in bot.texts("0912 345", sender)          # invalid: re-asked
+    assert "chưa đúng" in bot.texts("0912 345", sender)  # invalid: re-asked
     assert "chưa đúng" in bot.texts("abc-xyz", sender)
     done = bot.texts(PHONE, sender)
     assert "đã ghi nhận" in done and "+8491****678" in done
@@ -94,8 +96,17 @@ def full_flow(bot, db_url, tmp_path, sender):
         mine = rows_with(rows, sender)
         assert len(mine) == 1, (fmt, mine)
         row = [str(c) for c in mine[0]]
-        for value in (PHONE_E164, "Nguyễn Văn An", "dong_nai", "household_business", "food_processing",
-                      "machinery", "800000000", "eligible", "rest"):
+        for value in (
+            PHONE_E164,
+            "Nguyễn Văn An",
+            "dong_nai",
+            "household_business",
+            "food_processing",
+            "machinery",
+            "800000000",
+            "eligible",
+            "rest",
+        ):
             assert value in row, (fmt, value, row)
 
 

@@ -1,4 +1,5 @@
 """vntext.fold, the one home of diacritics folding: the properties its users rely on, over every code point."""
+
 from __future__ import annotations
 
 import sys
@@ -20,12 +21,15 @@ def test_align_key_is_fold_except_where_alignment_skips():
     """The tokenizer and the normaliser align on align_key: whitespace and combining marks have no
     key, and every other character has fold's key but three Tibetan vowel signs (documented)."""
     assert all(align_key(ch) == "" for ch in ALL if ch.isspace() or unicodedata.combining(ch))
-    differ = [hex(ord(ch)) for ch in ALL
-              if not (ch.isspace() or unicodedata.combining(ch)) and align_key(ch) != fold_char(ch)]
+    differ = [
+        hex(ord(ch)) for ch in ALL if not (ch.isspace() or unicodedata.combining(ch)) and align_key(ch) != fold_char(ch)
+    ]
     assert differ == ["0xf73", "0xf75", "0xf81"]
 
 
-@pytest.mark.parametrize("text, expected", [("Nguyễn Thị Hoà", "Nguyen Thi Hoa"), ("ĐÀ NẴNG", "DA NANG"),
-                                            (unicodedata.normalize("NFD", "Đặng"), "Dang")])
+@pytest.mark.parametrize(
+    "text, expected",
+    [("Nguyễn Thị Hoà", "Nguyen Thi Hoa"), ("ĐÀ NẴNG", "DA NANG"), (unicodedata.normalize("NFD", "Đặng"), "Dang")],
+)
 def test_strip_marks_keeps_case(text, expected):
     assert strip_marks(text) == expected

@@ -12,6 +12,7 @@
   ``not_understood``; an OA admin's reply pauses the bot, a further one extends the pause, the
   first user message after it ran out is answered; the bot's own OA sends pause nothing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -191,8 +192,11 @@ def test_migration_0003(tmp_path, dialect, bot_first):
             h.open_handover(engine, "dup", "rest", "asked")
             with pytest.raises(Exception):
                 with Session(engine, future=True) as session, session.begin():
-                    session.add(h.Handover(conversation_id="dup", channel="rest", reason="asked",
-                                           requested_at=_now(), status="waiting"))
+                    session.add(
+                        h.Handover(
+                            conversation_id="dup", channel="rest", reason="asked", requested_at=_now(), status="waiting"
+                        )
+                    )
         finally:
             engine.dispose()
 
@@ -264,9 +268,17 @@ def bot(fake_oa, tmp_path_factory):
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).weekday()
     days = [d for i, d in enumerate(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]) if i != today]
     centre_file = tmp / "centre.yml"
-    centre_file.write_text(json.dumps({
-        "name": "Trung tâm Khuyến công Thử nghiệm", "province": "nghe_an", "hotline": "0238 3844 123",
-        "office_hours": {"days": days, "periods": ["07:30-11:30", "13:30-17:00"]}}), encoding="utf-8")
+    centre_file.write_text(
+        json.dumps(
+            {
+                "name": "Trung tâm Khuyến công Thử nghiệm",
+                "province": "nghe_an",
+                "hotline": "0238 3844 123",
+                "office_hours": {"days": days, "periods": ["07:30-11:30", "13:30-17:00"]},
+            }
+        ),
+        encoding="utf-8",
+    )
     env = dict(zalo_env(fake_oa), CENTRE_SETTINGS=str(centre_file), ZALO_ADMIN_PAUSE_MINUTES=str(PAUSE_MINUTES))
     with channel_bot(tmp, "handover", CREDENTIALS, env) as live:
         live.engine = create_engine(live.db_url, future=True)
@@ -284,8 +296,12 @@ def _after_last_user(bot, sender):
     """(text of the last user message, bot messages and actions other than slot filling after it)."""
     events = bot.tracker(sender)["events"]
     last = max(i for i, e in enumerate(events) if e["event"] == "user")
-    after = [e for e in events[last + 1:] if e["event"] == "bot"
-             or (e["event"] == "action" and e.get("name") not in ("action_extract_slots", "action_listen"))]
+    after = [
+        e
+        for e in events[last + 1 :]
+        if e["event"] == "bot"
+        or (e["event"] == "action" and e.get("name") not in ("action_extract_slots", "action_listen"))
+    ]
     return events[last]["text"], after
 
 
@@ -319,18 +335,27 @@ def test_accept_pauses_the_bot_and_officer_replies_come_with_the_next_request(bo
     # channel re-reads "anything queued?" at most once a second (REST_REPLY_CHECK_SECONDS)
     time.sleep(1.1)
     got = _ask(bot, sender, "vâng")
-    assert got == [{"recipient_id": sender, "text": "Chào anh, em là cán bộ trung tâm.", "custom": {"from": "officer"}},
-                   {"recipient_id": sender, "text": "Anh cần hỗ trợ máy móc phải không ạ?",
-                    "custom": {"from": "officer"}}]
+    assert got == [
+        {"recipient_id": sender, "text": "Chào anh, em là cán bộ trung tâm.", "custom": {"from": "officer"}},
+        {"recipient_id": sender, "text": "Anh cần hỗ trợ máy móc phải không ạ?", "custom": {"from": "officer"}},
+    ]
     assert _ask(bot, sender, "dạ đúng rồi") == []
 
     # the officer hands back the way the console does (Rasa's HTTP API: resume + a bot message):
     # the next question is answered by its rule, not by the fallback
-    resp = requests.post(f"{bot.url}/conversations/{sender}/tracker/events",
-                         params={"token": API_TOKEN, "output_channel": "latest", "execute_side_effects": "true"},
-                         json=[{"event": "resume"},
-                               {"event": "bot", "text": "Dạ, em là trợ lý, em tiếp tục hỗ trợ anh/chị.",
-                                "metadata": {"officer": "lan", "handover": "resumed"}}], timeout=30)
+    resp = requests.post(
+        f"{bot.url}/conversations/{sender}/tracker/events",
+        params={"token": API_TOKEN, "output_channel": "latest", "execute_side_effects": "true"},
+        json=[
+            {"event": "resume"},
+            {
+                "event": "bot",
+                "text": "Dạ, em là trợ lý, em tiếp tục hỗ trợ anh/chị.",
+                "metadata": {"officer": "lan", "handover": "resumed"},
+            },
+        ],
+        timeout=30,
+    )
     assert resp.ok, resp.text
     h.close_handover(bot.engine, row.id, "lan")
     answer = "\n".join(m["text"] for m in _ask(bot, sender, "mua máy móc được hỗ trợ bao nhiêu"))
@@ -391,10 +416,16 @@ def test_a_request_in_the_lead_form_gets_the_offer(bot):
 
 # ------------------------------------------------------------------------------ Zalo OA admin
 def oa_event(user, text, admin=None, where="top"):
-    event = {"app_id": APP_ID, "oa_id": OA_ID, "user_id_by_app": f"app-{user}", "event_name": "oa_send_text",
-             "sender": {"id": OA_ID}, "recipient": {"id": user},
-             "message": {"text": text, "msg_id": f"oa-{uuid.uuid4().hex}"},
-             "timestamp": str(int(time.time() * 1000))}
+    event = {
+        "app_id": APP_ID,
+        "oa_id": OA_ID,
+        "user_id_by_app": f"app-{user}",
+        "event_name": "oa_send_text",
+        "sender": {"id": OA_ID},
+        "recipient": {"id": user},
+        "message": {"text": text, "msg_id": f"oa-{uuid.uuid4().hex}"},
+        "timestamp": str(int(time.time() * 1000)),
+    }
     if admin and where == "top":
         event["admin_id"] = admin
     elif admin:
@@ -467,7 +498,6 @@ def test_an_oa_admin_reply_pauses_the_bot_until_it_runs_out(bot, fake_oa):
     assert any(e["event"] == "resume" for e in events) and bot.tracker(user)["paused"] is False
 
 
-
 def test_the_rest_channel_skips_the_queue_lookup_while_nothing_is_queued(tmp_path):
     """bot/channels/rest.py: one 'anything queued at all?' read per second instead of a lookup
     per request; an officer reply appended through this process makes it look at once."""
@@ -479,11 +509,11 @@ def test_the_rest_channel_skips_the_queue_lookup_while_nothing_is_queued(tmp_pat
     engine = create_engine(f"sqlite:///{tmp_path / 'q.db'}", future=True)
     handovers.ensure_handover_schema(engine)
     index = rest.QueuedRepliesIndex(ttl=60)
-    assert not index.known_empty()                # never read: must look
+    assert not index.known_empty()  # never read: must look
     assert index.refresh(engine) is False and index.known_empty()
     handovers.queue_rest_reply(engine, "rest-x", "Dạ, cán bộ đây ạ.")
-    assert index.known_empty()                    # cached for ttl: a reply queued elsewhere waits
-    index.invalidate()                            # …unless it was appended through this process
+    assert index.known_empty()  # cached for ttl: a reply queued elsewhere waits
+    index.invalidate()  # …unless it was appended through this process
     assert not index.known_empty() and index.refresh(engine) is True
     assert handovers.has_rest_replies(engine, "rest-x") and not handovers.has_rest_replies(engine, "rest-y")
     assert handovers.take_rest_replies(engine, "rest-x") == ["Dạ, cán bộ đây ạ."]

@@ -10,6 +10,7 @@ Screenshots in tests/artifacts/console/: inbox.png, conversation.png, widget-han
 the phone variants inbox-390.png, conversation-390.png, widget-handover-390.png.
 Needs /usr/bin/chromium (playwright never downloads a browser here).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,14 +20,30 @@ import pytest
 
 from console.handover import HAND_BACK_TEXT
 from tests.conftest import ARTIFACTS, channel_bot
-from tests.test_handover_console import (ANSWER_NEEDLE, ASK_PERSON, OFFICER, OFFICER_NAME, PASSWORD, QUESTION,
-                                         ConsoleServer, handover_row, prepare_console_db)
+from tests.test_handover_console import (
+    ANSWER_NEEDLE,
+    ASK_PERSON,
+    OFFICER,
+    OFFICER_NAME,
+    PASSWORD,
+    QUESTION,
+    ConsoleServer,
+    handover_row,
+    prepare_console_db,
+)
 
 pytestmark = pytest.mark.server
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 CREDENTIALS = "bot.channels.rest.SafeRestInput:\nbot.channels.webchat.WebChatInput:\n"
 SHOTS = ARTIFACTS / "console"
 VIEWPORTS = {"laptop": ({"width": 1280, "height": 800}, ""), "phone": ({"width": 390, "height": 844}, "-390")}
@@ -51,8 +68,11 @@ def console(web_bot):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium with `apt-get install -y chromium` "
-                    "(playwright must not download its own browser here)", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} not found: install Debian's chromium with `apt-get install -y chromium` "
+            "(playwright must not download its own browser here)",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -62,15 +82,24 @@ def browser():
 
 
 def new_page(browser, viewport, phone: bool, problems: List[str]):
-    context = browser.new_context(viewport=viewport, locale="vi-VN", device_scale_factor=2 if phone else 1,
-                                  is_mobile=phone, has_touch=phone)
+    context = browser.new_context(
+        viewport=viewport, locale="vi-VN", device_scale_factor=2 if phone else 1, is_mobile=phone, has_touch=phone
+    )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     # resource errors are reported by URL (below); the browser's own favicon request is not ours
-    page.on("console", lambda m: problems.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text) if m.type == "error" and not m.text.startswith("Failed to load resource") else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}") if r.status >= 400 and not r.url.endswith("/favicon.ico") else None
+        ),
+    )
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on("dialog", lambda d: (problems.append(d.message), d.dismiss()))
     return context, page

@@ -15,6 +15,7 @@ browser (login, CSRF token from the page, form posts).
   a restart of both, and a reply appended through one replica reaches a widget socket connected to
   the other exactly once (python-socketio's Redis client manager, bot/channels/webchat.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,8 +36,18 @@ from sqlalchemy.orm import Session
 
 from console.handover import HAND_BACK_TEXT
 from devtools.servers import action_server_args
-from tests.conftest import (API_TOKEN, PG_BASE, ROOT, VENV_BIN, channel_bot, ensure_model, free_port, pg_schema,
-                            stop_processes, wait_http)
+from tests.conftest import (
+    API_TOKEN,
+    PG_BASE,
+    ROOT,
+    VENV_BIN,
+    channel_bot,
+    ensure_model,
+    free_port,
+    pg_schema,
+    stop_processes,
+    wait_http,
+)
 from tests.test_zalo import FakeZalo, post, text_event, zalo_env
 
 PASSWORD = "mat-khau-can-bo-2026"
@@ -124,10 +135,17 @@ class OfficerBrowser:
 
     def login(self) -> "OfficerBrowser":
         page = self.http.get(f"{self.base}/login", timeout=10)
-        resp = self.http.post(f"{self.base}/login", data={"csrf_token": CSRF.search(page.text).group(1),
-                                                          "username": OFFICER, "password": PASSWORD,
-                                                          "next": "/inbox"},
-                              allow_redirects=False, timeout=30)
+        resp = self.http.post(
+            f"{self.base}/login",
+            data={
+                "csrf_token": CSRF.search(page.text).group(1),
+                "username": OFFICER,
+                "password": PASSWORD,
+                "next": "/inbox",
+            },
+            allow_redirects=False,
+            timeout=30,
+        )
         assert resp.status_code in (302, 303), resp.text
         return self
 
@@ -136,8 +154,9 @@ class OfficerBrowser:
 
     def post_form(self, path: str, page: str, **fields: str) -> requests.Response:
         token = CSRF.search(self.get(page).text).group(1)
-        return self.http.post(f"{self.base}{path}", data={"csrf_token": token, **fields},
-                              allow_redirects=False, timeout=60)
+        return self.http.post(
+            f"{self.base}{path}", data={"csrf_token": token, **fields}, allow_redirects=False, timeout=60
+        )
 
     def reply(self, handover_id: int, message: str) -> requests.Response:
         return self.post_form(f"/inbox/{handover_id}/reply", f"/inbox/{handover_id}", text=message)
@@ -151,8 +170,11 @@ def handover_row(db_url: str, conversation_id: str):
     from lead_store.handovers import Handover
 
     with Session(get_engine(db_url), future=True) as session:
-        rows = session.execute(select(Handover).where(Handover.conversation_id == conversation_id)
-                               .order_by(Handover.id)).scalars().all()
+        rows = (
+            session.execute(select(Handover).where(Handover.conversation_id == conversation_id).order_by(Handover.id))
+            .scalars()
+            .all()
+        )
         for row in rows:
             session.expunge(row)
         return rows
@@ -161,8 +183,10 @@ def handover_row(db_url: str, conversation_id: str):
 def audit_rows(db_url: str, action: str) -> List[Dict[str, Any]]:
     engine = create_engine(db_url, future=True)
     with engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(
-            text("SELECT * FROM console_audit_log WHERE action = :a ORDER BY id"), {"a": action})]
+        rows = [
+            dict(r._mapping)
+            for r in conn.execute(text("SELECT * FROM console_audit_log WHERE action = :a ORDER BY id"), {"a": action})
+        ]
     engine.dispose()
     return rows
 
@@ -238,8 +262,9 @@ def test_rest_handover_reply_once_then_hand_back(bot, console, officer, caplog):
     assert transcript["paused"] is True and transcript["turns"][-1]["text"] == "alo, có ai không ạ"
 
     # A form post without the CSRF token is refused and sends nothing.
-    refused = officer.http.post(f"{console.url}/inbox/{row.id}/reply", data={"text": "không gửi"},
-                                allow_redirects=False, timeout=10)
+    refused = officer.http.post(
+        f"{console.url}/inbox/{row.id}/reply", data={"text": "không gửi"}, allow_redirects=False, timeout=10
+    )
     assert refused.status_code == 403
 
     # The officer replies.
@@ -351,7 +376,7 @@ def test_zalo_reply_goes_out_through_the_oa_api(bot, console, officer, fake_zalo
     assert officer.reply(row.id, reply).status_code == 303
     assert fake_zalo.wait_for(user, sent_before + 1)[sent_before:] == [reply]
     assert officer.hand_back(row.id).status_code == 303
-    assert fake_zalo.wait_for(user, sent_before + 2)[sent_before + 1:] == [HAND_BACK_TEXT]
+    assert fake_zalo.wait_for(user, sent_before + 2)[sent_before + 1 :] == [HAND_BACK_TEXT]
     answer = zalo_say(bot, fake_zalo, user, QUESTION, 1)
     assert ANSWER_NEEDLE in "\n".join(answer)
 
@@ -375,7 +400,9 @@ class WidgetSocket:
         self.sio.on("session_confirm", lambda sid: confirmed.set())
         self.sio.on("bot_uttered", lambda data: self.received.append(data))
         self.sio.on("bot_done", lambda data: setattr(self, "done", self.done + 1))
-        self._run(self.sio.connect(url, socketio_path="/socket.io", transports=["polling"]))  # engineio 4.15 websocket client needs aiohttp>=3.10
+        self._run(
+            self.sio.connect(url, socketio_path="/socket.io", transports=["polling"])
+        )  # engineio 4.15 websocket client needs aiohttp>=3.10
         request = {"session_id": self.session_id}
         if handover_seen is not None:  # what web/widget.js sends
             request["handover_seen"] = handover_seen
@@ -449,7 +476,7 @@ def test_web_reply_reaches_the_widget_socket_labelled(bot, console, officer):
         got = widget.wait_messages(before + 1)[before:]
         assert got == [{"text": reply, "from": "officer", "officer_name": OFFICER_NAME}]
         assert officer.hand_back(row.id).status_code == 303
-        got = widget.wait_messages(before + 2)[before + 1:]
+        got = widget.wait_messages(before + 2)[before + 1 :]
         assert got == [{"text": HAND_BACK_TEXT, "handover": "resumed"}]
         answer = widget.say(QUESTION)
         assert any(ANSWER_NEEDLE in (m.get("text") or "") for m in answer), answer
@@ -481,7 +508,7 @@ def test_a_reply_sent_while_the_widget_was_closed_is_shown_when_it_comes_back(bo
     again = WidgetSocket(bot.url, session_id=widget.session_id, handover_seen=seen + 1)
     try:
         time.sleep(1.5)
-        assert again.received == []   # nothing shown twice
+        assert again.received == []  # nothing shown twice
     finally:
         again.close()
     legacy = WidgetSocket(bot.url, session_id=widget.session_id)  # a client that sends no count
@@ -504,15 +531,29 @@ class Cluster:
         self.ports = [free_port(), free_port()]
         self.urls = [f"http://127.0.0.1:{p}" for p in self.ports]
         self.credentials = tmp / "credentials.yml"
-        self.credentials.write_text("bot.channels.rest.SafeRestInput:\nbot.channels.webchat.WebChatInput:\n",
-                                    encoding="utf-8")
-        self.env = dict(os.environ, DATABASE_URL=db_url, RASA_TELEMETRY_ENABLED="false", PYTHONWARNINGS="ignore",
-                        TF_CPP_MIN_LOG_LEVEL="2",
-                        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
-                        TRACKER_DB_HOST="127.0.0.1", TRACKER_DB_PORT="5432", TRACKER_DB_NAME=tracker_db,
-                        TRACKER_DB_USER="postgres", TRACKER_DB_PASSWORD="", TRACKER_DB_LOGIN_DB="test",
-                        REDIS_HOST="127.0.0.1", REDIS_PORT="6379", REDIS_DB="0", REDIS_KEY_PREFIX=f"{prefix}:",
-                        SOCKETIO_REDIS_URL="redis://127.0.0.1:6379/0", SOCKETIO_REDIS_CHANNEL=f"{prefix}:socketio")
+        self.credentials.write_text(
+            "bot.channels.rest.SafeRestInput:\nbot.channels.webchat.WebChatInput:\n", encoding="utf-8"
+        )
+        self.env = dict(
+            os.environ,
+            DATABASE_URL=db_url,
+            RASA_TELEMETRY_ENABLED="false",
+            PYTHONWARNINGS="ignore",
+            TF_CPP_MIN_LOG_LEVEL="2",
+            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
+            TRACKER_DB_HOST="127.0.0.1",
+            TRACKER_DB_PORT="5432",
+            TRACKER_DB_NAME=tracker_db,
+            TRACKER_DB_USER="postgres",
+            TRACKER_DB_PASSWORD="",
+            TRACKER_DB_LOGIN_DB="test",
+            REDIS_HOST="127.0.0.1",
+            REDIS_PORT="6379",
+            REDIS_DB="0",
+            REDIS_KEY_PREFIX=f"{prefix}:",
+            SOCKETIO_REDIS_URL="redis://127.0.0.1:6379/0",
+            SOCKETIO_REDIS_CHANNEL=f"{prefix}:socketio",
+        )
         self.rasa: List[Optional[subprocess.Popen]] = [None, None]
         self.runs = 0
 
@@ -531,10 +572,26 @@ class Cluster:
         model = ensure_model()
         self.runs += 1
         for i, port in enumerate(self.ports):
-            self.rasa[i] = self._spawn(f"rasa{i}-run{self.runs}", [
-                str(VENV_BIN / "rasa"), "run", "--model", str(model), "--endpoints",
-                str(ROOT / "deploy" / "endpoints.yml"), "--credentials", str(self.credentials), "--port", str(port),
-                "--interface", "127.0.0.1", "--enable-api", "--auth-token", API_TOKEN])
+            self.rasa[i] = self._spawn(
+                f"rasa{i}-run{self.runs}",
+                [
+                    str(VENV_BIN / "rasa"),
+                    "run",
+                    "--model",
+                    str(model),
+                    "--endpoints",
+                    str(ROOT / "deploy" / "endpoints.yml"),
+                    "--credentials",
+                    str(self.credentials),
+                    "--port",
+                    str(port),
+                    "--interface",
+                    "127.0.0.1",
+                    "--enable-api",
+                    "--auth-token",
+                    API_TOKEN,
+                ],
+            )
         for port, proc in zip(self.ports, self.rasa):
             wait_http(f"http://127.0.0.1:{port}/", 180, proc)
 
@@ -544,8 +601,7 @@ class Cluster:
         self.rasa = [None, None]
 
     def tracker(self, i: int, sender: str) -> Dict[str, Any]:
-        resp = requests.get(f"{self.urls[i]}/conversations/{sender}/tracker", params={"token": API_TOKEN},
-                            timeout=30)
+        resp = requests.get(f"{self.urls[i]}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=30)
         resp.raise_for_status()
         return resp.json()
 
@@ -580,8 +636,9 @@ def pg_cluster(tmp_path_factory):
             cluster.save_logs()
             admin = create_engine(PG_BASE, future=True, isolation_level="AUTOCOMMIT")
             with admin.connect() as conn:
-                conn.execute(text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                  f"WHERE datname = '{tracker_db}'"))
+                conn.execute(
+                    text(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{tracker_db}'")
+                )
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{tracker_db}"'))
             admin.dispose()
 
@@ -640,9 +697,17 @@ def test_transcript_reads_rasa_events():
     events = [
         {"event": "action", "name": "action_listen", "timestamp": 1764561600.0},
         {"event": "user", "text": "cho tôi gặp cán bộ", "timestamp": 1764561601.0},
-        {"event": "bot", "text": "Dạ, anh/chị muốn gặp cán bộ?", "timestamp": 1764561602.0,
-         "data": {"buttons": [{"title": "Gặp cán bộ", "payload": "/handover_accept"},
-                              {"title": "Tiếp tục với trợ lý", "payload": "/handover_decline"}]}},
+        {
+            "event": "bot",
+            "text": "Dạ, anh/chị muốn gặp cán bộ?",
+            "timestamp": 1764561602.0,
+            "data": {
+                "buttons": [
+                    {"title": "Gặp cán bộ", "payload": "/handover_accept"},
+                    {"title": "Tiếp tục với trợ lý", "payload": "/handover_decline"},
+                ]
+            },
+        },
         {"event": "user", "text": "/handover_accept", "timestamp": 1764561603.0},
         {"event": "pause", "timestamp": 1764561604.0},
         {"event": "user", "text": "/handover_accept", "timestamp": 1764561605.0},
@@ -652,9 +717,14 @@ def test_transcript_reads_rasa_events():
     ]
     turns = turns_from_events(events)
     assert [(t.kind, t.text, t.tapped) for t in turns] == [
-        ("user", "cho tôi gặp cán bộ", False), ("bot", "Dạ, anh/chị muốn gặp cán bộ?", False),
-        ("user", "Gặp cán bộ", True), ("note", "Đã chuyển cho cán bộ", False), ("user", "Gặp cán bộ", True),
-        ("officer", "Dạ, cán bộ đây ạ.", False), ("note", "Trợ lý tự động tiếp tục", False)]
+        ("user", "cho tôi gặp cán bộ", False),
+        ("bot", "Dạ, anh/chị muốn gặp cán bộ?", False),
+        ("user", "Gặp cán bộ", True),
+        ("note", "Đã chuyển cho cán bộ", False),
+        ("user", "Gặp cán bộ", True),
+        ("officer", "Dạ, cán bộ đây ạ.", False),
+        ("note", "Trợ lý tự động tiếp tục", False),
+    ]
     assert turns[1].buttons == ("Gặp cán bộ", "Tiếp tục với trợ lý") and turns[5].officer == OFFICER
     assert turns[0].at.utcoffset().total_seconds() == 7 * 3600 and turns[0].at.hour == 11  # 04:00 UTC
 
@@ -671,4 +741,9 @@ def test_reply_text_rules_and_waiting_times():
             clean_reply(bad)
     now = dt.datetime(2026, 12, 1, 8, 0)
     assert [waited(now - dt.timedelta(minutes=m), now) for m in (0, 5, 60, 135, 3 * 24 * 60)] == [
-        "dưới 1 phút", "5 phút", "1 giờ", "2 giờ 15 phút", "3 ngày"]
+        "dưới 1 phút",
+        "5 phút",
+        "1 giờ",
+        "2 giờ 15 phút",
+        "3 ngày",
+    ]

@@ -1,5 +1,6 @@
 """Unit tests of the hardening pieces (no servers): lead outbox, log redaction, rate limiter,
 JSON depth guard, phone numbers not read as money, names that look like "stop"."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,15 @@ from lead_store.leads import Lead, LeadInput, ensure_schema
 
 
 def lead(conversation: str, phone: str = "0912 345 678", name: str = "Nguyễn Văn An") -> LeadInput:
-    return LeadInput(name=name, phone=phone, channel="rest", conversation_id=conversation,
-                     consent_version=CONSENT_VERSION, consent_at="2026-01-02T03:04:05+00:00", province="dong_nai")
+    return LeadInput(
+        name=name,
+        phone=phone,
+        channel="rest",
+        conversation_id=conversation,
+        consent_version=CONSENT_VERSION,
+        consent_at="2026-01-02T03:04:05+00:00",
+        province="dong_nai",
+    )
 
 
 def count(engine) -> int:
@@ -68,8 +76,16 @@ def test_outbox_keeps_entries_when_the_database_is_down_and_rejects_invalid_ones
     assert result.remaining == 1 and result.stored == 0 and "unreachable" in result.error
     with box.path.open("a", encoding="utf-8") as fh:
         fh.write("not json\n")
-        fh.write(json.dumps({"v": 1, "id": "bad", "lead": {**json.loads(
-            box.path.read_text().splitlines()[0])["lead"], "consent_version": "nope"}}) + "\n")
+        fh.write(
+            json.dumps(
+                {
+                    "v": 1,
+                    "id": "bad",
+                    "lead": {**json.loads(box.path.read_text().splitlines()[0])["lead"], "consent_version": "nope"},
+                }
+            )
+            + "\n"
+        )
     engine = create_engine(f"sqlite:///{tmp_path / 'leads.db'}", future=True)
     result = box.flush(engine)
     assert (result.stored, result.rejected, result.remaining) == (1, 2, 0)
@@ -90,6 +106,7 @@ def test_outbox_appends_during_a_flush_are_kept(tmp_path):
     def slow_save(target, data):
         threading.Thread(target=lambda: Outbox(box.path).append(lead("meanwhile", "0987 111 222"))).start()
         import time
+
         time.sleep(0.3)
         return original(target, data)
 
@@ -110,13 +127,20 @@ def test_log_redaction_covers_every_written_form():
     from bot import log_privacy
 
     log_privacy.remember("conv-x", "Trần Thị Bích Hoà")
-    for text in ("0912 345 678", "+84 912 345 678", "84912345678", "0912.345.678", "(024) 3825 1234",
-                 "０９１２３４５６７８"):
+    for text in (
+        "0912 345 678",
+        "+84 912 345 678",
+        "84912345678",
+        "0912.345.678",
+        "(024) 3825 1234",
+        "０９１２３４５６７８",
+    ):
         assert "[phone]" in log_privacy.redact(f"số {text}."), text
     for text in ("0.9912345678", "2026-11-24 22:52:29", "0x7f5504549870", "id 8451234567890123456"):
         assert log_privacy.redact(text) == text, text
-    line = json.dumps({"slot_values": "contact_name: Trần Thị Bích Hòa", "text": "TRẦN THỊ BÍCH HOÀ",
-                       "folded": "tran thi bich hoa"})
+    line = json.dumps(
+        {"slot_values": "contact_name: Trần Thị Bích Hòa", "text": "TRẦN THỊ BÍCH HOÀ", "folded": "tran thi bich hoa"}
+    )
     out = log_privacy.redact(line, conversation="conv-x")
     assert "Tr\\u1ea7n" not in out and "tran" not in out.lower() and out.count("[personal]") == 3
     assert log_privacy.redact(line, conversation="other") == line  # other conversations untouched
@@ -179,9 +203,19 @@ def test_phone_numbers_are_not_money():
     assert [m.value for m in find_money(fold("1.200.000.000đ"))] == [1_200_000_000]
 
 
-@pytest.mark.parametrize("text,stop", [("dừng lại", True), ("thôi", True), ("huy bo", True), ("stop", True),
-                                       ("Trần Thị Dung", False), ("Nguyen Thi Dung", False),
-                                       ("Nguyễn Quang Huy", False), ("Đỗ Văn Thới", False)])
+@pytest.mark.parametrize(
+    "text,stop",
+    [
+        ("dừng lại", True),
+        ("thôi", True),
+        ("huy bo", True),
+        ("stop", True),
+        ("Trần Thị Dung", False),
+        ("Nguyen Thi Dung", False),
+        ("Nguyễn Quang Huy", False),
+        ("Đỗ Văn Thới", False),
+    ],
+)
 def test_names_are_not_taken_for_stop_requests(text, stop):
     from actions.leads import explicit_stop
 
@@ -200,12 +234,14 @@ def test_a_name_the_leads_store_would_refuse_is_asked_again():
         with pytest.raises(LeadValidationError):
             validate_lead(lead("x", name=bad))
     assert ValidateLeadForm().validate_contact_name("An\u200bNa", dispatcher, None, {}) == {"contact_name": None}
-    assert ValidateLeadForm().validate_contact_name(" Trần  Thị Dung ", dispatcher, None, {}) == \
-        {"contact_name": "Trần Thị Dung"}
+    assert ValidateLeadForm().validate_contact_name(" Trần  Thị Dung ", dispatcher, None, {}) == {
+        "contact_name": "Trần Thị Dung"
+    }
 
 
-@pytest.mark.parametrize("name", ["A", "An\u200bNa", "Nguyễn\x01An", "Nguyễn\x7fAn", "12345", "x" * 121,
-                                  "Trần Thị Dung", "Lê  Hoa", "Võ"])
+@pytest.mark.parametrize(
+    "name", ["A", "An\u200bNa", "Nguyễn\x01An", "Nguyễn\x7fAn", "12345", "x" * 121, "Trần Thị Dung", "Lê  Hoa", "Võ"]
+)
 def test_the_form_and_the_store_check_a_name_the_same_way(name):
     """One check (vntext.names.name_problem): the form accepts exactly what the store stores."""
     from rasa_sdk.executor import CollectingDispatcher

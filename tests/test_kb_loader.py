@@ -1,4 +1,5 @@
 """The knowledge loader accepts the real data and refuses unsourced or badly dated records."""
+
 import datetime as dt
 import shutil
 from pathlib import Path
@@ -89,5 +90,6 @@ def test_bad_data_leaves_existing_database_untouched(tmp_path):
     with pytest.raises(KnowledgeDataError):
         build(engine, data_dir)
     from policy_kb.db import new_session
+
     with new_session(url) as s:
         assert topic_answer(s, "objectives", dt.date.today()).current

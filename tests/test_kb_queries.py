@@ -1,4 +1,5 @@
 """Time-versioned support levels: which rule applies on a date, and what it was before."""
+
 import datetime as dt
 
 from policy_kb.queries import find_document, support_level, topic_answer

@@ -17,6 +17,7 @@ Layers, bottom → top (a package may import its own layer and the ones below, n
 Every ``.py`` file of those folders is read with ``ast``; imports at any depth count (inside
 functions too, where the lazy imports are), and relative imports are resolved.
 """
+
 from __future__ import annotations
 
 import ast
@@ -48,9 +49,9 @@ NO_RASA = ("vntext", "policy_kb", "lead_store")
 #: what actions may still take from bot, and why (anything else of bot is the Rasa server's)
 ACTIONS_MAY_USE_BOT = {
     "bot.log_privacy": "the action server installs the same log filter as the Rasa server, so that "
-                       "names and phone numbers never reach its logs either (it imports no Rasa code)",
+    "names and phone numbers never reach its logs either (it imports no Rasa code)",
     "bot.menu": "the menu buttons' one home is the domain (bot/domain/core.yml); the actions send the "
-                "same buttons as the bot's responses, read from there (plain PyYAML, no Rasa code)",
+    "same buttons as the bot's responses, read from there (plain PyYAML, no Rasa code)",
 }
 
 
@@ -98,12 +99,20 @@ def wrong_way(folder: str) -> List[str]:
             if top == "tests":
                 problems.append(f"{where}: rule '{folder} never imports tests' (move what it needs to devtools/)")
             elif top in PROJECT and top != folder and top not in ALLOWED[folder]:
-                problems.append(f"{where}: rule '{folder} may import only "
-                                f"{', '.join(sorted(ALLOWED[folder])) or 'itself'} of the project'")
-            elif folder == "actions" and top == "bot" and module != "bot" \
-                    and not any(module == ok or module.startswith(ok + ".") for ok in ACTIONS_MAY_USE_BOT):
-                problems.append(f"{where}: rule 'actions take from bot only {', '.join(ACTIONS_MAY_USE_BOT)}' "
-                                f"(text code belongs in vntext)")
+                problems.append(
+                    f"{where}: rule '{folder} may import only "
+                    f"{', '.join(sorted(ALLOWED[folder])) or 'itself'} of the project'"
+                )
+            elif (
+                folder == "actions"
+                and top == "bot"
+                and module != "bot"
+                and not any(module == ok or module.startswith(ok + ".") for ok in ACTIONS_MAY_USE_BOT)
+            ):
+                problems.append(
+                    f"{where}: rule 'actions take from bot only {', '.join(ACTIONS_MAY_USE_BOT)}' "
+                    f"(text code belongs in vntext)"
+                )
             elif folder in NO_RASA and top in RASA:
                 problems.append(f"{where}: rule '{folder} is below the Rasa side: no {', '.join(sorted(RASA))}'")
     return problems
@@ -119,14 +128,18 @@ def test_imports_go_one_way(folder):
 def test_the_check_sees_lazy_and_relative_imports(tmp_path):
     probe = ROOT / "vntext" / "_layers_probe.py"
     assert not probe.exists()
-    probe.write_text("def f():\n    from bot.nlu import tokenizer\n    from . import normalize\n"
-                     "    import rasa_sdk\n", encoding="utf-8")
+    probe.write_text(
+        "def f():\n    from bot.nlu import tokenizer\n    from . import normalize\n    import rasa_sdk\n",
+        encoding="utf-8",
+    )
     try:
         problems = wrong_way("vntext")
     finally:
         probe.unlink()
-    assert any("vntext/_layers_probe.py:2 imports bot.nlu" in p and "rule 'vntext may import only itself" in p
-               for p in problems), problems
+    assert any(
+        "vntext/_layers_probe.py:2 imports bot.nlu" in p and "rule 'vntext may import only itself" in p
+        for p in problems
+    ), problems
     assert any("_layers_probe.py:4 imports rasa_sdk" in p and "below the Rasa side" in p for p in problems), problems
     assert not any("imports vntext.normalize" in p for p in problems), problems
 
@@ -137,8 +150,12 @@ _LISTED = re.compile(r":mod:`([\w.]+)`")
 
 
 def packages() -> List[Path]:
-    return sorted(init.parent for folder in PROJECT for init in (ROOT / folder).rglob("__init__.py")
-                  if "__pycache__" not in init.parts)
+    return sorted(
+        init.parent
+        for folder in PROJECT
+        for init in (ROOT / folder).rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    )
 
 
 @pytest.mark.parametrize("package", packages(), ids=lambda p: str(p.relative_to(ROOT)))
@@ -147,8 +164,10 @@ def test_package_docstring_lists_its_modules(package):
     (``__main__`` is the package's command line and is not listed)."""
     dotted = _module_of(package / "__init__.py")
     doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text("utf-8"))) or ""
-    listed = {m[len(dotted) + 1:].split(".")[0] for m in _LISTED.findall(doc) if m.startswith(dotted + ".")}
+    listed = {m[len(dotted) + 1 :].split(".")[0] for m in _LISTED.findall(doc) if m.startswith(dotted + ".")}
     present = {p.stem for p in package.glob("*.py") if p.stem not in ("__init__", "__main__")}
     present |= {d.name for d in package.iterdir() if (d / "__init__.py").exists()}
-    assert listed == present, (f"{package.relative_to(ROOT)}/__init__.py docstring: "
-                               f"not listed {sorted(present - listed)}, listed but absent {sorted(listed - present)}")
+    assert listed == present, (
+        f"{package.relative_to(ROOT)}/__init__.py docstring: "
+        f"not listed {sorted(present - listed)}, listed but absent {sorted(listed - present)}"
+    )

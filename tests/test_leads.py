@@ -4,6 +4,7 @@ Every database test runs on SQLite (a temporary file) and on PostgreSQL (127.0.0
 database ``test``, a schema of its own dropped at the end). PostgreSQL being unreachable is a
 failure, not a skip: CI has it.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,9 +23,18 @@ from sqlalchemy import create_engine, delete, func, select, text, update
 
 from lead_store.consent import CONSENT_TEXT, CONSENT_VERSION, REFUSED_TEXT
 from policy_kb.db import get_engine
-from lead_store.leads import (Lead, LeadInput, LeadNotFoundError, LeadStoreError,
-                             LeadValidationError, delete_leads, ensure_schema, mark_contacted,
-                             query_leads, save_lead)
+from lead_store.leads import (
+    Lead,
+    LeadInput,
+    LeadNotFoundError,
+    LeadStoreError,
+    LeadValidationError,
+    delete_leads,
+    ensure_schema,
+    mark_contacted,
+    query_leads,
+    save_lead,
+)
 from lead_store.erasure import ErasureRequest, ensure_erasure_schema, record_erasure_request
 from lead_store.cli import EXPORT_HEADERS, main
 from vntext.phone import is_mobile, mask_phone, national_format, normalize_phone
@@ -35,8 +45,11 @@ CONSOLE_SCRIPT = Path(sys.executable).parent / "khuyencong-leads"
 PG_USERS = ("postgres", "root")
 PG_URL = "postgresql+psycopg2://{user}@127.0.0.1:5432/test"
 # TEST_POSTGRES_URL replaces the candidates above (e.g. another host or user in CI)
-PG_CANDIDATES = ([os.environ["TEST_POSTGRES_URL"]] if os.environ.get("TEST_POSTGRES_URL")
-                 else [PG_URL.format(user=user) for user in PG_USERS])
+PG_CANDIDATES = (
+    [os.environ["TEST_POSTGRES_URL"]]
+    if os.environ.get("TEST_POSTGRES_URL")
+    else [PG_URL.format(user=user) for user in PG_USERS]
+)
 
 NAME = "Nguyễn Thị Hoa"
 PHONE = "0912 345 678"
@@ -44,6 +57,7 @@ E164 = "+84912345678"
 
 
 # ---------------------------------------------------------------------------------- fixtures
+
 
 @pytest.fixture(scope="session")
 def postgresql_url():
@@ -105,11 +119,20 @@ def cli_env(db_url, monkeypatch):
 
 
 def lead(**overrides) -> LeadInput:
-    values = dict(name=NAME, phone=PHONE, channel="rest", conversation_id="conv-1",
-                  consent_version=CONSENT_VERSION,
-                  consent_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5),
-                  province="da_nang", business_type="co_so_cnnt", industry="che_bien_nong_san",
-                  activity="machinery", estimated_cost_vnd=150_000_000, verdict="likely_eligible")
+    values = dict(
+        name=NAME,
+        phone=PHONE,
+        channel="rest",
+        conversation_id="conv-1",
+        consent_version=CONSENT_VERSION,
+        consent_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5),
+        province="da_nang",
+        business_type="co_so_cnnt",
+        industry="che_bien_nong_san",
+        activity="machinery",
+        estimated_cost_vnd=150_000_000,
+        verdict="likely_eligible",
+    )
     values.update(overrides)
     return LeadInput(**values)
 
@@ -121,6 +144,7 @@ def rows(engine):
 
 def new_session_for(engine):
     from sqlalchemy.orm import Session
+
     return Session(engine, future=True)
 
 
@@ -137,41 +161,55 @@ def set_created(engine, lead_id: int, when: dt.datetime) -> None:
 
 # ------------------------------------------------------------------------------------ phones
 
-@pytest.mark.parametrize("raw, e164", [
-    ("0912 345 678", E164),
-    ("0912.345.678", E164),
-    ("0912-345-678", E164),
-    ("0912345678", E164),
-    ("+84 912 345 678", E164),
-    ("+84912345678", E164),
-    ("84912345678", E164),
-    ("0084 912 345 678", E164),
-    ("  0912 345 678  ", E164),
-    ("0912３４５６７８", E164),  # full-width digits from a phone keyboard
-    ("0868 123 456", "+84868123456"),
-    ("0353.456.789", "+84353456789"),
-    ("024 3825 1234", "+842438251234"),  # Hà Nội landline
-    ("(024) 3825 1234", "+842438251234"),
-    ("0236.3822.123", "+842363822123"),  # Đà Nẵng landline
-    ("+84 28 3829 5555", "+842838295555"),  # TP.HCM landline
-])
+
+@pytest.mark.parametrize(
+    "raw, e164",
+    [
+        ("0912 345 678", E164),
+        ("0912.345.678", E164),
+        ("0912-345-678", E164),
+        ("0912345678", E164),
+        ("+84 912 345 678", E164),
+        ("+84912345678", E164),
+        ("84912345678", E164),
+        ("0084 912 345 678", E164),
+        ("  0912 345 678  ", E164),
+        ("0912３４５６７８", E164),  # full-width digits from a phone keyboard
+        ("0868 123 456", "+84868123456"),
+        ("0353.456.789", "+84353456789"),
+        ("024 3825 1234", "+842438251234"),  # Hà Nội landline
+        ("(024) 3825 1234", "+842438251234"),
+        ("0236.3822.123", "+842363822123"),  # Đà Nẵng landline
+        ("+84 28 3829 5555", "+842838295555"),  # TP.HCM landline
+    ],
+)
 def test_valid_vietnamese_numbers_normalise_to_e164(raw, e164):
     assert normalize_phone(raw) == e164
 
 
-@pytest.mark.parametrize("raw", [
-    "", "   ", None, 912345678,
-    "091234567",  # one digit short
-    "09123456789",  # one digit too many
-    "0912 345 67a", "0912345678 ext 12", "abc", "không có",
-    "+1 650 253 0000",  # United States
-    "+66 81 234 5678",  # Thailand
-    "0123456789",  # old 11-digit-era prefix, no longer assigned
-    "1900 1234", "1800 1234",  # premium / toll-free service numbers
-    "113",
-    "0912 345 678 0912 345 678",
-    "+84 +84 912 345 678",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        None,
+        912345678,
+        "091234567",  # one digit short
+        "09123456789",  # one digit too many
+        "0912 345 67a",
+        "0912345678 ext 12",
+        "abc",
+        "không có",
+        "+1 650 253 0000",  # United States
+        "+66 81 234 5678",  # Thailand
+        "0123456789",  # old 11-digit-era prefix, no longer assigned
+        "1900 1234",
+        "1800 1234",  # premium / toll-free service numbers
+        "113",
+        "0912 345 678 0912 345 678",
+        "+84 +84 912 345 678",
+    ],
+)
 def test_invalid_numbers_are_refused(raw):
     assert normalize_phone(raw) is None
 
@@ -188,12 +226,26 @@ def test_mask_mobile_and_national_format():
 
 # ----------------------------------------------------------------------------------- consent
 
+
 def test_consent_text_states_collector_purpose_data_rights_and_legal_basis():
     assert len(CONSENT_TEXT) <= 450
-    for phrase in ("Trung tâm Khuyến công tỉnh", "liên hệ", "họ tên", "số điện thoại", "tỉnh",
-                   "loại hình", "ngành nghề", "hoạt động", "chi phí dự kiến", "từ chối",
-                   "vẫn trả lời", "xóa", "Nghị định 13/2023/NĐ-CP",
-                   "Luật Bảo vệ dữ liệu cá nhân 2025", "đồng ý"):
+    for phrase in (
+        "Trung tâm Khuyến công tỉnh",
+        "liên hệ",
+        "họ tên",
+        "số điện thoại",
+        "tỉnh",
+        "loại hình",
+        "ngành nghề",
+        "hoạt động",
+        "chi phí dự kiến",
+        "từ chối",
+        "vẫn trả lời",
+        "xóa",
+        "Nghị định 13/2023/NĐ-CP",
+        "Luật Bảo vệ dữ liệu cá nhân 2025",
+        "đồng ý",
+    ):
         assert phrase in CONSENT_TEXT, phrase
     assert "Điều" not in CONSENT_TEXT  # no invented article numbers
     assert CONSENT_VERSION == "2026-11-v1"
@@ -202,13 +254,15 @@ def test_consent_text_states_collector_purpose_data_rights_and_legal_basis():
 
 # ---------------------------------------------------------------------------------- storage
 
+
 def test_same_person_twice_in_a_conversation_is_one_lead(engine):
     first_id, created = save_lead(engine, lead())
     assert created
     # re-submitted with another way of writing the number, a corrected name and a new verdict;
     # the missing cost does not erase the one given before
-    second_id, created = save_lead(engine, lead(phone="+84 912.345.678", name="Nguyễn Thị Hoà",
-                                                verdict="eligible", estimated_cost_vnd=None))
+    second_id, created = save_lead(
+        engine, lead(phone="+84 912.345.678", name="Nguyễn Thị Hoà", verdict="eligible", estimated_cost_vnd=None)
+    )
     assert (second_id, created) == (first_id, False)
     [row] = rows(engine)
     assert row.phone_e164 == E164
@@ -229,36 +283,60 @@ def test_different_conversation_or_phone_gives_separate_leads(engine):
 
 def test_all_fields_are_stored(engine):
     consent = dt.datetime(2026, 11, 3, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
-    lead_id, _ = save_lead(engine, lead(channel="Zalo", conversation_id="zalo-123",
-                                        consent_at=consent.isoformat(), estimated_cost_vnd="2.5e8"))
+    lead_id, _ = save_lead(
+        engine,
+        lead(channel="Zalo", conversation_id="zalo-123", consent_at=consent.isoformat(), estimated_cost_vnd="2.5e8"),
+    )
     [row] = rows(engine)
     assert row.id == lead_id
-    assert (row.name, row.phone_e164, row.province, row.business_type, row.industry, row.activity,
-            row.estimated_cost_vnd, row.verdict, row.channel, row.conversation_id) == (
-        NAME, E164, "da_nang", "co_so_cnnt", "che_bien_nong_san", "machinery", 250_000_000,
-        "likely_eligible", "zalo", "zalo-123")
+    assert (
+        row.name,
+        row.phone_e164,
+        row.province,
+        row.business_type,
+        row.industry,
+        row.activity,
+        row.estimated_cost_vnd,
+        row.verdict,
+        row.channel,
+        row.conversation_id,
+    ) == (
+        NAME,
+        E164,
+        "da_nang",
+        "co_so_cnnt",
+        "che_bien_nong_san",
+        "machinery",
+        250_000_000,
+        "likely_eligible",
+        "zalo",
+        "zalo-123",
+    )
     assert row.consent_at == dt.datetime(2026, 11, 3, 2, 30)  # stored as UTC
     assert row.contacted_at is None and row.contacted_by is None
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"consent_version": None}, "consent_version"),
-    ({"consent_version": ""}, "consent_version"),
-    ({"consent_version": "1999-01-v0"}, "consent_version"),
-    ({"consent_at": None}, "consent_at"),
-    ({"consent_at": "yesterday"}, "consent_at"),
-    ({"consent_at": dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)}, "consent_at"),
-    ({"phone": "0912 345 67"}, "phone"),
-    ({"phone": "+1 650 253 0000"}, "phone"),
-    ({"name": "   "}, "name"),
-    ({"name": "0912345678"}, "name"),
-    ({"name": "A" * 121}, "name"),
-    ({"channel": "email"}, "channel"),
-    ({"conversation_id": ""}, "conversation_id"),
-    ({"estimated_cost_vnd": -5}, "estimated_cost_vnd"),
-    ({"estimated_cost_vnd": "nhiều"}, "estimated_cost_vnd"),
-    ({"province": "x" * 65}, "province"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"consent_version": None}, "consent_version"),
+        ({"consent_version": ""}, "consent_version"),
+        ({"consent_version": "1999-01-v0"}, "consent_version"),
+        ({"consent_at": None}, "consent_at"),
+        ({"consent_at": "yesterday"}, "consent_at"),
+        ({"consent_at": dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)}, "consent_at"),
+        ({"phone": "0912 345 67"}, "phone"),
+        ({"phone": "+1 650 253 0000"}, "phone"),
+        ({"name": "   "}, "name"),
+        ({"name": "0912345678"}, "name"),
+        ({"name": "A" * 121}, "name"),
+        ({"channel": "email"}, "channel"),
+        ({"conversation_id": ""}, "conversation_id"),
+        ({"estimated_cost_vnd": -5}, "estimated_cost_vnd"),
+        ({"estimated_cost_vnd": "nhiều"}, "estimated_cost_vnd"),
+        ({"province": "x" * 65}, "province"),
+    ],
+)
 def test_invalid_submission_is_rejected_and_nothing_stored(engine, overrides, field):
     with pytest.raises(LeadValidationError) as info:
         save_lead(engine, lead(**overrides))
@@ -326,13 +404,24 @@ def test_rebuilding_the_knowledge_base_keeps_leads(sqlite_url):
 
 # -------------------------------------------------------------------------- query / mark / delete
 
+
 def _three_leads(engine):
     """da_nang on 1 Nov, ha_noi on 2 Nov, da_nang at 00:30 on 3 Nov (Vietnam time)."""
     a, _ = save_lead(engine, lead(conversation_id="c-a", province="da_nang"))
-    b, _ = save_lead(engine, lead(conversation_id="c-b", province="ha_noi", phone="024 3825 1234",
-                                  name="Trần Văn Bình"))
-    c, _ = save_lead(engine, lead(conversation_id="c-c", province="da_nang", phone="0353.456.789",
-                                  name="Lê Minh Châu", estimated_cost_vnd=None, verdict=None))
+    b, _ = save_lead(
+        engine, lead(conversation_id="c-b", province="ha_noi", phone="024 3825 1234", name="Trần Văn Bình")
+    )
+    c, _ = save_lead(
+        engine,
+        lead(
+            conversation_id="c-c",
+            province="da_nang",
+            phone="0353.456.789",
+            name="Lê Minh Châu",
+            estimated_cost_vnd=None,
+            verdict=None,
+        ),
+    )
     set_created(engine, a, dt.datetime(2026, 11, 1, 3, 0))  # 10:00 VN, 1 Nov
     set_created(engine, b, dt.datetime(2026, 11, 2, 8, 0))  # 15:00 VN, 2 Nov
     set_created(engine, c, dt.datetime(2026, 11, 2, 17, 30))  # 00:30 VN, 3 Nov
@@ -380,6 +469,7 @@ def test_delete_on_request_by_id_and_by_phone(engine):
 
 # ---------------------------------------------------------------------------------- export CLI
 
+
 def read_csv(path: Path):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8
@@ -411,8 +501,24 @@ def test_export_csv_contains_exactly_the_filtered_leads(engine, cli_env, tmp_pat
     assert body[2]["Chi phí dự kiến (đồng)"] == "" and body[2]["Đã liên hệ lúc (giờ VN)"] == ""
     assert stat.S_IMODE(out.stat().st_mode) == 0o600  # personal data: owner only
 
-    assert main(["export", "--format", "csv", "--out", str(out), "--province", "da_nang",
-                 "--from", "2026-11-02", "--to", "2026-11-03"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--format",
+                "csv",
+                "--out",
+                str(out),
+                "--province",
+                "da_nang",
+                "--from",
+                "2026-11-02",
+                "--to",
+                "2026-11-03",
+            ]
+        )
+        == 0
+    )
     assert [int(r[0]) for r in read_csv(out)[1:]] == [c]
     assert main(["export", "--format", "csv", "--out", str(out), "--to", "2026-11-02"]) == 0
     assert [int(r[0]) for r in read_csv(out)[1:]] == [a, b]
@@ -450,7 +556,7 @@ def test_export_xlsx_opens_with_vietnamese_header_text_phones_and_dates(engine, 
 
 
 def test_exports_neutralise_spreadsheet_formulas(engine, cli_env, tmp_path):
-    save_lead(engine, lead(name="=HYPERLINK(\"http://x\",\"Bấm\")"))
+    save_lead(engine, lead(name='=HYPERLINK("http://x","Bấm")'))
     assert main(["export", "--format", "csv", "--out", str(tmp_path / "a.csv")]) == 0
     assert read_csv(tmp_path / "a.csv")[1][1].startswith("'=")
     assert main(["export", "--format", "xlsx", "--out", str(tmp_path / "a.xlsx")]) == 0
@@ -477,20 +583,22 @@ def test_mark_contacted_and_list_commands(engine, cli_env, capsys):
         assert [l.id for l in query_leads(s, contacted=False)] == [b]
 
 
-@pytest.mark.parametrize("argv, needle", [
-    (["export", "--format", "csv", "--out", "x.csv", "--from", "2026-13-01"], "YYYY-MM-DD"),
-    (["export", "--format", "csv", "--out", "x.csv", "--to", "03/11/2026"], "YYYY-MM-DD"),
-    (["export", "--format", "csv", "--out", "x.csv", "--from", "2026-11-05", "--to", "2026-11-01"],
-     "--from"),
-    (["export", "--format", "pdf", "--out", "x.pdf"], "format"),
-    (["export", "--format", "csv"], "--out"),
-    (["export", "--format", "csv", "--out", "/nonexistent-dir/x.csv"], "directory"),
-    (["mark-contacted", "abc", "--by", "Lan"], "lead id"),
-    (["mark-contacted", "1"], "--by"),
-    (["delete", "1"], "--yes"),
-    (["delete", "--phone", "12345", "--yes"], "phone"),
-    ([], "command"),
-])
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["export", "--format", "csv", "--out", "x.csv", "--from", "2026-13-01"], "YYYY-MM-DD"),
+        (["export", "--format", "csv", "--out", "x.csv", "--to", "03/11/2026"], "YYYY-MM-DD"),
+        (["export", "--format", "csv", "--out", "x.csv", "--from", "2026-11-05", "--to", "2026-11-01"], "--from"),
+        (["export", "--format", "pdf", "--out", "x.pdf"], "format"),
+        (["export", "--format", "csv"], "--out"),
+        (["export", "--format", "csv", "--out", "/nonexistent-dir/x.csv"], "directory"),
+        (["mark-contacted", "abc", "--by", "Lan"], "lead id"),
+        (["mark-contacted", "1"], "--by"),
+        (["delete", "1"], "--yes"),
+        (["delete", "--phone", "12345", "--yes"], "phone"),
+        ([], "command"),
+    ],
+)
 def test_bad_arguments_exit_2_with_bilingual_message(engine, cli_env, capsys, argv, needle):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -512,8 +620,9 @@ def test_installed_console_script(engine, db_url, tmp_path):
     out = tmp_path / "out.xlsx"
 
     def run(*args):
-        return subprocess.run([str(CONSOLE_SCRIPT), *args], env=env, cwd=tmp_path,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [str(CONSOLE_SCRIPT), *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
 
     done = run("export", "--format", "xlsx", "--out", str(out), "--province", "da_nang")
     assert done.returncode == 0, done.stderr
@@ -531,6 +640,7 @@ def test_installed_console_script(engine, db_url, tmp_path):
 
 # ------------------------------------------------------------------------------- logging
 
+
 def test_saving_exporting_and_marking_never_log_name_or_phone(engine, cli_env, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)  # root at DEBUG, as with `rasa run actions -vv`
     lead_id, _ = save_lead(engine, lead())
@@ -543,8 +653,7 @@ def test_saving_exporting_and_marking_never_log_name_or_phone(engine, cli_env, t
     delete_leads(engine, [lead_id])
     logged = caplog.text + "\n".join(str(r.args) for r in caplog.records)
     assert f"lead {lead_id} created" in logged and "+8491****678" in logged
-    for secret in (NAME, "Nguyễn", E164, "84912345678", "0912345678", "912345678",
-                   "0912 345 678", "912 345 678"):
+    for secret in (NAME, "Nguyễn", E164, "84912345678", "0912345678", "912345678", "0912 345 678", "912 345 678"):
         assert secret not in logged, secret
 
 

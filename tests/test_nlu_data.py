@@ -1,4 +1,5 @@
 """Training data hygiene: no test example leaks into training, every intent has all three styles."""
+
 import re
 import unicodedata
 from collections import Counter, defaultdict

@@ -1,4 +1,5 @@
 """bot/no_tensorflow.py: the Rasa server without TensorFlow understands exactly what it did with it."""
+
 import json
 import subprocess
 import sys
@@ -38,8 +39,10 @@ print(json.dumps({"stand_in": getattr(tensorflow, "__kc_stand_in__", False), "pa
 def test_our_configuration_needs_no_tensorflow_and_a_neural_one_does(tmp_path):
     assert not no_tensorflow.needs_tensorflow()
     neural = tmp_path / "config.yml"
-    neural.write_text("pipeline:\n  - name: WhitespaceTokenizer\n  - name: DIETClassifier\npolicies:\n"
-                      "  - name: RulePolicy\n", encoding="utf-8")
+    neural.write_text(
+        "pipeline:\n  - name: WhitespaceTokenizer\n  - name: DIETClassifier\npolicies:\n  - name: RulePolicy\n",
+        encoding="utf-8",
+    )
     assert no_tensorflow.needs_tensorflow(neural)
     assert no_tensorflow.install(neural) == "the configuration has a TensorFlow component"
 
@@ -49,10 +52,19 @@ def test_without_tensorflow_every_test_message_is_understood_the_same():
     model = str(ensure_model())
     runs = {}
     for mode in ("stand-in", "tensorflow"):
-        proc = subprocess.run([sys.executable, "-c", PARSE_ALL, mode, model], cwd=ROOT, capture_output=True,
-                              text=True, timeout=600, env={"PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "ignore",
-                                                           "TF_CPP_MIN_LOG_LEVEL": "3",
-                                                           "RASA_TELEMETRY_ENABLED": "false"})
+        proc = subprocess.run(
+            [sys.executable, "-c", PARSE_ALL, mode, model],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "PYTHONWARNINGS": "ignore",
+                "TF_CPP_MIN_LOG_LEVEL": "3",
+                "RASA_TELEMETRY_ENABLED": "false",
+            },
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         runs[mode] = json.loads(proc.stdout.strip().splitlines()[-1])
     assert runs["stand-in"]["stand_in"] is True and runs["tensorflow"]["stand_in"] is False

@@ -1,4 +1,5 @@
 """Counts of people in words, digits and ranges (vntext/numbers.py), and what must not be read."""
+
 import unicodedata
 
 import pytest
@@ -11,13 +12,13 @@ from vntext.numbers import COUNT_UNIT_AFTER, Count, find_counts, read_count
 
 def counts(text):
     text = normalize_text(text)
-    return [(c.low, c.high, text[c.start:c.end]) for c in find_counts(text)]
+    return [(c.low, c.high, text[c.start : c.end]) for c in find_counts(text)]
 
 
 def answer(text):
     text = normalize_text(text)
     c = read_count(text)
-    return None if c is None else (c.low, c.high, text[c.start:c.end])
+    return None if c is None else (c.low, c.high, text[c.start : c.end])
 
 
 # (message, [(low, high, the number as written)])
@@ -110,17 +111,75 @@ def test_counts(text, expected):
 
 # Nothing here is a count, a money amount, or (as an answer) a number of workers.
 NOT_NUMBERS = [
-    "năm nay", "nam nay", "mỗi năm", "doanh thu năm ngoái", "một mình tôi làm", "làm muối", "lam muoi",
-    "sau tết", "sau tet", "bay vào", "bay vao", "bay gio lam sao", "tâm huyết", "tam huyet", "khong biet",
-    "không", "không có ai", "nam gioi", "miền nam", "mien nam", "ba mẹ", "ba me", "tu lam", "tự làm",
-    "thời cơ đã chín muồi", "cá tẩm muối", "một cơ sở", "mot so may moc", "thứ bảy", "thu hai", "hai trạm bơm",
-    "hai tram bom", "tram y te xa", "vài chục người", "hàng trăm người", "mấy chục người", "ba chục con gà",
-    "bốn mươi tuổi", "hai mươi năm kinh nghiệm", "hai muoi nam kinh nghiem", "lúc 8 giờ", "ngày 15 tháng 3",
-    "có 3 máy", "đi sau người khác", "năm 2024", "giai đoạn 2021-2025", "Nghị định 45/2012/NĐ-CP",
-    "điều 8 khoản 4", "Thông tư 28", "OCOP 3 sao", "0912345678", "0912 345 678", "30%", "ba mươi phần trăm",
-    "cho hỏi tỷ lệ hỗ trợ bao nhiêu phần trăm", "cho hỏi một tí", "cho hoi mot ti", "chờ em một tí nhé",
-    "ngân hàng", "nam ngan hang", "bà cụ nhà em", "moi ngay tam tieng", "bon phan cho cay", "tầm năm giờ",
-    "sau ba năm", "một hai năm nữa", "", "😀", "?",
+    "năm nay",
+    "nam nay",
+    "mỗi năm",
+    "doanh thu năm ngoái",
+    "một mình tôi làm",
+    "làm muối",
+    "lam muoi",
+    "sau tết",
+    "sau tet",
+    "bay vào",
+    "bay vao",
+    "bay gio lam sao",
+    "tâm huyết",
+    "tam huyet",
+    "khong biet",
+    "không",
+    "không có ai",
+    "nam gioi",
+    "miền nam",
+    "mien nam",
+    "ba mẹ",
+    "ba me",
+    "tu lam",
+    "tự làm",
+    "thời cơ đã chín muồi",
+    "cá tẩm muối",
+    "một cơ sở",
+    "mot so may moc",
+    "thứ bảy",
+    "thu hai",
+    "hai trạm bơm",
+    "hai tram bom",
+    "tram y te xa",
+    "vài chục người",
+    "hàng trăm người",
+    "mấy chục người",
+    "ba chục con gà",
+    "bốn mươi tuổi",
+    "hai mươi năm kinh nghiệm",
+    "hai muoi nam kinh nghiem",
+    "lúc 8 giờ",
+    "ngày 15 tháng 3",
+    "có 3 máy",
+    "đi sau người khác",
+    "năm 2024",
+    "giai đoạn 2021-2025",
+    "Nghị định 45/2012/NĐ-CP",
+    "điều 8 khoản 4",
+    "Thông tư 28",
+    "OCOP 3 sao",
+    "0912345678",
+    "0912 345 678",
+    "30%",
+    "ba mươi phần trăm",
+    "cho hỏi tỷ lệ hỗ trợ bao nhiêu phần trăm",
+    "cho hỏi một tí",
+    "cho hoi mot ti",
+    "chờ em một tí nhé",
+    "ngân hàng",
+    "nam ngan hang",
+    "bà cụ nhà em",
+    "moi ngay tam tieng",
+    "bon phan cho cay",
+    "tầm năm giờ",
+    "sau ba năm",
+    "một hai năm nữa",
+    "",
+    "😀",
+    "?",
 ]
 
 
@@ -133,11 +192,20 @@ def test_not_numbers(text):
 
 # Not counts in a message, but what they mean alone as the answer to "how many workers?"
 ANSWER_ONLY = [
-    ("nam", (5, 5, "nam")), ("sau", (6, 6, "sau")), ("muoi", (10, 10, "muoi")), ("ba", (3, 3, "ba")),
-    ("tầm năm", (5, 5, "năm")), ("dạ năm", (5, 5, "năm")), ("bon muoi", (40, 40, "bon muoi")),
-    ("hai muoi nam", (25, 25, "hai muoi nam")), ("hai chuc", (20, 20, "hai chuc")),
-    ("chin muoi", (90, 90, "chin muoi")), ("tam tram", (800, 800, "tam tram")),
-    ("hai nghìn", (2000, 2000, "hai nghìn")), ("2000", (2000, 2000, "2000")), ("mot", (1, 1, "mot")),
+    ("nam", (5, 5, "nam")),
+    ("sau", (6, 6, "sau")),
+    ("muoi", (10, 10, "muoi")),
+    ("ba", (3, 3, "ba")),
+    ("tầm năm", (5, 5, "năm")),
+    ("dạ năm", (5, 5, "năm")),
+    ("bon muoi", (40, 40, "bon muoi")),
+    ("hai muoi nam", (25, 25, "hai muoi nam")),
+    ("hai chuc", (20, 20, "hai chuc")),
+    ("chin muoi", (90, 90, "chin muoi")),
+    ("tam tram", (800, 800, "tam tram")),
+    ("hai nghìn", (2000, 2000, "hai nghìn")),
+    ("2000", (2000, 2000, "2000")),
+    ("mot", (1, 1, "mot")),
 ]
 
 
@@ -147,24 +215,41 @@ def test_answer_only(text, expected):
     assert answer(text) == expected
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("khoảng bốn mươi", (40, 40, "bốn mươi")),
-    ("40 người", (40, 40, "40")),
-    ("15", (15, 15, "15")),
-    ("dạ khoảng 30 ạ", (30, 30, "30")),
-    ("tam 30-40 nguoi", (30, 40, "30-40")),
-    ("1.200", (1200, 1200, "1.200")),
-    ("một người", (1, 1, "một")),
-    ("xưởng em có khoảng bốn mươi người, doanh thu 3 tỷ", (40, 40, "bốn mươi")),
-    ("năm 2018 thì 10, giờ 40 người", (40, 40, "40")),  # the one with a unit wins
-    ("chừng chục người", (10, 10, "chục")),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("khoảng bốn mươi", (40, 40, "bốn mươi")),
+        ("40 người", (40, 40, "40")),
+        ("15", (15, 15, "15")),
+        ("dạ khoảng 30 ạ", (30, 30, "30")),
+        ("tam 30-40 nguoi", (30, 40, "30-40")),
+        ("1.200", (1200, 1200, "1.200")),
+        ("một người", (1, 1, "một")),
+        ("xưởng em có khoảng bốn mươi người, doanh thu 3 tỷ", (40, 40, "bốn mươi")),
+        ("năm 2018 thì 10, giờ 40 người", (40, 40, "40")),  # the one with a unit wins
+        ("chừng chục người", (10, 10, "chục")),
+    ],
+)
 def test_read_count(text, expected):
     assert answer(text) == expected
 
 
-@pytest.mark.parametrize("text", ["800 triệu", "năm 2020", "0912345678", "khong", "chưa biết", "năm nay",
-                                  "có hai k", "hai tỷ rưỡi", "3 máy", "sau tết em mua", "nam gioi"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "800 triệu",
+        "năm 2020",
+        "0912345678",
+        "khong",
+        "chưa biết",
+        "năm nay",
+        "có hai k",
+        "hai tỷ rưỡi",
+        "3 máy",
+        "sau tết em mua",
+        "nam gioi",
+    ],
+)
 def test_read_count_refuses(text):
     assert answer(text) is None
 
@@ -191,8 +276,15 @@ from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("0123456789 ,.-–/trieuty tỷ triệu người khoảng bốn mươi lăm rưỡi chục trăm nghìn hơn gần"))
-               , max_size=80) | st.text(max_size=120))
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("0123456789 ,.-–/trieuty tỷ triệu người khoảng bốn mươi lăm rưỡi chục trăm nghìn hơn gần")
+        ),
+        max_size=80,
+    )
+    | st.text(max_size=120)
+)
 def test_number_reading_never_raises_and_counts_stay_inside_the_text(text):
     from vntext.fold import fold
     from vntext.money import find_money

@@ -2,6 +2,7 @@
 conversation's leads (SQLite and PostgreSQL), requests about another number (recorded, hashed,
 nothing revealed), refusal at any step of the lead form, privacy questions at any step, the
 province before any lead, corrections before submission."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,14 +20,38 @@ from sqlalchemy.orm import Session
 
 import actions.leads as lead_actions
 import actions.privacy as privacy_actions
-from actions.leads import (NAME_CHANGED, PHONE_CHANGED, PHONE_INVALID, ActionStopFlow, ActionSubmitLead,
-                           ValidateLeadForm, asks_privacy, refuses)
-from actions.privacy import (CONFIRM_OWN, ERASED, KEPT, NOTHING_STORED, REQUEST_RECORDED, ActionAnswerPrivacy,
-                             ActionAskErase, ActionEraseCancel, ActionEraseData)
+from actions.leads import (
+    NAME_CHANGED,
+    PHONE_CHANGED,
+    PHONE_INVALID,
+    ActionStopFlow,
+    ActionSubmitLead,
+    ValidateLeadForm,
+    asks_privacy,
+    refuses,
+)
+from actions.privacy import (
+    CONFIRM_OWN,
+    ERASED,
+    KEPT,
+    NOTHING_STORED,
+    REQUEST_RECORDED,
+    ActionAnswerPrivacy,
+    ActionAskErase,
+    ActionEraseCancel,
+    ActionEraseData,
+)
 from lead_store.consent import CONSENT_VERSION, PRIVACY_TEXT, REFUSED_KEPT_TEXT, REFUSED_TEXT
 from policy_kb.db import get_engine
-from lead_store.erasure import (ErasureRequest, ensure_erasure_schema, erasure_requests, mark_erasure_processed,
-                               matching_leads, phone_hash, phone_matches)
+from lead_store.erasure import (
+    ErasureRequest,
+    ensure_erasure_schema,
+    erasure_requests,
+    mark_erasure_processed,
+    matching_leads,
+    phone_hash,
+    phone_matches,
+)
 from lead_store.leads import Lead, LeadInput, ensure_schema, erase_handled_leads, mark_contacted, save_lead
 from tests.conftest import make_tracker, pg_schema
 
@@ -38,6 +63,7 @@ PERSONAL = ("contact_name", "contact_phone", "consent", "consent_at")
 
 # ---------------------------------------------------------------------------------- fixtures
 
+
 @pytest.fixture(scope="module")
 def postgresql_url():
     with pg_schema("kc_privacy") as (_, url):
@@ -48,8 +74,9 @@ def postgresql_url():
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request, tmp_path, monkeypatch):
     """The database the actions use (and a fresh outbox), emptied before each test."""
-    url = (f"sqlite:///{tmp_path / 'leads.db'}" if request.param == "sqlite"
-           else request.getfixturevalue("postgresql_url"))
+    url = (
+        f"sqlite:///{tmp_path / 'leads.db'}" if request.param == "sqlite" else request.getfixturevalue("postgresql_url")
+    )
     engine = get_engine(url)
     ensure_schema(engine)
     ensure_erasure_schema(engine)
@@ -65,9 +92,15 @@ def db(request, tmp_path, monkeypatch):
 
 
 def lead(conversation: str, phone: str, channel: str = "rest", name: str = "Nguyễn Thị Hoa") -> LeadInput:
-    return LeadInput(name=name, phone=phone, channel=channel, conversation_id=conversation,
-                     consent_version=CONSENT_VERSION,
-                     consent_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5), province="dong_nai")
+    return LeadInput(
+        name=name,
+        phone=phone,
+        channel=channel,
+        conversation_id=conversation,
+        consent_version=CONSENT_VERSION,
+        consent_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5),
+        province="dong_nai",
+    )
 
 
 def leads_of(engine, conversation: str):
@@ -75,14 +108,29 @@ def leads_of(engine, conversation: str):
         return list(session.execute(select(Lead).where(Lead.conversation_id == conversation)).scalars())
 
 
-def tracker(text: str = "", intent: str | None = None, sender: str = "sender-a", slots=None, loop: str | None = None,
-            requested: str | None = None, before=None, candidates=None, entities=None) -> Tracker:
+def tracker(
+    text: str = "",
+    intent: str | None = None,
+    sender: str = "sender-a",
+    slots=None,
+    loop: str | None = None,
+    requested: str | None = None,
+    before=None,
+    candidates=None,
+    entities=None,
+) -> Tracker:
     """A tracker as the action server receives it: slot events before the latest message
     (``before``), the message, then the form's slot candidates (``candidates``)."""
     events = [{"event": "slot", "name": k, "value": v} for k, v in (before or {}).items()]
-    events += [{"event": "action", "name": "action_listen"},
-               {"event": "user", "text": text, "input_channel": "rest",
-                "parse_data": {"intent": {"name": intent, "confidence": 1.0}, "entities": entities or []}}]
+    events += [
+        {"event": "action", "name": "action_listen"},
+        {
+            "event": "user",
+            "text": text,
+            "input_channel": "rest",
+            "parse_data": {"intent": {"name": intent, "confidence": 1.0}, "entities": entities or []},
+        },
+    ]
     events += [{"event": "slot", "name": k, "value": v} for k, v in (candidates or {}).items()]
     values = {**(before or {}), **(slots or {}), **(candidates or {})}
     if loop:
@@ -109,30 +157,70 @@ def erase(sender: str, text: str, intent: str = "erase_data"):
     """The person asks, then presses "Xóa": the confirmation prompt and the final reply."""
     asked, ask_texts, ask_messages = run(ActionAskErase(), tracker(text, intent, sender=sender))
     request = slot_events(asked).get("erase_request")
-    done, texts, _ = run(ActionEraseData(), tracker("/affirm", "affirm", sender=sender,
-                                                    slots={"erase_request": request}))
+    done, texts, _ = run(
+        ActionEraseData(), tracker("/affirm", "affirm", sender=sender, slots={"erase_request": request})
+    )
     return ask_texts, ask_messages, done, texts
 
 
 # ------------------------------------------------------------------------------ phrase checks
 
-@pytest.mark.parametrize("text", [
-    "tôi không muốn cho số điện thoại đâu", "thôi khỏi, ko để lại số", "hổng cho số đâu", "không đồng ý",
-    "toi khong muon cho so dien thoai dau", "thoi khoi ko de lai so", "hong cho so dau", "em chưa muốn để lại số ạ",
-    "đừng lưu số của tôi", "hủy thông tin liên hệ của em", "tôi rút lại đồng ý", "ko cho sdt dau"])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tôi không muốn cho số điện thoại đâu",
+        "thôi khỏi, ko để lại số",
+        "hổng cho số đâu",
+        "không đồng ý",
+        "toi khong muon cho so dien thoai dau",
+        "thoi khoi ko de lai so",
+        "hong cho so dau",
+        "em chưa muốn để lại số ạ",
+        "đừng lưu số của tôi",
+        "hủy thông tin liên hệ của em",
+        "tôi rút lại đồng ý",
+        "ko cho sdt dau",
+    ],
+)
 def test_refusals_in_any_wording(text):
     assert refuses(text, "ask_privacy" if "muốn cho" in text else None)
 
 
-@pytest.mark.parametrize("text", ["Nguyễn Văn An", "Khổng Thị Lan", "nguyen thi hong", "Dũng", "Huy", "0912345678",
-                                  "đồng ý", "có", "Bình Phước", "không cho ai khác xem chứ?", "có bán thông tin không"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nguyễn Văn An",
+        "Khổng Thị Lan",
+        "nguyen thi hong",
+        "Dũng",
+        "Huy",
+        "0912345678",
+        "đồng ý",
+        "có",
+        "Bình Phước",
+        "không cho ai khác xem chứ?",
+        "có bán thông tin không",
+    ],
+)
 def test_names_answers_and_questions_are_not_refusals(text):
     assert not refuses(text, None)
 
 
-@pytest.mark.parametrize("text", ["số của tôi dùng để làm gì", "ai xem được thông tin của tôi", "lưu bao lâu",
-                                  "có bán thông tin không", "so cua toi dung de lam gi", "ai xem duoc thong tin cua toi",
-                                  "luu bao lau", "co ban thong tin khong", "thông tin có được bảo mật không"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "số của tôi dùng để làm gì",
+        "ai xem được thông tin của tôi",
+        "lưu bao lâu",
+        "có bán thông tin không",
+        "so cua toi dung de lam gi",
+        "ai xem duoc thong tin cua toi",
+        "luu bao lau",
+        "co ban thong tin khong",
+        "thông tin có được bảo mật không",
+    ],
+)
 def test_privacy_questions_are_recognised(text):
     assert asks_privacy(text)
 
@@ -143,6 +231,7 @@ def test_answers_are_not_privacy_questions(text):
 
 
 # -------------------------------------------------------------------------------- erasure
+
 
 def test_a_sender_erases_its_own_leads_and_only_those(db, caplog):
     a, b = f"a-{uuid.uuid4().hex[:6]}", f"b-{uuid.uuid4().hex[:6]}"
@@ -156,8 +245,9 @@ def test_a_sender_erases_its_own_leads_and_only_those(db, caplog):
     assert ask_texts == [CONFIRM_OWN]
     assert [b_["title"] for b_ in ask_messages[0]["buttons"]] == ["Xóa", "Không"]
     assert texts == [ERASED.format(n=2)]
-    assert texts[0].startswith("Dạ, em đã xóa 2 thông tin liên hệ (tên, số điện thoại) anh/chị để lại trong cuộc "
-                               "trò chuyện này.")
+    assert texts[0].startswith(
+        "Dạ, em đã xóa 2 thông tin liên hệ (tên, số điện thoại) anh/chị để lại trong cuộc trò chuyện này."
+    )
     assert all(slot_events(done)[s] is None for s in PERSONAL) and slot_events(done)["erase_request"] is None
 
     assert [l.channel for l in leads_of(db, a)] == ["zalo"]
@@ -172,8 +262,13 @@ def test_a_sender_erases_its_own_leads_and_only_those(db, caplog):
 
 
 def test_nothing_stored_forgets_what_was_typed_and_stops_the_form(db):
-    t = tracker("xóa giúp tôi thông tin vừa để lại", "erase_data", loop="lead_form", requested="contact_phone",
-                slots={"consent": "yes", "contact_name": "Lê Văn Tám", "province": "ha_noi"})
+    t = tracker(
+        "xóa giúp tôi thông tin vừa để lại",
+        "erase_data",
+        loop="lead_form",
+        requested="contact_phone",
+        slots={"consent": "yes", "contact_name": "Lê Văn Tám", "province": "ha_noi"},
+    )
     events, texts, _ = run(ActionAskErase(), t)
     assert texts[0].startswith(NOTHING_STORED) and "vừa nhập" in texts[0]
     assert ActiveLoop(None) in events
@@ -268,17 +363,21 @@ def test_phone_hash_is_salted_and_verifiable():
 
 # ------------------------------------------------------------------------------ the lead form
 
+
 def validate(t: Tracker):
     events, texts, _ = run(ValidateLeadForm(), t)
     return slot_events(events), texts
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("tôi không muốn cho số điện thoại đâu", "ask_privacy"),  # what the classifier called it
-    ("thôi khỏi, ko để lại số", "deny"),
-    ("hổng cho số đâu", "inform"),
-    ("khong dong y dau", "nlu_fallback"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("tôi không muốn cho số điện thoại đâu", "ask_privacy"),  # what the classifier called it
+        ("thôi khỏi, ko để lại số", "deny"),
+        ("hổng cho số đâu", "inform"),
+        ("khong dong y dau", "nlu_fallback"),
+    ],
+)
 def test_refusal_at_the_consent_step_ends_the_form(db, text, intent):
     slots, texts = validate(tracker(text, intent, loop="lead_form", requested="consent"))
     assert slots == {"consent": "no", "requested_slot": None} and texts == []
@@ -287,18 +386,26 @@ def test_refusal_at_the_consent_step_ends_the_form(db, text, intent):
     assert all(slot_events(events)[s] is None for s in PERSONAL)
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("tôi không muốn cho số điện thoại đâu", "ask_privacy"),
-    ("thôi khỏi, ko để lại số", "deny"),
-    ("hổng cho số đâu", "deny"),
-    ("không", "deny"),
-])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("tôi không muốn cho số điện thoại đâu", "ask_privacy"),
+        ("thôi khỏi, ko để lại số", "deny"),
+        ("hổng cho số đâu", "deny"),
+        ("không", "deny"),
+    ],
+)
 def test_refusal_at_the_phone_step_ends_the_form_and_forgets(db, text, intent):
-    before = {"consent": "yes", "consent_at": "2026-01-01T00:00:00+00:00", "province": "dong_nai",
-              "contact_name": "Nguyễn Thị Mai"}
+    before = {
+        "consent": "yes",
+        "consent_at": "2026-01-01T00:00:00+00:00",
+        "province": "dong_nai",
+        "contact_name": "Nguyễn Thị Mai",
+    }
     candidates = {} if intent in ("ask_privacy",) else {"contact_phone": text}  # the domain's from_text mapping
-    slots, texts = validate(tracker(text, intent, loop="lead_form", requested="contact_phone", before=before,
-                                    candidates=candidates))
+    slots, texts = validate(
+        tracker(text, intent, loop="lead_form", requested="contact_phone", before=before, candidates=candidates)
+    )
     assert slots["consent"] == "no" and slots["requested_slot"] is None
     assert slots.get("contact_phone") is None and PHONE_INVALID not in texts
     events, texts, _ = run(ActionSubmitLead(), tracker(text, intent, slots={**before, **slots}))
@@ -320,12 +427,23 @@ def test_stopping_the_lead_form_is_a_refusal(db):
     assert all(slot_events(events)[s] is None for s in PERSONAL)
 
 
-@pytest.mark.parametrize("text, intent", [("số của tôi dùng để làm gì", "ask_help"),
-                                          ("so cua toi dung de lam gi", "nlu_fallback"),
-                                          ("lưu bao lâu vậy", "inform")])
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("số của tôi dùng để làm gì", "ask_help"),
+        ("so cua toi dung de lam gi", "nlu_fallback"),
+        ("lưu bao lâu vậy", "inform"),
+    ],
+)
 def test_privacy_question_at_the_phone_step_gets_the_privacy_answer(text, intent):
-    t = tracker(text, intent, loop="lead_form", requested="contact_phone", candidates={"contact_phone": text},
-                before={"consent": "yes", "province": "ha_noi", "contact_name": "Phạm Văn Đức"})
+    t = tracker(
+        text,
+        intent,
+        loop="lead_form",
+        requested="contact_phone",
+        candidates={"contact_phone": text},
+        before={"consent": "yes", "province": "ha_noi", "contact_name": "Phạm Văn Đức"},
+    )
     dispatcher = CollectingDispatcher()
     assert ValidateLeadForm().validate_contact_phone(text, dispatcher, t, DOMAIN) == {"contact_phone": None}
     assert [m["text"] for m in dispatcher.messages] == [PRIVACY_TEXT]
@@ -337,44 +455,93 @@ def test_privacy_intent_at_a_form_step_is_left_to_its_rule():
     # ask_privacy is in the mapping's not_intent: no candidate; nothing validated → the form rejects
     # the message, the rule answers it (action_answer_privacy), the form resumes
     for requested in ("consent", "province", "contact_name", "contact_phone"):
-        slots, texts = validate(tracker("ai xem được thông tin của tôi", "ask_privacy", loop="lead_form",
-                                        requested=requested, before={"consent": "yes"} if requested != "consent" else {}))
+        slots, texts = validate(
+            tracker(
+                "ai xem được thông tin của tôi",
+                "ask_privacy",
+                loop="lead_form",
+                requested=requested,
+                before={"consent": "yes"} if requested != "consent" else {},
+            )
+        )
         assert set(slots) == {"requested_slot"} and texts == []
     _, texts, messages = run(ActionAnswerPrivacy(), tracker("ai xem được thông tin của tôi", "ask_privacy"))
     assert texts == [PRIVACY_TEXT] and messages[0]["buttons"]
-    for phrase in ("họ tên, số điện thoại", "Trung tâm Khuyến công tỉnh", "Lưu bao lâu", "xóa thông tin của tôi",
-                   "không bán", "Nghị định 13/2023/NĐ-CP"):
+    for phrase in (
+        "họ tên, số điện thoại",
+        "Trung tâm Khuyến công tỉnh",
+        "Lưu bao lâu",
+        "xóa thông tin của tôi",
+        "không bán",
+        "Nghị định 13/2023/NĐ-CP",
+    ):
         assert phrase in PRIVACY_TEXT
 
 
 def test_privacy_question_classified_as_agreement_is_not_consent():
-    t = tracker("có bán thông tin không", "affirm", loop="lead_form", requested="consent", candidates={"consent": "yes"})
+    t = tracker(
+        "có bán thông tin không", "affirm", loop="lead_form", requested="consent", candidates={"consent": "yes"}
+    )
     slots, texts = validate(t)
     assert slots["consent"] is None and texts == [PRIVACY_TEXT] and slots["requested_slot"] == "consent"
 
 
 def test_the_province_is_asked_last_when_missing():
     # after "đồng ý" the name comes first, as the consent text announces; the province before the lead
-    slots, _ = validate(tracker("đồng ý", "affirm", loop="lead_form", requested="consent",
-                                before={"province": None}, candidates={"consent": "yes"}))
+    slots, _ = validate(
+        tracker(
+            "đồng ý",
+            "affirm",
+            loop="lead_form",
+            requested="consent",
+            before={"province": None},
+            candidates={"consent": "yes"},
+        )
+    )
     assert slots["consent"] == "yes" and slots["consent_at"] and slots["requested_slot"] == "contact_name"
     for province in (None, "unknown"):
-        slots, _ = validate(tracker("0912 345 678", "inform", loop="lead_form", requested="contact_phone",
-                                    before={"consent": "yes", "contact_name": "Lê Văn Tám", "province": province},
-                                    candidates={"contact_phone": "0912 345 678"}))
+        slots, _ = validate(
+            tracker(
+                "0912 345 678",
+                "inform",
+                loop="lead_form",
+                requested="contact_phone",
+                before={"consent": "yes", "contact_name": "Lê Văn Tám", "province": province},
+                candidates={"contact_phone": "0912 345 678"},
+            )
+        )
         assert slots["contact_phone"] == "+84912345678" and slots["requested_slot"] == "province"
-    slots, _ = validate(tracker("0912 345 678", "inform", loop="lead_form", requested="contact_phone",
-                                before={"consent": "yes", "contact_name": "Lê Văn Tám", "province": "dong_nai"},
-                                candidates={"contact_phone": "0912 345 678"}))
+    slots, _ = validate(
+        tracker(
+            "0912 345 678",
+            "inform",
+            loop="lead_form",
+            requested="contact_phone",
+            before={"consent": "yes", "contact_name": "Lê Văn Tám", "province": "dong_nai"},
+            candidates={"contact_phone": "0912 345 678"},
+        )
+    )
     assert slots["requested_slot"] is None
 
 
 def test_the_province_answer_is_a_known_key():
-    before = {"consent": "yes", "consent_at": "2026-01-01T00:00:00+00:00", "contact_name": "Lê Văn Tám",
-              "contact_phone": "+84912345678"}
+    before = {
+        "consent": "yes",
+        "consent_at": "2026-01-01T00:00:00+00:00",
+        "contact_name": "Lê Văn Tám",
+        "contact_phone": "+84912345678",
+    }
     # read by action_read_message: an already canonical key is accepted, and the form is done
-    slots, texts = validate(tracker("Bình Phước", "inform", loop="lead_form", requested="province", before=before,
-                                    candidates={"province": "dong_nai"}))
+    slots, texts = validate(
+        tracker(
+            "Bình Phước",
+            "inform",
+            loop="lead_form",
+            requested="province",
+            before=before,
+            candidates={"province": "dong_nai"},
+        )
+    )
     assert slots["province"] == "dong_nai" and slots["requested_slot"] is None and texts == []
     slots, texts = validate(tracker("ở quê em", "inform", loop="lead_form", requested="province", before=before))
     assert slots == {"province": None, "requested_slot": "province"} and "chưa nhận ra tên tỉnh" in texts[0]
@@ -382,17 +549,28 @@ def test_the_province_answer_is_a_known_key():
 
 def test_no_lead_is_submitted_without_a_province(db, monkeypatch):
     monkeypatch.setattr(lead_actions, "store_lead", lambda lead: pytest.fail("stored without a province"))
-    slots = {"consent": "yes", "consent_at": "2026-01-01T00:00:00+00:00", "contact_name": "Nguyễn Văn An",
-             "contact_phone": "+84912345678"}
+    slots = {
+        "consent": "yes",
+        "consent_at": "2026-01-01T00:00:00+00:00",
+        "contact_name": "Nguyễn Văn An",
+        "contact_phone": "+84912345678",
+    }
     for province in (None, "unknown", "atlantis"):
-        events, texts, _ = run(ActionSubmitLead(), tracker("0912345678", "inform", slots={**slots, "province": province}))
+        events, texts, _ = run(
+            ActionSubmitLead(), tracker("0912345678", "inform", slots={**slots, "province": province})
+        )
         assert FollowupAction("lead_form") in events and SlotSet("province", None) in events
     assert leads_of(db, "sender-a") == []
 
 
 def test_a_lead_with_its_province_is_submitted(db):
-    slots = {"consent": "yes", "consent_at": dt.datetime.now(dt.timezone.utc).isoformat(), "province": "dong_nai",
-             "contact_name": "Nguyễn Văn An", "contact_phone": "+84912345678"}
+    slots = {
+        "consent": "yes",
+        "consent_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "province": "dong_nai",
+        "contact_name": "Nguyễn Văn An",
+        "contact_phone": "+84912345678",
+    }
     _, texts, _ = run(ActionSubmitLead(), tracker("0912345678", "inform", slots=slots))
     assert "Trung tâm Khuyến công Đồng Nai" in texts[0]
     assert [l.province for l in leads_of(db, "sender-a")] == ["dong_nai"]
@@ -401,21 +579,35 @@ def test_a_lead_with_its_province_is_submitted(db):
 def test_the_phone_can_be_corrected_before_submission():
     before = {"consent": "yes", "province": "tuyen_quang", "contact_phone": "+84912345678"}
     text = "à nhầm, số đúng là 0987 654 321"
-    slots, texts = validate(tracker(text, "inform", loop="lead_form", requested="contact_name", before=before,
-                                    candidates={"contact_name": text}))
+    slots, texts = validate(
+        tracker(
+            text, "inform", loop="lead_form", requested="contact_name", before=before, candidates={"contact_name": text}
+        )
+    )
     assert slots["contact_phone"] == "+84987654321" and slots["contact_name"] is None
     assert texts == [PHONE_CHANGED.format(phone="+8498****321")] and slots["requested_slot"] == "contact_name"
     text = "sửa lại số điện thoại thành 0987 654 321"
-    slots, texts = validate(tracker(text, "inform", loop="lead_form", requested="contact_name", before=before,
-                                    candidates={"contact_name": text}))
+    slots, texts = validate(
+        tracker(
+            text, "inform", loop="lead_form", requested="contact_name", before=before, candidates={"contact_name": text}
+        )
+    )
     assert slots["contact_phone"] == "+84987654321" and texts == [PHONE_CHANGED.format(phone="+8498****321")]
 
 
 def test_the_name_can_be_corrected_at_the_phone_step():
     before = {"consent": "yes", "province": "ha_noi", "contact_name": "Nguyễn Văn An"}
     text = "sửa tên thành Trần Văn Bình"
-    slots, texts = validate(tracker(text, "inform", loop="lead_form", requested="contact_phone", before=before,
-                                    candidates={"contact_phone": text}))
+    slots, texts = validate(
+        tracker(
+            text,
+            "inform",
+            loop="lead_form",
+            requested="contact_phone",
+            before=before,
+            candidates={"contact_phone": text},
+        )
+    )
     assert slots["contact_name"] == "Trần Văn Bình" and slots["contact_phone"] is None
     assert texts == [NAME_CHANGED.format(name="Trần Văn Bình")] and slots["requested_slot"] == "contact_phone"
     assert PHONE_INVALID not in texts
@@ -429,6 +621,7 @@ def test_consent_with_the_number_in_one_message():
 
 
 # ---------------------------------------------------------------------------------- dialogues
+
 
 def test_privacy_dialogues_are_well_formed():
     dialogues = yaml.safe_load(ROOT_DIALOGUES.read_text("utf-8"))["dialogues"]

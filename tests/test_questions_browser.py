@@ -7,6 +7,7 @@ marks it handled; then opens /stats, whose charts must be drawn by the vendored 
 the console's CSP (no inline script). Screenshots in tests/artifacts/console/: questions.png,
 questions-390.png, stats.png, stats-390.png.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,8 +22,15 @@ from tests.conftest import ARTIFACTS, channel_bot
 pytestmark = pytest.mark.server
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 900}
 CREDENTIALS = "bot.channels.rest.SafeRestInput:\nbot.channels.webchat.WebChatInput:\n"
@@ -31,9 +39,11 @@ TIMEOUT_MS = 30_000
 RECORDED = "Em đã ghi lại câu hỏi"
 # Questions the knowledge base does not hold (tests/data/answer_eval: "unanswerable"); the first
 # one the bot records is used (the answer engine may still find a related fact for some).
-CANDIDATES = ("Ai đang là giám đốc Trung tâm Khuyến công tỉnh Thanh Hóa?",
-              "sở công thương làm việc thứ 7 ko ạ",
-              "Tổng kinh phí khuyến công quốc gia được giao năm 2026 là bao nhiêu tỷ đồng?")
+CANDIDATES = (
+    "Ai đang là giám đốc Trung tâm Khuyến công tỉnh Thanh Hóa?",
+    "sở công thương làm việc thứ 7 ko ạ",
+    "Tổng kinh phí khuyến công quốc gia được giao năm 2026 là bao nhiêu tỷ đồng?",
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +74,21 @@ def console(web_bot, tmp_path_factory):
     write_tracker_store(store)
     store.engine.dispose()
     fill_bot_tables(get_engine(web_bot.db_url))
-    for i, text in enumerate(WEB_VARIANTS):            # a group of three wordings of one need
-        record(text, ("zalo", "web", "web")[i], 0.3, "activities.products_fairs_branding", "ask_activities",
-               url=web_bot.db_url)
-    settings = ConsoleSettings(db_url=web_bot.db_url, rasa_url=web_bot.url, rasa_token="unused",
-                               tracker_db_url=f"sqlite:///{tmp / 'tracker.db'}")
+    for i, text in enumerate(WEB_VARIANTS):  # a group of three wordings of one need
+        record(
+            text,
+            ("zalo", "web", "web")[i],
+            0.3,
+            "activities.products_fairs_branding",
+            "ask_activities",
+            url=web_bot.db_url,
+        )
+    settings = ConsoleSettings(
+        db_url=web_bot.db_url,
+        rasa_url=web_bot.url,
+        rasa_token="unused",
+        tracker_db_url=f"sqlite:///{tmp / 'tracker.db'}",
+    )
     server = ConsoleServer(web_bot.db_url, settings).start()
     yield server
     server.stop()
@@ -77,8 +97,9 @@ def console(web_bot, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium with `apt-get install -y chromium`",
-                    pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} not found: install Debian's chromium with `apt-get install -y chromium`", pytrace=False
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -89,8 +110,9 @@ def browser():
 
 def new_page(browser, viewport, errors):
     phone = viewport == PHONE
-    context = browser.new_context(viewport=viewport, device_scale_factor=2 if phone else 1, is_mobile=phone,
-                                  has_touch=phone, locale="vi-VN")
+    context = browser.new_context(
+        viewport=viewport, device_scale_factor=2 if phone else 1, is_mobile=phone, has_touch=phone, locale="vi-VN"
+    )
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -104,8 +126,10 @@ def ask_until_recorded(page) -> str:
         before = page.locator(".tlkc-bot .tlkc-text").count()
         page.locator(".tlkc-input").fill(question)
         page.locator(".tlkc-input").press("Enter")
-        page.wait_for_function(f"() => document.getElementById('tro-ly-khuyen-cong').shadowRoot"
-                               f".querySelectorAll('.tlkc-bot .tlkc-text').length > {before}")
+        page.wait_for_function(
+            f"() => document.getElementById('tro-ly-khuyen-cong').shadowRoot"
+            f".querySelectorAll('.tlkc-bot .tlkc-text').length > {before}"
+        )
         page.locator(".tlkc-typing").wait_for(state="hidden")
         if any(RECORDED in t for t in page.locator(".tlkc-bot .tlkc-text").all_inner_texts()[before:]):
             return question
@@ -116,7 +140,7 @@ def login(page, console) -> None:
     from tests.console_helpers import OFFICER, OFFICER_PW
 
     page.goto(console.url("/questions"))
-    assert page.url.startswith(console.url("/login"))            # anonymous: sent to the login page
+    assert page.url.startswith(console.url("/login"))  # anonymous: sent to the login page
     page.fill("input[name=username]", OFFICER)
     page.fill("input[name=password]", OFFICER_PW)
     page.click("button[type=submit]")
@@ -137,11 +161,18 @@ def test_question_from_the_widget_reaches_the_console(web_bot, console, browser)
     context.close()
 
     with Session(console.engine, future=True) as session:
-        rows = session.execute(select(UnansweredQuestion).where(UnansweredQuestion.channel == "web")
-                               .order_by(UnansweredQuestion.id.desc())).scalars().all()
+        rows = (
+            session.execute(
+                select(UnansweredQuestion)
+                .where(UnansweredQuestion.channel == "web")
+                .order_by(UnansweredQuestion.id.desc())
+            )
+            .scalars()
+            .all()
+        )
     recorded = [r for r in rows if r.text.rstrip("?").lower() in question.lower()]
     assert recorded, ([r.text for r in rows], question)
-    question = shown_text(recorded[0].text)                     # what the console shows of it
+    question = shown_text(recorded[0].text)  # what the console shows of it
 
     # laptop: log in, the question is on the list, expand it, mark it handled
     context, page = new_page(browser, LAPTOP, errors)

@@ -1,4 +1,5 @@
 """bot/rasa_patches.py: each patch against the Rasa code it wraps (fails when Rasa changes)."""
+
 import asyncio
 import inspect
 
@@ -10,7 +11,10 @@ from rasa.core.processor import MessageProcessor
 def test_processor_entry_points_have_the_signatures_the_patch_wraps():
     assert list(inspect.signature(MessageProcessor.handle_message).parameters) == ["self", "message"]
     assert list(inspect.signature(MessageProcessor._handle_message_with_tracker).parameters) == [
-        "self", "message", "tracker"]
+        "self",
+        "message",
+        "tracker",
+    ]
     assert inspect.iscoroutinefunction(MessageProcessor.handle_message)
 
 
@@ -34,11 +38,12 @@ def test_at_most_n_turns_run_at_once_and_none_is_lost(monkeypatch):
     monkeypatch.setattr(MessageProcessor, "handle_message", original)
     monkeypatch.setattr(MessageProcessor, "_handle_message_with_tracker", original)
     monkeypatch.setattr(rasa_patches, "_turn_gate", rasa_patches._TurnGate())
-    rasa_patches._patch_processor()   # wraps the stub, as it wraps Rasa's method
+    rasa_patches._patch_processor()  # wraps the stub, as it wraps Rasa's method
 
     async def burst():
-        return await asyncio.gather(*(MessageProcessor.handle_message(None, SimpleNamespace(sender_id=f"s{i}"))
-                                      for i in range(20)))
+        return await asyncio.gather(
+            *(MessageProcessor.handle_message(None, SimpleNamespace(sender_id=f"s{i}")) for i in range(20))
+        )
 
     results = asyncio.run(burst())
     assert peak == 3
@@ -86,16 +91,17 @@ def test_a_failed_slot_mapping_call_leaves_the_apology_to_the_turns_action(monke
     def call(name):
         return asyncio.run(rasa_patches._run_remote_action(RemoteAction(name, None), None, None, tracker, None))
 
-    assert call("action_read_message") == []            # dropped by Rasa anyway: say nothing here
-    first = call("action_answer")                       # the turn's action: apologises at once
+    assert call("action_read_message") == []  # dropped by Rasa anyway: say nothing here
+    first = call("action_answer")  # the turn's action: apologises at once
     assert [e.text for e in first if isinstance(e, BotUttered)] == [rasa_patches.APOLOGY]
-    assert call("action_answer") == []                  # once per turn
+    assert call("action_answer") == []  # once per turn
 
 
 def test_the_patches_refuse_another_rasa_version():
     import rasa
 
     from bot import rasa_patches
+
     assert rasa.__version__ == rasa_patches.WRITTEN_FOR
     rasa_patches.check_version(rasa_patches.WRITTEN_FOR)
     with pytest.raises(SystemExit, match="re-check each patch"):
@@ -159,7 +165,9 @@ def test_in_process_actions_run_like_the_action_server(tmp_path, monkeypatch):
         "    def run(self, dispatcher, tracker, domain): raise ActionExecutionRejection('action_rejects')\n"
         "class Crashes(Action):\n"
         "    def name(self): return 'action_crashes'\n"
-        "    def run(self, dispatcher, tracker, domain): raise ZeroDivisionError\n", encoding="utf-8")
+        "    def run(self, dispatcher, tracker, domain): raise ZeroDivisionError\n",
+        encoding="utf-8",
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(rasa_patches, "_failed_turns", rasa_patches._FailedTurns())
     endpoint = EndpointConfig(actions_module="kc_fake_actions")
@@ -205,10 +213,16 @@ def test_event_types_are_resolved_as_rasa_does_and_remembered():
         stock("kc-no-such-event")
     with pytest.raises(ValueError):
         events.Event.resolve_by_type("kc-no-such-event")
-    stored = [events.UserUttered("xin chào", {"name": "greet", "confidence": 1.0}).as_dict(),
-              events.SlotSet("province", "ha_noi").as_dict(), events.ActionExecuted("action_listen").as_dict()]
-    assert [type(e) for e in events.deserialise_events(stored)] == [events.UserUttered, events.SlotSet,
-                                                                    events.ActionExecuted]
+    stored = [
+        events.UserUttered("xin chào", {"name": "greet", "confidence": 1.0}).as_dict(),
+        events.SlotSet("province", "ha_noi").as_dict(),
+        events.ActionExecuted("action_listen").as_dict(),
+    ]
+    assert [type(e) for e in events.deserialise_events(stored)] == [
+        events.UserUttered,
+        events.SlotSet,
+        events.ActionExecuted,
+    ]
 
 
 GRAPH_RUNS = r"""
@@ -269,8 +283,14 @@ def test_the_graph_runner_gives_what_dask_gives_on_the_trained_model(kb_url):
     from devtools.servers import ROOT, ensure_model
 
     env = dict(os.environ, DATABASE_URL=kb_url, RASA_TELEMETRY_ENABLED="false")
-    out = subprocess.run([sys.executable, "-c", GRAPH_RUNS, str(ensure_model())], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", GRAPH_RUNS, str(ensure_model())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["texts"] > 300
@@ -283,28 +303,70 @@ def _responses_to_validate():
     """Valid action-server responses of every event kind, and broken ones of many shapes."""
     from rasa.shared.core import events as ev
 
-    kinds = [ev.UserUttered("chào", {"name": "greet", "confidence": 0.9},
-                            [{"entity": "province", "value": "ha_noi", "start": 0, "end": 2}]),
-             ev.BotUttered("Dạ", {"buttons": [{"title": "A", "payload": "/a"}]}), ev.SlotSet("province", "ha_noi"),
-             ev.SlotSet("money", 3.5e8), ev.SlotSet("x", None), ev.ActionExecuted("action_listen"),
-             ev.ActiveLoop("eligibility_form"), ev.ActiveLoop(None), ev.FollowupAction("action_answer"),
-             ev.ConversationPaused(), ev.ConversationResumed(), ev.Restarted(), ev.AllSlotsReset(),
-             ev.UserUtteranceReverted(), ev.ActionReverted(), ev.SessionStarted(), ev.LoopInterrupted(True),
-             ev.ActionExecutionRejected("action_x"), ev.EntitiesAdded([{"entity": "a", "value": "b"}]),
-             ev.AgentUttered("x"), ev.StoryExported()]
+    kinds = [
+        ev.UserUttered(
+            "chào",
+            {"name": "greet", "confidence": 0.9},
+            [{"entity": "province", "value": "ha_noi", "start": 0, "end": 2}],
+        ),
+        ev.BotUttered("Dạ", {"buttons": [{"title": "A", "payload": "/a"}]}),
+        ev.SlotSet("province", "ha_noi"),
+        ev.SlotSet("money", 3.5e8),
+        ev.SlotSet("x", None),
+        ev.ActionExecuted("action_listen"),
+        ev.ActiveLoop("eligibility_form"),
+        ev.ActiveLoop(None),
+        ev.FollowupAction("action_answer"),
+        ev.ConversationPaused(),
+        ev.ConversationResumed(),
+        ev.Restarted(),
+        ev.AllSlotsReset(),
+        ev.UserUtteranceReverted(),
+        ev.ActionReverted(),
+        ev.SessionStarted(),
+        ev.LoopInterrupted(True),
+        ev.ActionExecutionRejected("action_x"),
+        ev.EntitiesAdded([{"entity": "a", "value": "b"}]),
+        ev.AgentUttered("x"),
+        ev.StoryExported(),
+    ]
     good = [e.as_dict() for e in kinds]
-    out = [{"events": good, "responses": [{"text": "Dạ"}, {"buttons": []}]}, {}, {"events": []},
-           {"responses": []}, {"events": good[:1], "extra": 1}]
-    broken_events = [{"event": "slot"}, {"event": "slot", "name": 5}, {"event": "no_such_kind"}, {"event": 3},
-                     {"event": ["slot"]}, {"name": "x"}, "slot", None, 3, {"event": "action", "name": 7},
-                     {"event": "user", "text": 5}, {"event": "user", "parse_data": {"intent": "greet"}},
-                     {"event": "entities", "entities": [{"value": 1}]}, {"event": "slot", "name": "a",
-                                                                         "timestamp": "yesterday"},
-                     {"event": "bot", "metadata": "x"}]
+    out = [
+        {"events": good, "responses": [{"text": "Dạ"}, {"buttons": []}]},
+        {},
+        {"events": []},
+        {"responses": []},
+        {"events": good[:1], "extra": 1},
+    ]
+    broken_events = [
+        {"event": "slot"},
+        {"event": "slot", "name": 5},
+        {"event": "no_such_kind"},
+        {"event": 3},
+        {"event": ["slot"]},
+        {"name": "x"},
+        "slot",
+        None,
+        3,
+        {"event": "action", "name": 7},
+        {"event": "user", "text": 5},
+        {"event": "user", "parse_data": {"intent": "greet"}},
+        {"event": "entities", "entities": [{"value": 1}]},
+        {"event": "slot", "name": "a", "timestamp": "yesterday"},
+        {"event": "bot", "metadata": "x"},
+    ]
     for bad in broken_events:
         out.append({"events": good[:3] + [bad] + good[3:5], "responses": []})
-    out += [{"events": {"event": "slot"}}, {"events": "x"}, {"responses": ["text"]}, {"responses": {}}, [], "x",
-            None, {"events": [good[0]], "responses": [{"text": "a"}, 3]}]
+    out += [
+        {"events": {"event": "slot"}},
+        {"events": "x"},
+        {"responses": ["text"]},
+        {"responses": {}},
+        [],
+        "x",
+        None,
+        {"events": [good[0]], "responses": [{"text": "a"}, 3]},
+    ]
     return out
 
 

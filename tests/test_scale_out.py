@@ -5,6 +5,7 @@ Conversations run concurrently; each conversation's turns alternate between the 
 Every conversation must end in the same state as the same script on a single server, with no
 event lost or duplicated, and every lead stored exactly once.
 """
+
 import asyncio
 import os
 import subprocess
@@ -39,12 +40,24 @@ class Cluster:
         tmp.mkdir(parents=True, exist_ok=True)
         self.actions_port = free_port()
         self.ports = [free_port(), free_port()]
-        self.env = dict(os.environ, DATABASE_URL=kb_url, RASA_TELEMETRY_ENABLED="false", PYTHONWARNINGS="ignore",
-                        TF_CPP_MIN_LOG_LEVEL="2",
-                        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
-                        TRACKER_DB_HOST="127.0.0.1", TRACKER_DB_PORT="5432", TRACKER_DB_NAME=tracker_db,
-                        TRACKER_DB_USER="postgres", TRACKER_DB_PASSWORD="", TRACKER_DB_LOGIN_DB="test",
-                        REDIS_HOST="127.0.0.1", REDIS_PORT="6379", REDIS_DB="0", REDIS_KEY_PREFIX=redis_prefix)
+        self.env = dict(
+            os.environ,
+            DATABASE_URL=kb_url,
+            RASA_TELEMETRY_ENABLED="false",
+            PYTHONWARNINGS="ignore",
+            TF_CPP_MIN_LOG_LEVEL="2",
+            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
+            TRACKER_DB_HOST="127.0.0.1",
+            TRACKER_DB_PORT="5432",
+            TRACKER_DB_NAME=tracker_db,
+            TRACKER_DB_USER="postgres",
+            TRACKER_DB_PASSWORD="",
+            TRACKER_DB_LOGIN_DB="test",
+            REDIS_HOST="127.0.0.1",
+            REDIS_PORT="6379",
+            REDIS_DB="0",
+            REDIS_KEY_PREFIX=redis_prefix,
+        )
 
     def _spawn(self, name, args):
         log = self.tmp / f"{name}.log"
@@ -56,11 +69,27 @@ class Cluster:
     def start(self, replicas: int) -> "Cluster":
         model = ensure_model()
         actions = self._spawn("actions", action_server_args(self.actions_port))
-        servers = [self._spawn(f"rasa{i}", [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--endpoints",
-                                           str(ROOT / "deploy" / "endpoints.yml"), "--credentials",
-                                           str(ROOT / "bot" / "credentials.yml"), "--port", str(port),
-                                           "--interface", "127.0.0.1", "--enable-api"])
-                   for i, port in enumerate(self.ports[:replicas])]
+        servers = [
+            self._spawn(
+                f"rasa{i}",
+                [
+                    str(VENV_BIN / "rasa"),
+                    "run",
+                    "--model",
+                    str(model),
+                    "--endpoints",
+                    str(ROOT / "deploy" / "endpoints.yml"),
+                    "--credentials",
+                    str(ROOT / "bot" / "credentials.yml"),
+                    "--port",
+                    str(port),
+                    "--interface",
+                    "127.0.0.1",
+                    "--enable-api",
+                ],
+            )
+            for i, port in enumerate(self.ports[:replicas])
+        ]
         wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, actions)
         for port, proc in zip(self.ports, servers):
             wait_http(f"http://127.0.0.1:{port}/", 180, proc)
@@ -73,15 +102,18 @@ class Cluster:
 
 async def run_conversations(urls, prefix):
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+
         async def one(i):
             sender, replies = f"{prefix}-{i}", []
             for turn, message in enumerate(script(i)):
                 url = urls[turn % len(urls)]  # alternate servers within the conversation
-                async with session.post(f"{url}/webhooks/rest/webhook",
-                                        json={"sender": sender, "message": message}) as resp:
+                async with session.post(
+                    f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": message}
+                ) as resp:
                     assert resp.status == 200, await resp.text()
                     replies.append([m.get("text", "") for m in await resp.json()])
             return sender, replies
+
         return dict(await asyncio.gather(*(one(i) for i in range(CONVERSATIONS))))
 
 
@@ -105,8 +137,11 @@ def shape(tracker):
             steps.append(("action", e["name"]))
         elif e["event"] == "bot":
             steps.append(("bot", e.get("text")))
-    slots = {k: v for k, v in tracker["slots"].items()
-             if k not in ("consent_at", "contact_name", "contact_phone", "consent", "requested_slot")}
+    slots = {
+        k: v
+        for k, v in tracker["slots"].items()
+        if k not in ("consent_at", "contact_name", "contact_phone", "consent", "requested_slot")
+    }
     return steps, slots
 
 
@@ -145,15 +180,19 @@ def test_two_replicas_end_like_one_server_with_no_event_lost_and_leads_once(data
 
     for i in range(CONVERSATIONS):
         a, b = f"single-{i}", f"pair-{i}"
-        assert two_replies[b] == one_replies[a], i                 # same answers, turn by turn
+        assert two_replies[b] == one_replies[a], i  # same answers, turn by turn
         assert shape(two_trackers[b]) == shape(one_trackers[a]), i  # same final state
         users = [e for e in two_trackers[b]["events"] if e["event"] == "user"]
-        assert [u["text"] for u in users] == script(i)             # nothing lost, nothing twice
+        assert [u["text"] for u in users] == script(i)  # nothing lost, nothing twice
 
     engine = create_engine(kb_url, future=True)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT conversation_id, count(*) FROM leads "
-                                 "WHERE conversation_id LIKE 'pair-%' GROUP BY conversation_id")).all()
+        rows = conn.execute(
+            text(
+                "SELECT conversation_id, count(*) FROM leads "
+                "WHERE conversation_id LIKE 'pair-%' GROUP BY conversation_id"
+            )
+        ).all()
     engine.dispose()
     expected = {f"pair-{i}" for i in range(CONVERSATIONS) if i % 2 == 0}
     assert {c for c, _ in rows} == expected and all(n == 1 for _, n in rows)

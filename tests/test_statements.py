@@ -1,5 +1,6 @@
 """What a message says about the establishment (vntext/statements.py), as YAML cases
 (tests/data/statements.yml), with entities from the real lookup tables and extractors."""
+
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,8 +30,10 @@ def gazetteer() -> Gazetteer:
 
 
 def entities(text: str):
-    found = [{"entity": m.entity, "value": m.value, "start": m.start, "end": m.end, "text": text[m.start:m.end]}
-             for m in gazetteer().find(text)]
+    found = [
+        {"entity": m.entity, "value": m.value, "start": m.start, "end": m.end, "text": text[m.start : m.end]}
+        for m in gazetteer().find(text)
+    ]
     found += [{"entity": "money", "value": m.value, "start": m.start, "end": m.end} for m in find_money(fold(text))]
     found += [{"entity": "unit_type", "value": p.unit_type, "start": p.start, "end": p.end} for p in find_places(text)]
     return found
@@ -57,19 +60,30 @@ def test_reading(case):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-ENTITY = st.fixed_dictionaries({
-    "entity": st.sampled_from(["business_type", "industry", "province", "unit_type", "area", "money", "activity", "x"]),
-    "value": st.one_of(st.none(), st.text(max_size=20), st.integers(-10, 10 ** 13), st.sampled_from(
-        ["cooperative", "ha_noi", "xa", "craft_village", "disadvantaged", "mining"])),
-    "start": st.one_of(st.none(), st.integers(-5, 400)),
-    "end": st.one_of(st.none(), st.integers(-5, 400)),
-})
+ENTITY = st.fixed_dictionaries(
+    {
+        "entity": st.sampled_from(
+            ["business_type", "industry", "province", "unit_type", "area", "money", "activity", "x"]
+        ),
+        "value": st.one_of(
+            st.none(),
+            st.text(max_size=20),
+            st.integers(-10, 10**13),
+            st.sampled_from(["cooperative", "ha_noi", "xa", "craft_village", "disadvantaged", "mining"]),
+        ),
+        "start": st.one_of(st.none(), st.integers(-5, 400)),
+        "end": st.one_of(st.none(), st.integers(-5, 400)),
+    }
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.text(max_size=300), entities=st.lists(ENTITY, max_size=6),
-       requested=st.sampled_from([None, "business_type", "craft_village", "employees", "revenue_vnd", "province"]),
-       intent=st.sampled_from([None, "inform", "affirm", "deny", "dont_know", "stop", "ask_pilot_projects"]))
+@given(
+    text=st.text(max_size=300),
+    entities=st.lists(ENTITY, max_size=6),
+    requested=st.sampled_from([None, "business_type", "craft_village", "employees", "revenue_vnd", "province"]),
+    intent=st.sampled_from([None, "inform", "affirm", "deny", "dont_know", "stop", "ask_pilot_projects"]),
+)
 def test_the_reader_never_raises(text, entities, requested, intent):
     reading = read(normalize_text(text), entities, Context(requested_slot=requested, intent=intent))
     assert isinstance(reading.values, dict)
@@ -77,6 +91,7 @@ def test_the_reader_never_raises(text, entities, requested, intent):
 
 def _examples(path: str, intent: str) -> list:
     import yaml
+
     data = yaml.safe_load(open(path, encoding="utf-8"))
     block = next(i["examples"] for i in data["nlu"] if i.get("intent") == intent)
     return [line[2:].strip() for line in block.splitlines() if line.startswith("- ")]
@@ -85,8 +100,10 @@ def _examples(path: str, intent: str) -> list:
 def test_a_request_for_a_person_says_so_in_words_and_a_name_does_not():
     from vntext.fold import fold
     from vntext.statements import asks_for_person
-    requests_ = _examples("nlu_data/train/handover.yml", "request_human") + \
-        _examples("nlu_data/test/handover.yml", "request_human")
+
+    requests_ = _examples("nlu_data/train/handover.yml", "request_human") + _examples(
+        "nlu_data/test/handover.yml", "request_human"
+    )
     assert len(requests_) >= 60
     assert [r for r in requests_ if not asks_for_person(fold(r))] == []
     for name in ("Người Chờ Số A", "Nguyễn Văn Trực", "Lê Thị Hoa", "Trần Nhân", "Phạm Thật", "Ng Văn Gặp"):

@@ -1,4 +1,5 @@
 """The underthesea tokenizer never raises, never drops text, and its offsets index the input."""
+
 import unicodedata
 
 import pytest
@@ -11,9 +12,9 @@ from vntext.normalize import normalize_text
 CASES = [
     "Mua máy móc thiết bị được hỗ trợ bao nhiêu?",
     unicodedata.normalize("NFD", "Hỗ trợ hộ kinh doanh ở Hoà Bình thế nào?"),  # NFD input
-    "hoà bình thuỷ sản khoẻ",                                                 # old tone placement
-    "ho tro   may moc\t\tdc bn",                                             # repeated whitespace
-    "😀😀 máy sấy 👍",                                                         # emoji
+    "hoà bình thuỷ sản khoẻ",  # old tone placement
+    "ho tro   may moc\t\tdc bn",  # repeated whitespace
+    "😀😀 máy sấy 👍",  # emoji
     "HTX ở xã Tân Lập, tỉnh Hà Giang",
     "1.200.000.000đ có đc ko?",
     "<img src=x onerror=alert(1)>",
@@ -33,8 +34,8 @@ def _non_space(text: str) -> str:
 def test_offsets_point_into_text_and_nothing_is_dropped(text):
     tokens = tokenize_text(text)
     for tok in tokens:
-        assert text[tok.start:tok.end] == tok.text
-    covered = "".join(text[t.start:t.end] for t in tokens)
+        assert text[tok.start : tok.end] == tok.text
+    covered = "".join(text[t.start : t.end] for t in tokens)
     assert _non_space(covered) == _non_space(text)
     assert all(a.end <= b.start for a, b in zip(tokens, tokens[1:]))
 

@@ -2,6 +2,7 @@
 of importing ``underthesea.pipeline.text_normalize`` (which loads all of underthesea, joblib and
 numpy). These tests hold it to underthesea's own function, word by word, so an upgrade that changes
 the rules or the file fails here rather than silently changing what the NLU sees."""
+
 import subprocess
 import sys
 import unicodedata
@@ -41,7 +42,9 @@ def test_known_rewrites():
 
 
 def test_normalising_text_does_not_import_underthesea():
-    code = ("import sys; from vntext.normalize import normalize_text; normalize_text('hoà'); "
-            "print(sorted(m for m in ('underthesea', 'joblib', 'numpy') if m in sys.modules))")
+    code = (
+        "import sys; from vntext.normalize import normalize_text; normalize_text('hoà'); "
+        "print(sorted(m for m in ('underthesea', 'joblib', 'numpy') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -13,6 +13,7 @@ estimate for a cost of 200 triệu đồng. Checked:
 * an estimate claims no amount equal to the cost unless the share is 100 %, shows share × cost
   when there is a share, and says the share is decided at approval when there is none.
 """
+
 import dataclasses
 import datetime as dt
 import itertools
@@ -35,11 +36,13 @@ TODAY = dt.date(2026, 1, 15)
 COST = 200_000_000
 PROFILE_FIELDS = {f.name for f in dataclasses.fields(Profile)}
 # what a check needs to pass when another check is under test
-PASSING = {"business_type": {"business_type": "household_business"},
-           "business_type_b": {"business_type": "household_business"},
-           "industry": {"industry": "handicraft"},
-           "location": {"unit_type": "xa", "province": "thanh_hoa"},
-           "scope_b": {}}
+PASSING = {
+    "business_type": {"business_type": "household_business"},
+    "business_type_b": {"business_type": "household_business"},
+    "industry": {"industry": "handicraft"},
+    "location": {"unit_type": "xa", "province": "thanh_hoa"},
+    "scope_b": {},
+}
 
 
 def hedged(text: str) -> bool:
@@ -94,7 +97,7 @@ def _section(text: str, title: str):
     if title not in lines:
         return []
     out = []
-    for line in lines[lines.index(title) + 1:]:
+    for line in lines[lines.index(title) + 1 :]:
         if line in ("Thuộc diện ưu tiên:", "Lưu ý:", PRE_CHECK):
             break
         out.append(line)
@@ -121,7 +124,7 @@ def check_rendering(profile, verdict) -> str:
         assert head != VERDICT_HEAD[verdict.verdict] and hedged(head), head
         assert "Trung tâm Khuyến công" in head
     else:
-        assert head.lower().endswith(VERDICT_HEAD[verdict.verdict][len("Dạ, "):].lower()), head
+        assert head.lower().endswith(VERDICT_HEAD[verdict.verdict][len("Dạ, ") :].lower()), head
     # no UNVERIFIED priority listed as a priority; the stated ones are, with their basis
     listed = _section(text, "Thuộc diện ưu tiên:")
     for p in verdict.unverified_priorities:
@@ -135,6 +138,7 @@ def check_rendering(profile, verdict) -> str:
 
 
 # ---------------------------------------------------------------- the data itself
+
 
 def _all_rules():
     for rule_set in BOOK.rule_sets:
@@ -158,8 +162,10 @@ def test_unverified_texts_say_so_and_historical_ones_name_their_document():
 
 # ---------------------------------------------------------------- every rule, rendered
 
-@pytest.mark.parametrize("rule_set, check, rule", list(_all_rules()),
-                         ids=[f"{rs.id}:{r.id}" for rs, _, r in _all_rules()])
+
+@pytest.mark.parametrize(
+    "rule_set, check, rule", list(_all_rules()), ids=[f"{rs.id}:{r.id}" for rs, _, r in _all_rules()]
+)
 def test_every_rule_is_worded_no_stronger_than_its_status(rule_set, check, rule):
     fired = 0
     for profile in _profiles(rule_set, rule, check):
@@ -178,9 +184,11 @@ def test_every_rule_is_worded_no_stronger_than_its_status(rule_set, check, rule)
     assert fired, f"{rule_set.id}/{rule.id} is never reached"
 
 
-SIZES = {"pass": dict(employees=10, revenue_vnd=1_000_000_000),
-         "fail": dict(employees=500, revenue_vnd=500_000_000_000, capital_vnd=200_000_000_000),
-         "unknown": {}}
+SIZES = {
+    "pass": dict(employees=10, revenue_vnd=1_000_000_000),
+    "fail": dict(employees=500, revenue_vnd=500_000_000_000, capital_vnd=200_000_000_000),
+    "unknown": {},
+}
 
 
 @pytest.mark.parametrize("sme", BOOK.sme_definitions, ids=[s.id for s in BOOK.sme_definitions])
@@ -188,8 +196,9 @@ def test_every_sme_definition_is_worded_no_stronger_than_its_status(sme):
     later = [s.effective_from for s in BOOK.sme_definitions if s.effective_from > sme.effective_from]
     dates = {sme.effective_from} | ({TODAY} if not later else set())
     for on, outcome in itertools.product(sorted(dates), sme.texts):
-        profile = Profile(business_type="sme", industry="handicraft", unit_type="xa", province="thanh_hoa",
-                          **SIZES[outcome])
+        profile = Profile(
+            business_type="sme", industry="handicraft", unit_type="xa", province="thanh_hoa", **SIZES[outcome]
+        )
         verdict = assess(profile, on)
         size = next(r for r in verdict.reasons if r.rule_id == sme.id)
         assert size.outcome == outcome and size.status == sme.status
@@ -200,10 +209,11 @@ def test_every_sme_definition_is_worded_no_stronger_than_its_status(sme):
 
 # ---------------------------------------------------------------- the cases of issue 12
 
+
 def test_large_enterprise_verdict_rests_on_an_unverified_reading():
     profile = Profile(business_type="large_enterprise", province="bac_ninh", unit_type="xa", industry="mechanical")
     verdict = assess(profile, TODAY)
-    assert verdict.verdict == "not_eligible"          # the stored key does not change
+    assert verdict.verdict == "not_eligible"  # the stored key does not change
     assert [r.rule_id for r in verdict.unverified_basis] == ["bt.large_enterprise"]
     head = check_rendering(profile, verdict).splitlines()[0]
     assert "chưa được xác minh" in head and "có thể CHƯA thuộc đối tượng" in head
@@ -211,16 +221,20 @@ def test_large_enterprise_verdict_rests_on_an_unverified_reading():
 
 
 def test_a_verified_failure_keeps_the_plain_headline_even_beside_an_unverified_one():
-    profile = Profile(business_type="large_enterprise", province="bac_ninh", unit_type="xa",
-                      industry="trade_services")
+    profile = Profile(business_type="large_enterprise", province="bac_ninh", unit_type="xa", industry="trade_services")
     verdict = assess(profile, TODAY)
     assert verdict.verdict == "not_eligible" and verdict.unverified_basis and not verdict.rests_on_unverified
     assert check_rendering(profile, verdict).splitlines()[0] == VERDICT_HEAD["not_eligible"]
 
 
 def test_ward_of_ha_noi_outside_a_craft_village():
-    profile = Profile(business_type="household_business", province="ha_noi", unit_type="phuong",
-                      craft_village=False, industry="handicraft")
+    profile = Profile(
+        business_type="household_business",
+        province="ha_noi",
+        unit_type="phuong",
+        craft_village=False,
+        industry="handicraft",
+    )
     verdict = assess(profile, TODAY)
     assert verdict.verdict == "not_eligible" and verdict.rests_on_unverified
     head = check_rendering(profile, verdict).splitlines()[0]
@@ -228,8 +242,9 @@ def test_ward_of_ha_noi_outside_a_craft_village():
 
 
 def test_many_workers_is_a_hedged_note_not_a_priority():
-    profile = Profile(business_type="cooperative", province="gia_lai", unit_type="xa",
-                      industry="wood_processing", employees=60)
+    profile = Profile(
+        business_type="cooperative", province="gia_lai", unit_type="xa", industry="wood_processing", employees=60
+    )
     verdict = assess(profile, TODAY)
     assert [p.rule_id for p in verdict.unverified_priorities] == ["pri.many_workers"]
     text = check_rendering(profile, verdict)
@@ -238,13 +253,29 @@ def test_many_workers_is_a_hedged_note_not_a_priority():
 
 
 def test_every_stated_priority_the_user_matches_is_listed_with_its_basis():
-    profile = Profile(business_type="cooperative", province="dien_bien", unit_type="xa", industry="food_processing",
-                      disadvantaged=True, ethnic_minority_area=True, women_owned=True, ethnic_minority_owned=True,
-                      exports=True, local_materials=True)
+    profile = Profile(
+        business_type="cooperative",
+        province="dien_bien",
+        unit_type="xa",
+        industry="food_processing",
+        disadvantaged=True,
+        ethnic_minority_area=True,
+        women_owned=True,
+        ethnic_minority_owned=True,
+        exports=True,
+        local_materials=True,
+    )
     verdict = assess(profile, TODAY)
     ids = {p.rule_id for p in verdict.stated_priorities}
-    assert ids == {"pri.area_disadvantaged", "pri.ethnic_minority_area", "pri.agro_processing", "pri.exports",
-                   "pri.local_materials", "pri.women_owned", "pri.ethnic_minority_owned"}
+    assert ids == {
+        "pri.area_disadvantaged",
+        "pri.ethnic_minority_area",
+        "pri.agro_processing",
+        "pri.exports",
+        "pri.local_materials",
+        "pri.women_owned",
+        "pri.ethnic_minority_owned",
+    }
     text = check_rendering(profile, verdict)
     assert "Điều 6 khoản 2 điểm b" in text and "Điều 6 khoản 1" in text
     # the earlier definition of "nguyên liệu tại chỗ" comes with it, as the earlier rule
@@ -252,8 +283,13 @@ def test_every_stated_priority_the_user_matches_is_listed_with_its_basis():
 
 
 def test_fired_clay_bricks_are_not_a_plain_pass():
-    profile = Profile(business_type="household_business", province="thanh_hoa", unit_type="xa",
-                      industry="building_materials", fired_clay_brick=True)
+    profile = Profile(
+        business_type="household_business",
+        province="thanh_hoa",
+        unit_type="xa",
+        industry="building_materials",
+        fired_clay_brick=True,
+    )
     verdict = assess(profile, TODAY)
     industry = next(r for r in verdict.reasons if r.rule_id.startswith("ind."))
     assert industry.outcome == "unknown" and industry.status == "HISTORICAL"
@@ -266,8 +302,13 @@ def test_fired_clay_bricks_are_not_a_plain_pass():
 
 @pytest.mark.parametrize("fired, caveat", [(None, True), (False, False)])
 def test_building_materials_get_the_kiln_caveat_until_the_kiln_is_known(fired, caveat):
-    profile = Profile(business_type="household_business", province="thanh_hoa", unit_type="xa",
-                      industry="building_materials", fired_clay_brick=fired)
+    profile = Profile(
+        business_type="household_business",
+        province="thanh_hoa",
+        unit_type="xa",
+        industry="building_materials",
+        fired_clay_brick=fired,
+    )
     verdict = assess(profile, TODAY)
     assert verdict.verdict == "eligible" and not verdict.rests_on_unverified  # a caveat decides nothing
     text = check_rendering(profile, verdict)
@@ -275,8 +316,13 @@ def test_building_materials_get_the_kiln_caveat_until_the_kiln_is_known(fired, c
 
 
 def test_fired_clay_bricks_under_the_earlier_rule_were_not_supported():
-    profile = Profile(business_type="household_business", province="thanh_hoa", unit_type="xa",
-                      industry="building_materials", fired_clay_brick=True)
+    profile = Profile(
+        business_type="household_business",
+        province="thanh_hoa",
+        unit_type="xa",
+        industry="building_materials",
+        fired_clay_brick=True,
+    )
     verdict = assess(profile, dt.date(2016, 1, 1))
     assert verdict.verdict == "not_eligible"
     text = check_rendering(profile, verdict)
@@ -284,6 +330,7 @@ def test_fired_clay_bricks_under_the_earlier_rule_were_not_supported():
 
 
 # ---------------------------------------------------------------- caveats are validated like the rest
+
 
 def _copy_rules(tmp_path: Path) -> Path:
     target = tmp_path / "policy_kb" / "data"
@@ -299,13 +346,16 @@ def _edit_caveat(path: Path, edit) -> str:
     return caveat["id"]
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda c: c.pop("source"), "source"),
-    (lambda c: c.pop("status"), "status"),
-    (lambda c: c.update(text="x" * 201), "longer than 200"),
-    (lambda c: c.update(outcome="fail"), "may not have"),
-    (lambda c: c.update(when={"kiln": True}), "unknown facts"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda c: c.pop("source"), "source"),
+        (lambda c: c.pop("status"), "status"),
+        (lambda c: c.update(text="x" * 201), "longer than 200"),
+        (lambda c: c.update(outcome="fail"), "may not have"),
+        (lambda c: c.update(when={"kiln": True}), "unknown facts"),
+    ],
+)
 def test_a_bad_caveat_is_refused_naming_file_and_record(tmp_path, edit, message):
     path = _copy_rules(tmp_path)
     cid = _edit_caveat(path, edit)
@@ -406,5 +456,6 @@ def test_technology_line_of_200_million_is_not_200_million(kb_session):
 
 def test_machinery_arithmetic_stays_visible(kb_session):
     level = support_level(kb_session, "machinery", TODAY).current
-    assert "50% × 800 triệu đồng = 400 triệu đồng, vượt mức trần nên tối đa 300 triệu đồng" in \
-        estimate_text(level, 800_000_000)
+    assert "50% × 800 triệu đồng = 400 triệu đồng, vượt mức trần nên tối đa 300 triệu đồng" in estimate_text(
+        level, 800_000_000
+    )

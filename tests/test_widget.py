@@ -4,6 +4,7 @@ Needs /usr/bin/chromium (``apt-get install -y chromium``); playwright never down
 here. Screenshots in tests/artifacts/: widget-390-page.png (demo page, chat closed),
 widget-390.png (after an answer), widget-390-reloaded.png, widget-390-escaped.png.
 """
+
 from __future__ import annotations
 
 import functools
@@ -18,8 +19,15 @@ import requests
 from tests.conftest import API_TOKEN, ARTIFACTS, channel_bot, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PHONE = {"width": 390, "height": 844}
 CREDENTIALS = "bot.channels.rest.SafeRestInput:\nbot.channels.webchat.WebChatInput:\n"
 XSS = "<img src=x onerror=alert(1)>"
@@ -35,8 +43,11 @@ def web_bot(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium with `apt-get install -y chromium` "
-                    "(playwright must not download its own browser here)", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} not found: install Debian's chromium with `apt-get install -y chromium` "
+            "(playwright must not download its own browser here)",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -47,8 +58,7 @@ def browser():
 
 @pytest.fixture()
 def phone(browser):
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                  locale="vi-VN")
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="vi-VN")
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.dialogs: List[str] = []
@@ -151,9 +161,12 @@ def test_widget_conversation_on_a_phone(web_bot, phone):
 
     # ... and so is HTML in a bot message (pushed to this session through Rasa's HTTP API).
     bot_html = "<b>đậm</b><img src=y onerror=alert(2)><script>alert(3)</script>"
-    resp = requests.post(f"{web_bot.url}/conversations/web-{sid}/tracker/events",
-                         params={"token": API_TOKEN, "output_channel": "web", "execute_side_effects": "true"},
-                         json={"event": "bot", "text": bot_html}, timeout=30)
+    resp = requests.post(
+        f"{web_bot.url}/conversations/web-{sid}/tracker/events",
+        params={"token": API_TOKEN, "output_channel": "web", "execute_side_effects": "true"},
+        json={"event": "bot", "text": bot_html},
+        timeout=30,
+    )
     assert resp.status_code == 200, resp.text
     page.locator(".tlkc-bot .tlkc-text", has_text="<b>đậm</b>").wait_for()
     assert bot_texts(page)[-1] == bot_html
@@ -174,11 +187,13 @@ def test_embed_snippet_on_another_site(web_bot, phone, foreign_site):
     (root / "centre.html").write_text(
         '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<style>button { background: hotpink !important; }</style></head>'
-        '<body><h1>Trang của Trung tâm</h1>\n'
+        "<style>button { background: hotpink !important; }</style></head>"
+        "<body><h1>Trang của Trung tâm</h1>\n"
         '<div id="tro-ly-khuyen-cong"></div>\n'
         f'<script src="{web_bot.url}/webhooks/web/widget.js" defer></script>\n'
-        '</body></html>', encoding="utf-8")
+        "</body></html>",
+        encoding="utf-8",
+    )
     page = phone
     page.goto(f"{origin}/centre.html")
     page.locator(".tlkc-launcher").click()
@@ -195,7 +210,9 @@ def test_clear_message_when_server_unreachable(web_bot, phone, foreign_site):
         '<!doctype html><html lang="vi"><head><meta charset="utf-8"></head><body>\n'
         f'<div id="tro-ly-khuyen-cong" data-server="{dead}" data-open="true"></div>\n'
         f'<script src="{web_bot.url}/webhooks/web/widget.js" defer></script>\n'
-        '</body></html>', encoding="utf-8")
+        "</body></html>",
+        encoding="utf-8",
+    )
     page = phone
     page.goto(f"{origin}/offline.html")
     banner = page.locator(".tlkc-banner")

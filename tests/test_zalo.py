@@ -6,6 +6,7 @@ fast acknowledgement, 5xx retry, no retry on 4xx, token refresh persisted, and a
 message split in two (sent through Rasa's HTTP API to the Zalo output channel: see the test).
 Unit level: the splitter, option mapping, token rotation and event de-duplication.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -41,7 +42,7 @@ class FakeZalo:
     def __init__(self) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.attempts: List[Dict[str, Any]] = []   # every /message/cs request
+        self.attempts: List[Dict[str, Any]] = []  # every /message/cs request
         self.delivered: List[Dict[str, Any]] = []  # the ones answered with success
         self.refreshes: List[Dict[str, Any]] = []
         self.conversation_reads: List[str] = []
@@ -80,11 +81,20 @@ class FakeZalo:
         if buttons == "invalid" or (buttons and self.refuse_templates):
             return web.json_response({"error": -201, "message": "invalid template"})
         message_id = f"m{next(_ids)}"
-        self.delivered.append({"user": user, "text": text, "token": token, "t": time.time(), "id": message_id,
-                               "buttons": buttons})
-        return web.json_response({"error": 0, "message": "Success", "data": {
-            "message_id": message_id, "user_id": user,
-            "quota": {"quota_type": "reply", "remain": "7", "total": "8"}}})
+        self.delivered.append(
+            {"user": user, "text": text, "token": token, "t": time.time(), "id": message_id, "buttons": buttons}
+        )
+        return web.json_response(
+            {
+                "error": 0,
+                "message": "Success",
+                "data": {
+                    "message_id": message_id,
+                    "user_id": user,
+                    "quota": {"quota_type": "reply", "remain": "7", "total": "8"},
+                },
+            }
+        )
 
     async def _conversation(self, request: web.Request) -> web.Response:
         query = json.loads(request.query.get("data") or "{}")
@@ -93,22 +103,40 @@ class FakeZalo:
         if request.headers.get("access_token") not in self.valid_tokens:
             return web.json_response({"error": -216, "message": "Access token is invalid"})
         sent = [m for m in reversed(self.delivered) if m["user"] == user][: int(query.get("count") or 5)]
-        return web.json_response({"error": 0, "message": "Success", "data": [
-            {"message_id": m["id"], "src": 0, "time": int(m["t"] * 1000), "type": "text",
-             "message": m["text"], "from_id": OA_ID, "to_id": user} for m in sent]})
+        return web.json_response(
+            {
+                "error": 0,
+                "message": "Success",
+                "data": [
+                    {
+                        "message_id": m["id"],
+                        "src": 0,
+                        "time": int(m["t"] * 1000),
+                        "type": "text",
+                        "message": m["text"],
+                        "from_id": OA_ID,
+                        "to_id": user,
+                    }
+                    for m in sent
+                ],
+            }
+        )
 
     async def _refresh(self, request: web.Request) -> web.Response:
         form = await request.post()
         self.refreshes.append({"secret_key": request.headers.get("secret_key"), **form})
-        if (request.headers.get("secret_key") != APP_SECRET or form.get("app_id") != APP_ID
-                or form.get("grant_type") != "refresh_token" or form.get("refresh_token") != self.refresh_token):
+        if (
+            request.headers.get("secret_key") != APP_SECRET
+            or form.get("app_id") != APP_ID
+            or form.get("grant_type") != "refresh_token"
+            or form.get("refresh_token") != self.refresh_token
+        ):
             return web.json_response({"error": -14014, "error_name": "Invalid refresh token"})
         self.generation += 1
         access = f"AT-{self.generation}"
         self.refresh_token = f"RT-{self.generation}"  # rotates: the old one is spent
         self.valid_tokens = {access}
-        return web.json_response({"access_token": access, "refresh_token": self.refresh_token,
-                                  "expires_in": "90000"})
+        return web.json_response({"access_token": access, "refresh_token": self.refresh_token, "expires_in": "90000"})
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -135,8 +163,11 @@ class FakeZalo:
 
     def to(self, user: str) -> List[str]:
         """What the user sees: each message's text, a template's button titles one per line."""
-        return [m["text"] + "".join(f"\n{b['title']}" for b in m["buttons"] or [])
-                for m in self.delivered if m["user"] == user]
+        return [
+            m["text"] + "".join(f"\n{b['title']}" for b in m["buttons"] or [])
+            for m in self.delivered
+            if m["user"] == user
+        ]
 
     def messages(self, user: str) -> List[Dict[str, Any]]:
         return [m for m in self.delivered if m["user"] == user]
@@ -207,9 +238,16 @@ def zalo_bot(fake_zalo, tmp_path_factory):
 
 def zalo_env(fake: "FakeZalo") -> Dict[str, str]:
     """The OA's settings as a deployment sets them (environment), pointed at the fake Zalo API."""
-    return {"ZALO_APP_ID": APP_ID, "ZALO_OA_SECRET_KEY": OA_SECRET, "ZALO_APP_SECRET": APP_SECRET,
-            "ZALO_ACCESS_TOKEN": "AT-0", "ZALO_REFRESH_TOKEN": "RT-0",
-            "ZALO_API_BASE": fake.base, "ZALO_OAUTH_BASE": fake.base, "CENTRE_HOTLINE": "0912 345 678"}
+    return {
+        "ZALO_APP_ID": APP_ID,
+        "ZALO_OA_SECRET_KEY": OA_SECRET,
+        "ZALO_APP_SECRET": APP_SECRET,
+        "ZALO_ACCESS_TOKEN": "AT-0",
+        "ZALO_REFRESH_TOKEN": "RT-0",
+        "ZALO_API_BASE": fake.base,
+        "ZALO_OAUTH_BASE": fake.base,
+        "CENTRE_HOTLINE": "0912 345 678",
+    }
 
 
 # --------------------------------------------------------------------------- helpers
@@ -218,14 +256,20 @@ def sign(raw: bytes, timestamp: str, secret: str = OA_SECRET, app_id: str = APP_
 
 
 def text_event(user: str, text: str, msg_id: Optional[str] = None, ts_ms: Optional[int] = None) -> Dict[str, Any]:
-    return {"app_id": APP_ID, "user_id_by_app": f"app-{user}", "event_name": "user_send_text",
-            "sender": {"id": user}, "recipient": {"id": OA_ID},
-            "message": {"text": text, "msg_id": msg_id or f"msg-{user}-{next(_ids)}"},
-            "timestamp": str(ts_ms if ts_ms is not None else int(time.time() * 1000))}
+    return {
+        "app_id": APP_ID,
+        "user_id_by_app": f"app-{user}",
+        "event_name": "user_send_text",
+        "sender": {"id": user},
+        "recipient": {"id": OA_ID},
+        "message": {"text": text, "msg_id": msg_id or f"msg-{user}-{next(_ids)}"},
+        "timestamp": str(ts_ms if ts_ms is not None else int(time.time() * 1000)),
+    }
 
 
-def post(bot: LiveBot, event: Dict[str, Any], signature: Optional[str] = "auto",
-         raw: Optional[bytes] = None) -> requests.Response:
+def post(
+    bot: LiveBot, event: Dict[str, Any], signature: Optional[str] = "auto", raw: Optional[bytes] = None
+) -> requests.Response:
     raw = raw if raw is not None else json.dumps(event, ensure_ascii=False).encode("utf-8")
     headers = {"Content-Type": "application/json"}
     if signature == "auto":
@@ -288,8 +332,15 @@ def test_knowledge_question_answered_with_source(zalo_bot, fake_zalo):
 
 def test_follow_event_sends_welcome_with_menu(zalo_bot, fake_zalo):
     user = "8003"
-    event = {"app_id": APP_ID, "oa_id": OA_ID, "user_id_by_app": "app-8003", "event_name": "follow",
-             "source": "oa_profile", "follower": {"id": user}, "timestamp": str(int(time.time() * 1000))}
+    event = {
+        "app_id": APP_ID,
+        "oa_id": OA_ID,
+        "user_id_by_app": "app-8003",
+        "event_name": "follow",
+        "source": "oa_profile",
+        "follower": {"id": user},
+        "timestamp": str(int(time.time() * 1000)),
+    }
     resp = post(zalo_bot, event)
     assert resp.status_code == 200 and resp.json()["status"] == "accepted"
     welcome = "\n".join(fake_zalo.wait_for(user, 1))
@@ -304,13 +355,18 @@ def test_number_without_options_goes_to_nlu(zalo_bot, fake_zalo):
     assert reply.startswith("Dạ")
 
 
-@pytest.mark.parametrize("kind", ["forged", "missing", "malformed", "wrong secret", "other app", "stale",
-                                  "future", "no timestamp", "tampered body"])
+@pytest.mark.parametrize(
+    "kind",
+    ["forged", "missing", "malformed", "wrong secret", "other app", "stale", "future", "no timestamp", "tampered body"],
+)
 def test_bad_signature_or_timestamp_is_401_and_nothing_sent(zalo_bot, fake_zalo, kind):
     user = f"81{abs(hash(kind)) % 10000:04d}"
     now = int(time.time() * 1000)
-    event = text_event(user, "xin chào", ts_ms=now - 10 * 60 * 1000 if kind == "stale"
-                       else now + 10 * 60 * 1000 if kind == "future" else now)
+    event = text_event(
+        user,
+        "xin chào",
+        ts_ms=now - 10 * 60 * 1000 if kind == "stale" else now + 10 * 60 * 1000 if kind == "future" else now,
+    )
     raw = json.dumps(event).encode()
     signature = {
         "forged": "mac=" + "ab" * 32,
@@ -343,6 +399,7 @@ def test_redelivered_msg_id_is_processed_once(zalo_bot, fake_zalo):
     assert len(fake_zalo.to(user)) == 1
     # Recorded in the database (so a restarted process or another replica also skips it).
     from sqlalchemy import create_engine, text
+
     with create_engine(zalo_bot.db_url, future=True).connect() as conn:
         assert conn.execute(text("select count(*) from zalo_seen_events where event_key = 'dup-msg-1'")).scalar() == 1
 
@@ -378,12 +435,28 @@ def test_timeout_is_retried_only_when_not_delivered(zalo_bot, fake_zalo):
 
 
 def user_event(user: str, name: str, message: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-    return {"app_id": APP_ID, "event_name": name, "sender": {"id": user}, "recipient": {"id": OA_ID},
-            "timestamp": str(int(time.time() * 1000)), **({"message": message} if message is not None else {})}
+    return {
+        "app_id": APP_ID,
+        "event_name": name,
+        "sender": {"id": user},
+        "recipient": {"id": OA_ID},
+        "timestamp": str(int(time.time() * 1000)),
+        **({"message": message} if message is not None else {}),
+    }
 
 
-NON_TEXT = ["user_send_sticker", "user_send_image", "user_send_gif", "user_send_file", "user_send_location",
-            "user_send_link", "user_send_business_card", "user_send_contact", "user_send_video", "user_send_audio"]
+NON_TEXT = [
+    "user_send_sticker",
+    "user_send_image",
+    "user_send_gif",
+    "user_send_file",
+    "user_send_location",
+    "user_send_link",
+    "user_send_business_card",
+    "user_send_contact",
+    "user_send_video",
+    "user_send_audio",
+]
 
 
 def test_each_non_text_event_gets_exactly_one_reply(zalo_bot, fake_zalo):
@@ -418,9 +491,12 @@ def health(bot: LiveBot) -> Dict[str, Any]:
 def push_bot_message(bot: LiveBot, user: str, text: str, buttons: Optional[List[Dict[str, Any]]] = None) -> None:
     """A bot message sent to a Zalo user through Rasa's HTTP API (and recorded in the tracker)."""
     event = {"event": "bot", "text": text, **({"data": {"buttons": buttons}} if buttons else {})}
-    resp = requests.post(f"{bot.url}/conversations/{user}/tracker/events",
-                         params={"token": API_TOKEN, "output_channel": "zalo", "execute_side_effects": "true"},
-                         json=event, timeout=30)
+    resp = requests.post(
+        f"{bot.url}/conversations/{user}/tracker/events",
+        params={"token": API_TOKEN, "output_channel": "zalo", "execute_side_effects": "true"},
+        json=event,
+        timeout=30,
+    )
     assert resp.status_code == 200, resp.text
 
 
@@ -432,28 +508,36 @@ def test_unfollow_silences_the_user_and_drops_pending_messages(zalo_bot, fake_za
     pusher = threading.Thread(target=push_bot_message, args=(zalo_bot, user, (sentence * 40)[:3000]))
     pusher.start()
     time.sleep(0.5)
-    unfollow = {"app_id": APP_ID, "oa_id": OA_ID, "event_name": "unfollow", "follower": {"id": user},
-                "timestamp": str(int(time.time() * 1000))}
+    unfollow = {
+        "app_id": APP_ID,
+        "oa_id": OA_ID,
+        "event_name": "unfollow",
+        "follower": {"id": user},
+        "timestamp": str(int(time.time() * 1000)),
+    }
     assert post(zalo_bot, unfollow).json()["status"] == "unfollowed"
     pusher.join(30)
     time.sleep(1)
     attempts = len([a for a in fake_zalo.attempts if a["user"] == user])
     assert attempts == 2 and len(fake_zalo.to(user)) == 2  # greeting + the part in flight; the second part dropped
     assert health(zalo_bot).get("silenced", 0) >= 1
-    push_bot_message(zalo_bot, user, "Tin nhắc lịch.")                       # later pushes: nothing
+    push_bot_message(zalo_bot, user, "Tin nhắc lịch.")  # later pushes: nothing
     time.sleep(2)
     assert len([a for a in fake_zalo.attempts if a["user"] == user]) == attempts
     from sqlalchemy import create_engine, text
+
     with create_engine(zalo_bot.db_url, future=True).connect() as conn:  # durable (restarts, replicas)
-        assert conn.execute(text("select count(*) from zalo_unfollowed_users where user_id = :u"),
-                            {"u": user}).scalar() == 1
+        assert (
+            conn.execute(text("select count(*) from zalo_unfollowed_users where user_id = :u"), {"u": user}).scalar()
+            == 1
+        )
     late = dict(unfollow, event_name="follow", timestamp=str(int(unfollow["timestamp"]) - 1000))
-    assert post(zalo_bot, late).json()["status"] == "ignored"           # an older follow, delivered late
+    assert post(zalo_bot, late).json()["status"] == "ignored"  # an older follow, delivered late
     # the person writes to the OA again: that is their own message, so it is answered
     assert post(zalo_bot, text_event(user, "xin chào")).json()["status"] == "accepted"
     assert "em chào anh/chị" in fake_zalo.wait_for(user, 3)[-1]
     follow = dict(unfollow, event_name="follow", timestamp=str(int(time.time() * 1000) + 1))
-    assert post(zalo_bot, follow).json()["status"] == "accepted"        # following again: the welcome
+    assert post(zalo_bot, follow).json()["status"] == "accepted"  # following again: the welcome
     assert "em chào anh/chị" in fake_zalo.wait_for(user, 4)[-1]
 
 
@@ -501,13 +585,15 @@ def test_button_tap_round_trips_the_payload_into_intent_and_entities(zalo_bot, f
     assert latest["slots"]["business_type"] == "cooperative"
 
 
-SEVEN = [{"title": "Ai được hỗ trợ?", "payload": "/ask_beneficiaries"},
-         {"title": "Mức hỗ trợ", "payload": "/ask_support_level"},
-         {"title": "Thủ tục, hồ sơ", "payload": "/ask_procedure"},
-         {"title": "Ngành nghề", "payload": "/ask_industries"},
-         {"title": "Văn bản pháp luật", "payload": "/ask_legal_documents"},
-         {"title": "Khuyến công là gì?", "payload": "/ask_overview"},
-         {"title": "Gọi Trung tâm", "payload": "/ask_help"}]
+SEVEN = [
+    {"title": "Ai được hỗ trợ?", "payload": "/ask_beneficiaries"},
+    {"title": "Mức hỗ trợ", "payload": "/ask_support_level"},
+    {"title": "Thủ tục, hồ sơ", "payload": "/ask_procedure"},
+    {"title": "Ngành nghề", "payload": "/ask_industries"},
+    {"title": "Văn bản pháp luật", "payload": "/ask_legal_documents"},
+    {"title": "Khuyến công là gì?", "payload": "/ask_overview"},
+    {"title": "Gọi Trung tâm", "payload": "/ask_help"},
+]
 
 
 def test_seven_options_are_four_buttons_and_more_and_numbers_still_work(zalo_bot, fake_zalo):
@@ -515,8 +601,13 @@ def test_seven_options_are_four_buttons_and_more_and_numbers_still_work(zalo_bot
     say(zalo_bot, fake_zalo, user, "xin chào")
     push_bot_message(zalo_bot, user, "Anh/chị muốn tìm hiểu gì ạ?", SEVEN)
     first = fake_zalo.wait_for(user, 2) and fake_zalo.messages(user)[-1]["buttons"]
-    assert [b["title"] for b in first] == ["1. Ai được hỗ trợ?", "2. Mức hỗ trợ", "3. Thủ tục, hồ sơ",
-                                           "4. Ngành nghề", "Xem thêm lựa chọn"]
+    assert [b["title"] for b in first] == [
+        "1. Ai được hỗ trợ?",
+        "2. Mức hỗ trợ",
+        "3. Thủ tục, hồ sơ",
+        "4. Ngành nghề",
+        "Xem thêm lựa chọn",
+    ]
     assert [b["payload"] for b in first[:4]] == [b["payload"] for b in SEVEN[:4]]
     # "Xem thêm lựa chọn": the channel shows the rest itself (Rasa sees nothing).
     say(zalo_bot, fake_zalo, user, first[4]["payload"])
@@ -550,8 +641,13 @@ def test_refused_template_is_resent_as_numbered_text(zalo_bot, fake_zalo):
 def test_consent_revoke_event_starts_the_erasure_flow(zalo_bot, fake_zalo):
     user = "8023"
     say(zalo_bot, fake_zalo, user, "xin chào")
-    event = {"app_id": APP_ID, "oa_id": OA_ID, "event_name": "user_pdl_revoke", "user_id": user,
-             "timestamp": str(int(time.time() * 1000))}
+    event = {
+        "app_id": APP_ID,
+        "oa_id": OA_ID,
+        "event_name": "user_pdl_revoke",
+        "user_id": user,
+        "timestamp": str(int(time.time() * 1000)),
+    }
     assert post(zalo_bot, event).json()["status"] == "accepted"
     fake_zalo.wait_for(user, 2)
     latest = latest_message(zalo_bot, user, "xóa thông tin của tôi")
@@ -594,9 +690,11 @@ def test_access_token_refreshed_and_rotated_pair_persisted(zalo_bot, fake_zalo):
     assert first["refresh_token"] == "RT-0" and first["secret_key"] == APP_SECRET and first["app_id"] == APP_ID
     assert {m["token"] for m in fake_zalo.delivered} == {f"AT-{fake_zalo.generation}"}
     from sqlalchemy import create_engine, text
+
     with create_engine(zalo_bot.db_url, future=True).connect() as conn:
-        row = conn.execute(text("select access_token, refresh_token, expires_at from zalo_oa_tokens "
-                                "where app_id = :a"), {"a": APP_ID}).one()
+        row = conn.execute(
+            text("select access_token, refresh_token, expires_at from zalo_oa_tokens where app_id = :a"), {"a": APP_ID}
+        ).one()
     assert row[0] == f"AT-{fake_zalo.generation}" and row[1] == fake_zalo.refresh_token
     assert str(row[2]) > str(dt.datetime.utcnow() + dt.timedelta(hours=24))  # expires_in 90000 s
 
@@ -610,9 +708,12 @@ def test_3000_character_message_arrives_as_two(zalo_bot, fake_zalo):
     sentence = "Cơ sở công nghiệp nông thôn được hỗ trợ theo quy định của Nhà nước về khuyến công. "
     long_text = (sentence * 40)[:3000].rstrip() + "."
     assert len(long_text) >= 2990
-    resp = requests.post(f"{zalo_bot.url}/conversations/{user}/tracker/events",
-                         params={"token": API_TOKEN, "output_channel": "zalo", "execute_side_effects": "true"},
-                         json={"event": "bot", "text": long_text}, timeout=30)
+    resp = requests.post(
+        f"{zalo_bot.url}/conversations/{user}/tracker/events",
+        params={"token": API_TOKEN, "output_channel": "zalo", "execute_side_effects": "true"},
+        json={"event": "bot", "text": long_text},
+        timeout=30,
+    )
     assert resp.status_code == 200, resp.text
     parts = fake_zalo.wait_for(user, 3)[1:]
     time.sleep(1)
@@ -681,8 +782,9 @@ class _FakeOAuth:
         if form["refresh_token"] != self.refresh_token:
             return web.json_response({"error": -14014})
         self.refresh_token = f"RT-{self.calls}"
-        return web.json_response({"access_token": f"AT-{self.calls}", "refresh_token": self.refresh_token,
-                                  "expires_in": "90000"})
+        return web.json_response(
+            {"access_token": f"AT-{self.calls}", "refresh_token": self.refresh_token, "expires_in": "90000"}
+        )
 
 
 def test_token_store_refreshes_before_expiry_and_replicas_share_rotation(tmp_path):
@@ -702,18 +804,26 @@ def test_token_store_refreshes_before_expiry_and_replicas_share_rotation(tmp_pat
         port = free_port()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         base = f"http://127.0.0.1:{port}"
-        make = lambda: TokenStore(APP_ID, APP_SECRET, base, "AT-0", "RT-0", database_url=db_url,  # noqa: E731
-                                  refresh_margin=1800, clock=lambda: clock["now"])
+        make = lambda: TokenStore(
+            APP_ID,
+            APP_SECRET,
+            base,
+            "AT-0",
+            "RT-0",
+            database_url=db_url,  # noqa: E731
+            refresh_margin=1800,
+            clock=lambda: clock["now"],
+        )
         a, b = make(), make()  # two replicas, one database
         async with aiohttp.ClientSession() as http:
-            assert await a.access_token(http) == "AT-1"       # seeded token: refreshed on first use
-            assert await b.access_token(http) == "AT-1"       # replica b reads the stored pair
-            clock["now"] += dt.timedelta(hours=24)            # 25 h token, 1 h left > 30 min margin
+            assert await a.access_token(http) == "AT-1"  # seeded token: refreshed on first use
+            assert await b.access_token(http) == "AT-1"  # replica b reads the stored pair
+            clock["now"] += dt.timedelta(hours=24)  # 25 h token, 1 h left > 30 min margin
             assert await a.access_token(http) == "AT-1" and oauth.calls == 1
-            clock["now"] += dt.timedelta(minutes=35)          # inside the margin: refresh before expiry
+            clock["now"] += dt.timedelta(minutes=35)  # inside the margin: refresh before expiry
             tokens = await asyncio.gather(a.access_token(http), b.access_token(http))
-            assert tokens == ["AT-2", "AT-2"], tokens          # the loser reloads the winner's pair
-            restarted = make()                                 # env still says RT-0: the DB wins
+            assert tokens == ["AT-2", "AT-2"], tokens  # the loser reloads the winner's pair
+            restarted = make()  # env still says RT-0: the DB wins
             assert await restarted.access_token(http) == "AT-2"
         await runner.cleanup()
 
@@ -747,16 +857,31 @@ def test_button_limits_and_fallback_to_numbered_text(monkeypatch):
     five = [{"title": f"Mục {i}", "payload": f"/p{i}"} for i in range(5)]
     assert len(zalo_buttons(five, phone="")) == 5
     six = zalo_buttons(five + [{"title": "Mục 5", "payload": "/p5"}], phone="")
-    assert len(six) == 5 and six[4] == {"title": "Xem thêm lựa chọn", "type": "oa.query.hide",
-                                        "payload": "#xem_them:4"}
+    assert len(six) == 5 and six[4] == {"title": "Xem thêm lựa chọn", "type": "oa.query.hide", "payload": "#xem_them:4"}
     assert zalo_buttons(five + [{"title": "Mục 5", "payload": "/p5"}], start=4, phone="")[0]["title"] == "5. Mục 4"
-    for bad in [{"title": "x", "payload": "/" + "a" * 1000},   # payload over 1,000 characters
-                {"title": "x" * 100, "payload": "/a"},          # title over 100 with its number
-                {"title": "x", "payload": None}]:
+    for bad in [
+        {"title": "x", "payload": "/" + "a" * 1000},  # payload over 1,000 characters
+        {"title": "x" * 100, "payload": "/a"},  # title over 100 with its number
+        {"title": "x", "payload": None},
+    ]:
         msgs = render_messages("Chọn:", [five[0], bad])
         assert msgs == [{"text": msgs[0]["text"]}] and "gõ số để chọn" in msgs[0]["text"], bad
-        assert template_buttons({"text": "t", "attachment": {"type": "template", "payload": {
-            "buttons": [{"title": f"2. {bad['title']}", "type": "oa.query.hide", "payload": bad["payload"]}]}}}) == "invalid"
+        assert (
+            template_buttons(
+                {
+                    "text": "t",
+                    "attachment": {
+                        "type": "template",
+                        "payload": {
+                            "buttons": [
+                                {"title": f"2. {bad['title']}", "type": "oa.query.hide", "payload": bad["payload"]}
+                            ]
+                        },
+                    },
+                }
+            )
+            == "invalid"
+        )
     ok = render_messages("Chọn:", five[:2] + [{"title": "x", "payload": "/" + "a" * 999}])
     assert template_buttons(ok[-1]) != "invalid"
     page2 = render_messages("Các lựa chọn khác:", five + [{"title": "y", "payload": "/" + "a" * 1001}], start=4)
@@ -768,14 +893,18 @@ def test_button_limits_and_fallback_to_numbered_text(monkeypatch):
     call = zalo_buttons([{"title": "Gọi Trung tâm", "payload": "/ask_help"}])
     assert call[0]["type"] == "oa.query.hide"  # no hotline known: an ordinary button
     monkeypatch.setenv("CENTRE_HOTLINE", "+84 (28) 3829 1234")
-    assert zalo_buttons([{"title": "Gọi Trung tâm", "payload": "/ask_help"}])[0]["payload"] == {"phone_code": "842838291234"}
+    assert zalo_buttons([{"title": "Gọi Trung tâm", "payload": "/ask_help"}])[0]["payload"] == {
+        "phone_code": "842838291234"
+    }
 
 
 def test_typed_title_matches_without_diacritics():
     from bot.channels.zalo_api import resolve_option
 
-    buttons = [{"title": "Hợp tác xã", "payload": "/inform{\"business_type\": \"cooperative\"}"},
-               {"title": "Đặc khu", "payload": "/b"}]
+    buttons = [
+        {"title": "Hợp tác xã", "payload": '/inform{"business_type": "cooperative"}'},
+        {"title": "Đặc khu", "payload": "/b"},
+    ]
     assert resolve_option("hop tac xa", buttons) == buttons[0]["payload"]
     assert resolve_option("  Hợp tác xã. ", buttons) == buttons[0]["payload"]
     assert resolve_option("dac khu", buttons) == "/b"

@@ -15,6 +15,7 @@ filter's fallback, the evaluation script) can use it too. Three views, each for 
 * ``strip_marks``: case kept, combining marks dropped, ``đ``/``Đ`` → ``d``/``D``; not
   length-preserving. How a name may look in a log line, and the evaluation's "no diacritics" view.
 """
+
 from __future__ import annotations
 
 import unicodedata

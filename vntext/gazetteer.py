@@ -3,6 +3,7 @@
 Phrases come from the NLU data's lookup tables named ``<entity>.<canonical_value>``
 (``nlu_data/lookups/*.yml``), so the same keys are used by the knowledge base and the actions.
 """
+
 from __future__ import annotations
 
 import re

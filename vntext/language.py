@@ -3,14 +3,17 @@
 Vietnamese without diacritics is ASCII too ("co the ho tro the nao", "toi can giup do"), so the
 test is the share of English words, counting only words that are not also Vietnamese syllables
 ("the", "can", "do", "my", "an", "a", "to", "in", "me" are left out)."""
+
 from __future__ import annotations
 
 import re
 from typing import List
 
-_ENGLISH = frozenset("""is are what how could does you your i we our please support help who where when which
+_ENGLISH = frozenset(
+    """is are what how could does you your i we our please support help who where when which
 apply much get business company hello thanks thank loan money want need about this that for with of and any
-there speak english information policy""".split())
+there speak english information policy""".split()
+)
 
 
 def words(text: str) -> List[str]:

@@ -6,6 +6,7 @@ Works on *folded* text (see ``vntext.fold.fold``), which has the same length as 
 match offsets are offsets in the message. A number of thousands (or a bare number) followed by a
 counting unit ("2 nghìn người", "1.200.000 lao động") is a count, not money.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,10 +16,17 @@ from typing import Iterator, Optional
 from vntext.numbers import COUNT_UNIT_AFTER, money_in_words
 
 _UNITS = {
-    "ty": 1_000_000_000, "ti": 1_000_000_000,
-    "trieu": 1_000_000, "tr": 1_000_000, "cu": 1_000_000,
-    "nghin": 1_000, "ngan": 1_000, "k": 1_000,
-    "dong": 1, "vnd": 1, "d": 1,
+    "ty": 1_000_000_000,
+    "ti": 1_000_000_000,
+    "trieu": 1_000_000,
+    "tr": 1_000_000,
+    "cu": 1_000_000,
+    "nghin": 1_000,
+    "ngan": 1_000,
+    "k": 1_000,
+    "dong": 1,
+    "vnd": 1,
+    "d": 1,
 }
 _BIG = "ty|ti|trieu|tr|cu|nghin|ngan|k"
 _ALL = "ty|ti|trieu|tr|cu|nghin|ngan|vnd|dong|k|d"
@@ -55,8 +63,7 @@ def _number(raw: str) -> Optional[float]:
 def find_money(folded: str) -> Iterator[Money]:
     """Amounts in đồng in a folded text, in order of position."""
     words = [Money(s, e, v) for s, e, v in money_in_words(folded)]
-    digits = [m for m in _digit_money(folded)
-              if not any(w.start < m.end and m.start < w.end for w in words)]
+    digits = [m for m in _digit_money(folded) if not any(w.start < m.end and m.start < w.end for w in words)]
     yield from sorted(words + digits, key=lambda m: m.start)
 
 
@@ -69,8 +76,9 @@ def _digit_money(folded: str) -> Iterator[Money]:
         digits = re.sub(r"\D", "", m.group("num"))
         if unit is None and len(digits) < 6:
             continue  # a bare small number ("năm 2018", "điều 8") is not money
-        if unit is None and (digits.startswith("0") and 9 <= len(digits) <= 11
-                             or digits.startswith("84") and len(digits) in (11, 12)):
+        if unit is None and (
+            digits.startswith("0") and 9 <= len(digits) <= 11 or digits.startswith("84") and len(digits) in (11, 12)
+        ):
             continue  # a phone number ("0912345678", "0912.345.678", "84912345678"), not đồng
         if unit in (None, "nghin", "ngan", "k") and not m.group("rest") and COUNT_UNIT_AFTER.match(folded, m.end()):
             continue  # "2 nghìn người", "1.200.000 lao động": a count

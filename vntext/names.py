@@ -3,6 +3,7 @@
 The form (actions/leads.py) asks again for a name this refuses, and the store
 (lead_store/leads.py) refuses it too, so an accepted name is always stored.
 """
+
 from __future__ import annotations
 
 from typing import Any, Optional

@@ -9,6 +9,7 @@ Two views of a text are used:
   of a normalised text (lowercase, diacritics stripped, ``đ`` → ``d``), so that "hỗ trợ", "Hỗ Trợ"
   and "ho tro" match. ``strip_diacritics`` and ``lemma`` below are built on it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,15 +29,49 @@ _WORD = re.compile(r"\w+")
 # Chat shorthand → the word it stands for (folded form). Used for the lemma the featurizers see,
 # never to rewrite the text itself, so entity offsets stay valid.
 SHORTHAND = {
-    "ko": "khong", "k": "khong", "kg": "khong", "hok": "khong", "hong": "khong", "khg": "khong",
-    "kh": "khong", "hem": "khong", "dc": "duoc", "dk": "duoc", "đc": "duoc", "đk": "duoc",
-    "bn": "bao nhieu", "bnh": "bao nhieu", "bnhieu": "bao nhieu", "ntn": "nhu the nao",
-    "j": "gi", "gj": "gi", "mik": "minh", "mk": "minh", "mn": "moi nguoi", "ng": "nguoi",
-    "vs": "voi", "trc": "truoc", "r": "roi",
-    "oki": "ok", "okie": "ok", "thanks": "cam on", "tks": "cam on", "thank": "cam on",
-    "cty": "cong ty", "dn": "doanh nghiep", "htx": "hop tac xa", "hkd": "ho kinh doanh",
-    "sp": "san pham", "tp": "thanh pho", "nc": "nuoc", "nn": "nha nuoc", "tt": "thong tu",
-    "nd": "nghi dinh", "qd": "quyet dinh", "tr": "trieu", "ti": "ty",
+    "ko": "khong",
+    "k": "khong",
+    "kg": "khong",
+    "hok": "khong",
+    "hong": "khong",
+    "khg": "khong",
+    "kh": "khong",
+    "hem": "khong",
+    "dc": "duoc",
+    "dk": "duoc",
+    "đc": "duoc",
+    "đk": "duoc",
+    "bn": "bao nhieu",
+    "bnh": "bao nhieu",
+    "bnhieu": "bao nhieu",
+    "ntn": "nhu the nao",
+    "j": "gi",
+    "gj": "gi",
+    "mik": "minh",
+    "mk": "minh",
+    "mn": "moi nguoi",
+    "ng": "nguoi",
+    "vs": "voi",
+    "trc": "truoc",
+    "r": "roi",
+    "oki": "ok",
+    "okie": "ok",
+    "thanks": "cam on",
+    "tks": "cam on",
+    "thank": "cam on",
+    "cty": "cong ty",
+    "dn": "doanh nghiep",
+    "htx": "hop tac xa",
+    "hkd": "ho kinh doanh",
+    "sp": "san pham",
+    "tp": "thanh pho",
+    "nc": "nuoc",
+    "nn": "nha nuoc",
+    "tt": "thong tu",
+    "nd": "nghi dinh",
+    "qd": "quyet dinh",
+    "tr": "trieu",
+    "ti": "ty",
 }
 
 

@@ -44,6 +44,7 @@ muoi = mười/muối, bay, tam, ba, mot, tu, chin, tram, cu, ty), and "năm" is
   document or date number ("Nghị định 45/2012", "điều 8", "ngày 5", "năm 2024"), a percentage, or
   followed by another noun ("3 máy", "40 tuổi").
 """
+
 from __future__ import annotations
 
 import re
@@ -76,80 +77,309 @@ _SPELLED = frozenset(_DIGITS) | frozenset(_TRAIL_ONLY) | {"muoi", "chuc", "tram"
 
 # The spellings (lower case, NFC) a word may have to be read as a number; its bare ASCII form is
 # accepted too, except in a message written with diacritics when the real spelling has them.
-_FORMS: Dict[str, FrozenSet[str]] = {k: frozenset(v) for k, v in {
-    "mot": {"một", "mốt"}, "hai": {"hai"}, "ba": {"ba"}, "bon": {"bốn"}, "nam": {"năm"},
-    "sau": {"sáu"}, "bay": {"bảy", "bẩy"}, "tam": {"tám"}, "chin": {"chín"}, "tu": {"tư"},
-    "lam": {"lăm"}, "nham": {"nhăm"}, "muoi": {"mười", "mươi"}, "chuc": {"chục"}, "tram": {"trăm"},
-    "nghin": {"nghìn"}, "ngan": {"ngàn"}, "trieu": {"triệu"}, "tr": {"tr"}, "cu": {"củ"},
-    "ty": {"tỷ", "tỉ"}, "ti": {"tỉ", "tỷ"}, "k": {"k"}, "ruoi": {"rưỡi", "rưởi"}, "linh": {"linh"},
-    "le": {"lẻ"}, "may": {"mấy"},
-}.items()}
+_FORMS: Dict[str, FrozenSet[str]] = {
+    k: frozenset(v)
+    for k, v in {
+        "mot": {"một", "mốt"},
+        "hai": {"hai"},
+        "ba": {"ba"},
+        "bon": {"bốn"},
+        "nam": {"năm"},
+        "sau": {"sáu"},
+        "bay": {"bảy", "bẩy"},
+        "tam": {"tám"},
+        "chin": {"chín"},
+        "tu": {"tư"},
+        "lam": {"lăm"},
+        "nham": {"nhăm"},
+        "muoi": {"mười", "mươi"},
+        "chuc": {"chục"},
+        "tram": {"trăm"},
+        "nghin": {"nghìn"},
+        "ngan": {"ngàn"},
+        "trieu": {"triệu"},
+        "tr": {"tr"},
+        "cu": {"củ"},
+        "ty": {"tỷ", "tỉ"},
+        "ti": {"tỉ", "tỷ"},
+        "k": {"k"},
+        "ruoi": {"rưỡi", "rưởi"},
+        "linh": {"linh"},
+        "le": {"lẻ"},
+        "may": {"mấy"},
+    }.items()
+}
 _ASCII_SPELLED = frozenset({"hai", "ba", "linh", "tr", "k"})  # correctly spelled without diacritics
 
 # Counting units after a number (folded word sequences); "thợ" and "đứa" must be spelled so.
 _COUNT_UNITS: Tuple[Tuple[str, ...], ...] = (
-    ("nguoi",), ("ng",), ("lao", "dong"), ("laodong",), ("ld",), ("cong", "nhan"), ("cn",), ("tho",),
-    ("nhan", "cong"), ("nhan", "vien"), ("nv",), ("nhan", "su"), ("anh", "em"), ("dua",))
+    ("nguoi",),
+    ("ng",),
+    ("lao", "dong"),
+    ("laodong",),
+    ("ld",),
+    ("cong", "nhan"),
+    ("cn",),
+    ("tho",),
+    ("nhan", "cong"),
+    ("nhan", "vien"),
+    ("nv",),
+    ("nhan", "su"),
+    ("anh", "em"),
+    ("dua",),
+)
 _UNITS_BY_FIRST: Dict[str, List[Tuple[str, ...]]] = {}
 for _unit in sorted(_COUNT_UNITS, key=len, reverse=True):
     _UNITS_BY_FIRST.setdefault(_unit[0], []).append(_unit)
 _UNIT_FORMS = {"tho": frozenset({"tho", "thợ"}), "dua": frozenset({"dua", "đứa"})}
 COUNT_UNIT_AFTER = re.compile(
-    r"\s*(?:" + "|".join(r"\s+".join(u) for u in sorted(_COUNT_UNITS, key=len, reverse=True)) + r")\b")
+    r"\s*(?:" + "|".join(r"\s+".join(u) for u in sorted(_COUNT_UNITS, key=len, reverse=True)) + r")\b"
+)
 """Matches (with ``.match(folded, pos)``) a counting unit right after ``pos`` in a folded text."""
 
 _MONEY_SUFFIX = frozenset({"dong", "vnd", "d"})
-_RANGE_WORDS = {"den": frozenset({"đến", "den"}), "toi": frozenset({"tới", "toi"}),
-                "hoac": frozenset({"hoặc", "hoac"}), "hay": frozenset({"hay"})}
+_RANGE_WORDS = {
+    "den": frozenset({"đến", "den"}),
+    "toi": frozenset({"tới", "toi"}),
+    "hoac": frozenset({"hoặc", "hoac"}),
+    "hay": frozenset({"hay"}),
+}
 _RANGE_MARKS = frozenset("-–—~")
 _PUNCT_BOUNDARY = frozenset(".,!?;…()[]\"'“”‘’-–—~+")
 # Words that may follow a number without making it a count of something else ("40 thôi ạ"), with
 # the spellings they must have when written with diacritics ("1 cơ sở" is not "1 có").
-_PARTICLES: Dict[str, FrozenSet[str]] = {k: frozenset(v) for k, v in {
-    "a": {"ạ", "à"}, "ah": {"à"}, "ak": set(), "thoi": {"thôi"}, "nhe": {"nhé"}, "nha": {"nhá"},
-    "nhi": {"nhỉ"}, "ha": {"hả", "há"}, "roi": {"rồi"}, "luon": {"luôn"}, "ay": {"ấy"}, "ne": {"nè"},
-    "va": {"và"}, "voi": {"với"}, "nhung": {"nhưng"}, "ma": {"mà"}, "hoac": {"hoặc"}, "hay": set(),
-    "thi": {"thì"}, "la": {"là"}, "co": {"có"}, "duoc": {"được"}, "khong": {"không"}, "ko": set(),
-    "hok": set(), "em": set(), "anh": set(), "chi": {"chị"}, "toi": {"tôi"}, "u": {"ừ"},
-    "vang": {"vâng"}, "da": {"dạ"}, "dung": {"đúng"}, "tro": {"trở"}, "o": {"ở"}, "tai": {"tại"},
-    "trong": set(), "the": {"thế"}, "chang": {"chăng"}, "chac": {"chắc"}, "gi": {"gì"},
-    "bao": set(), "nhieu": {"nhiêu", "nhiều"}, "ok": set(),
-}.items()}
+_PARTICLES: Dict[str, FrozenSet[str]] = {
+    k: frozenset(v)
+    for k, v in {
+        "a": {"ạ", "à"},
+        "ah": {"à"},
+        "ak": set(),
+        "thoi": {"thôi"},
+        "nhe": {"nhé"},
+        "nha": {"nhá"},
+        "nhi": {"nhỉ"},
+        "ha": {"hả", "há"},
+        "roi": {"rồi"},
+        "luon": {"luôn"},
+        "ay": {"ấy"},
+        "ne": {"nè"},
+        "va": {"và"},
+        "voi": {"với"},
+        "nhung": {"nhưng"},
+        "ma": {"mà"},
+        "hoac": {"hoặc"},
+        "hay": set(),
+        "thi": {"thì"},
+        "la": {"là"},
+        "co": {"có"},
+        "duoc": {"được"},
+        "khong": {"không"},
+        "ko": set(),
+        "hok": set(),
+        "em": set(),
+        "anh": set(),
+        "chi": {"chị"},
+        "toi": {"tôi"},
+        "u": {"ừ"},
+        "vang": {"vâng"},
+        "da": {"dạ"},
+        "dung": {"đúng"},
+        "tro": {"trở"},
+        "o": {"ở"},
+        "tai": {"tại"},
+        "trong": set(),
+        "the": {"thế"},
+        "chang": {"chăng"},
+        "chac": {"chắc"},
+        "gi": {"gì"},
+        "bao": set(),
+        "nhieu": {"nhiêu", "nhiều"},
+        "ok": set(),
+    }.items()
+}
 # Words an answer may hold besides the number ("dạ khoảng 40 người thôi ạ").
-_FILLER = frozenset(_PARTICLES) | frozenset({
-    "thua", "khoang", "tam", "chung", "uoc", "tinh", "xap", "xi", "hon", "gan", "tren", "duoi",
-    "it", "nhat", "thieu", "chua", "den", "qua", "ngoai", "len", "xuong", "lai", "ben",
-    "cua", "tat", "ca", "tong", "cong", "nguoi", "ng", "lao", "dong", "nhan", "vien", "su", "tho",
-    "ld", "cn", "nv", "dua", "hien", "minh"})
+_FILLER = frozenset(_PARTICLES) | frozenset(
+    {
+        "thua",
+        "khoang",
+        "tam",
+        "chung",
+        "uoc",
+        "tinh",
+        "xap",
+        "xi",
+        "hon",
+        "gan",
+        "tren",
+        "duoi",
+        "it",
+        "nhat",
+        "thieu",
+        "chua",
+        "den",
+        "qua",
+        "ngoai",
+        "len",
+        "xuong",
+        "lai",
+        "ben",
+        "cua",
+        "tat",
+        "ca",
+        "tong",
+        "cong",
+        "nguoi",
+        "ng",
+        "lao",
+        "dong",
+        "nhan",
+        "vien",
+        "su",
+        "tho",
+        "ld",
+        "cn",
+        "nv",
+        "dua",
+        "hien",
+        "minh",
+    }
+)
 
 # Bounds and hedges before a number: (words, kind). One-word ones must have the spelling in
 # _PREFIX_FORMS when written with diacritics ("tám" is not "tầm").
 _PREFIXES: Tuple[Tuple[Tuple[str, ...], str], ...] = (
-    (("toi", "da"), "atmost"), (("khong", "qua"), "atmost"), (("nhieu", "nhat"), "atmost"),
-    (("it", "nhat"), "atleast"), (("toi", "thieu"), "atleast"), (("chua", "den"), "below"),
-    (("chua", "toi"), "below"), (("khong", "den"), "below"), (("khong", "toi"), "below"),
-    (("tren", "duoi"), "approx"), (("xap", "xi"), "approx"), (("uoc", "tinh"), "approx"),
-    (("uoc", "chung"), "approx"), (("vao", "khoang"), "approx"), (("khoang", "chung"), "approx"),
-    (("hon",), "above"), (("tren",), "above"), (("qua",), "above"), (("ngoai",), "above"),
-    (("gan",), "near"), (("duoi",), "below"), (("khoang",), "approx"), (("tam",), "approx"),
-    (("chung",), "approx"), (("co",), "approx"), (("do",), "approx"), (("uoc",), "approx"),
+    (("toi", "da"), "atmost"),
+    (("khong", "qua"), "atmost"),
+    (("nhieu", "nhat"), "atmost"),
+    (("it", "nhat"), "atleast"),
+    (("toi", "thieu"), "atleast"),
+    (("chua", "den"), "below"),
+    (("chua", "toi"), "below"),
+    (("khong", "den"), "below"),
+    (("khong", "toi"), "below"),
+    (("tren", "duoi"), "approx"),
+    (("xap", "xi"), "approx"),
+    (("uoc", "tinh"), "approx"),
+    (("uoc", "chung"), "approx"),
+    (("vao", "khoang"), "approx"),
+    (("khoang", "chung"), "approx"),
+    (("hon",), "above"),
+    (("tren",), "above"),
+    (("qua",), "above"),
+    (("ngoai",), "above"),
+    (("gan",), "near"),
+    (("duoi",), "below"),
+    (("khoang",), "approx"),
+    (("tam",), "approx"),
+    (("chung",), "approx"),
+    (("co",), "approx"),
+    (("do",), "approx"),
+    (("uoc",), "approx"),
 )
-_PREFIX_FORMS = {"hon": {"hơn"}, "tren": {"trên"}, "qua": {"quá"}, "ngoai": {"ngoài"}, "gan": {"gần"},
-                 "duoi": {"dưới"}, "khoang": {"khoảng"}, "tam": {"tầm"}, "chung": {"chừng"},
-                 "co": {"cỡ"}, "do": {"độ"}, "uoc": {"ước"}}
+_PREFIX_FORMS = {
+    "hon": {"hơn"},
+    "tren": {"trên"},
+    "qua": {"quá"},
+    "ngoai": {"ngoài"},
+    "gan": {"gần"},
+    "duoi": {"dưới"},
+    "khoang": {"khoảng"},
+    "tam": {"tầm"},
+    "chung": {"chừng"},
+    "co": {"cỡ"},
+    "do": {"độ"},
+    "uoc": {"ước"},
+}
 _ASCII_UNSURE_HEDGES = frozenset({"co", "do"})  # có/cỡ, do/độ: no evidence when bare
-_POSTFIXES = ((("tro", "len"), "atleast"), (("tro", "xuong"), "atmost"), (("do", "lai"), "atmost"),
-              (("tro", "lai"), "atmost"))
+_POSTFIXES = (
+    (("tro", "len"), "atleast"),
+    (("tro", "xuong"), "atmost"),
+    (("do", "lai"), "atmost"),
+    (("tro", "lai"), "atmost"),
+)
 # Words before a number that make it an ordinal, a date, a document or an address, not a count.
-_NOT_COUNT_BEFORE = frozenset({
-    "thu", "lop", "tang", "thang", "ngay", "mung", "phong", "dieu", "khoan", "diem", "chuong", "muc",
-    "so", "luc", "nd", "tt", "qd", "dinh", "luat", "ql", "km", "duong", "hem", "ap", "thon", "xom",
-    "khu", "to", "dot", "lan", "ky", "phan", "trang", "cau", "hang", "nam", "tuan", "buoi", "kiot",
-    "lo", "loai", "vung", "cap", "bac", "nhom", "hop", "ocop"})
+_NOT_COUNT_BEFORE = frozenset(
+    {
+        "thu",
+        "lop",
+        "tang",
+        "thang",
+        "ngay",
+        "mung",
+        "phong",
+        "dieu",
+        "khoan",
+        "diem",
+        "chuong",
+        "muc",
+        "so",
+        "luc",
+        "nd",
+        "tt",
+        "qd",
+        "dinh",
+        "luat",
+        "ql",
+        "km",
+        "duong",
+        "hem",
+        "ap",
+        "thon",
+        "xom",
+        "khu",
+        "to",
+        "dot",
+        "lan",
+        "ky",
+        "phan",
+        "trang",
+        "cau",
+        "hang",
+        "nam",
+        "tuan",
+        "buoi",
+        "kiot",
+        "lo",
+        "loai",
+        "vung",
+        "cap",
+        "bac",
+        "nhom",
+        "hop",
+        "ocop",
+    }
+)
 _QUANTIFIERS = frozenset({"vai", "dam", "hang", "may", "nhung", "cac", "moi"})  # before a bare chục/trăm
-_MONEY_CUES = frozenset({
-    "von", "tien", "gia", "phi", "thu", "tu", "vay", "mat", "het", "tong", "khoang", "tam", "chung",
-    "hon", "gan", "tren", "duoi", "la", "mua", "ban", "luong", "tra", "chi", "ton", "muc", "tri"})
+_MONEY_CUES = frozenset(
+    {
+        "von",
+        "tien",
+        "gia",
+        "phi",
+        "thu",
+        "tu",
+        "vay",
+        "mat",
+        "het",
+        "tong",
+        "khoang",
+        "tam",
+        "chung",
+        "hon",
+        "gan",
+        "tren",
+        "duoi",
+        "la",
+        "mua",
+        "ban",
+        "luong",
+        "tra",
+        "chi",
+        "ton",
+        "muc",
+        "tri",
+    }
+)
 
 _TOKEN = re.compile(r"(\d+(?:[.,]\d+)*)|([a-z]+)|(\S)")
 _PHONE = re.compile(r"(?<![\d.,])(?:\+?84|0)(?:[ .\-]?\d){8,10}(?![\d])")
@@ -171,7 +401,7 @@ def _atom(raw: str) -> Optional[float]:
 
 class _Group(NamedTuple):
     value: float
-    end: int    # token after the group
+    end: int  # token after the group
     shape: str  # digit | pair | atom | tens | hundreds: how it reads after a unit ("tỷ hai")
 
 
@@ -183,6 +413,7 @@ class _Num(NamedTuple):
 
 class _Q(NamedTuple):
     """A quantity: a number or a range, tokens i..j-1, and how much evidence its words are."""
+
     low: float
     high: float
     i: int
@@ -191,6 +422,7 @@ class _Q(NamedTuple):
 
 
 # --- the parser -----------------------------------------------------------------------------------
+
 
 class _Parser:
     def __init__(self, folded: str, text: Optional[str], answer: bool = False):
@@ -215,8 +447,10 @@ class _Parser:
         self.override: Optional[Tuple[int, int]] = None
         # A message mostly written with diacritics: "nam" there is nam, not năm.
         strict = text is not None and accented > 0 and 2 * accented >= words
-        self.ok = [self._spelled_ok(f, o, strict) if kind == _W and f in _FORMS else False
-                   for kind, f, o in zip(self.kind, self.f, self.o)]
+        self.ok = [
+            self._spelled_ok(f, o, strict) if kind == _W and f in _FORMS else False
+            for kind, f, o in zip(self.kind, self.f, self.o)
+        ]
 
     @staticmethod
     def _spelled_ok(f: str, o: str, strict: bool) -> bool:
@@ -312,8 +546,7 @@ class _Parser:
 
     def soft_boundary(self, k: int) -> bool:
         """After a trailing digit word: a boundary, a unit, a scale, money or a range."""
-        return (self.boundary(k) or self.scale(k) > 0 or self.word(k) in _MONEY_SUFFIX
-                or self.range_mark(k))
+        return self.boundary(k) or self.scale(k) > 0 or self.word(k) in _MONEY_SUFFIX or self.range_mark(k)
 
     # grammar
     def trail(self, k: int, teen: bool = False) -> Optional[int]:
@@ -324,8 +557,12 @@ class _Parser:
         if self.nw(k + 1) in ("muoi", "tram", "chuc"):
             return None  # it starts the next number: "hai mươi ba mươi"
         if self.word(k) == "nam":  # "hai mươi năm" is twenty years unless a unit follows
-            if not (self.unit_end(k + 1) is not None or self.scale(k + 1) or self.word(k + 1) in _MONEY_SUFFIX
-                    or (self.answer and k + 1 >= self.n)):
+            if not (
+                self.unit_end(k + 1) is not None
+                or self.scale(k + 1)
+                or self.word(k + 1) in _MONEY_SUFFIX
+                or (self.answer and k + 1 >= self.n)
+            ):
                 return None
         elif not self.solid(k) and not self.soft_boundary(k + 1):
             return None
@@ -375,8 +612,12 @@ class _Parser:
             if self.kind[k] == _N:
                 return None
             t = self.digit(k + 1, trailing=True)  # "hai lăm" = 25, "ba mốt" = 31
-            if (t is not None and self.word(k + 1) in ("lam", "nham", "tu", "mot") and self.o[k + 1] != "một"
-                    and self.nw(k + 2) not in ("muoi", "tram", "chuc")):
+            if (
+                t is not None
+                and self.word(k + 1) in ("lam", "nham", "tu", "mot")
+                and self.o[k + 1] != "một"
+                and self.nw(k + 2) not in ("muoi", "tram", "chuc")
+            ):
                 return _Group(d * 10 + t, k + 2, "pair")
             return _Group(d, k + 1, "digit")
         w = self.nw(k)
@@ -511,8 +752,14 @@ class _Parser:
             q2 = self.quantity(j + 1)
             if q2 is not None:
                 low = q.low
-                if q.evidence in ("unit", "digit") and q.j == q.i + 1 and self.digit(q2.i) is not None \
-                        and q.low < self.digit(q2.i) and q2.j > q2.i + 1 and float(q.low).is_integer():
+                if (
+                    q.evidence in ("unit", "digit")
+                    and q.j == q.i + 1
+                    and self.digit(q2.i) is not None
+                    and q.low < self.digit(q2.i)
+                    and q2.j > q2.i + 1
+                    and float(q.low).is_integer()
+                ):
                     alt = self.with_digit(q2.i, int(q.low))  # "ba đến bốn chục" = 30-40
                     if alt is not None and alt.j == q2.j:
                         low = alt.value
@@ -546,7 +793,7 @@ class _Parser:
 
     def postfix(self, j: int) -> Optional[str]:
         for words, kind in _POSTFIXES:
-            if tuple(self.f[j:j + len(words)]) == words:
+            if tuple(self.f[j : j + len(words)]) == words:
                 return kind
         return None
 
@@ -556,7 +803,7 @@ def _money_spans(folded: str) -> List[Tuple[int, int, bool]]:
 
     spans = []
     for m in find_money(folded):
-        words = set(re.findall(r"[a-z]+", folded[m.start:m.end]))
+        words = set(re.findall(r"[a-z]+", folded[m.start : m.end]))
         countable = bool(words & {"nghin", "ngan"}) and not words & (_MONEY_SCALES | _MONEY_SUFFIX)
         spans.append((m.start, m.end, countable))
     return spans
@@ -605,13 +852,16 @@ def _accept(p: _Parser, q: _Q, blocked: List[Tuple[int, int]]) -> Optional[Tuple
         return None  # "hai k", "ba cu": money even where find_money wants more evidence
     before = p.word(q.i - 1)
     atoms = [x for x in range(q.i, q.j) if p.kind[x] == _N]
-    ordinal = (before in _NOT_COUNT_BEFORE and not (before == "thu" and p.word(q.i - 2) == "doanh")
-               or before == "tu" and p.word(q.i - 2) == "thong")  # "thứ hai", "Thông tư 28"
+    ordinal = (
+        before in _NOT_COUNT_BEFORE
+        and not (before == "thu" and p.word(q.i - 2) == "doanh")
+        or before == "tu"
+        and p.word(q.i - 2) == "thong"
+    )  # "thứ hai", "Thông tư 28"
     if ordinal and (atoms or before != "nam"):
         return None  # "thứ hai", "lớp ba", "điều 8", "năm 2024" (but "năm ba người" is not a year)
     bare_mult = p.kind[q.i] == _W and p.f[q.i] in _MULTS
-    if (before in ("vai", "dam") or before == "may" and p.o[q.i - 1] == "mấy"
-            or before in _QUANTIFIERS and bare_mult):
+    if before in ("vai", "dam") or before == "may" and p.o[q.i - 1] == "mấy" or before in _QUANTIFIERS and bare_mult:
         return None  # "vài chục người", "mấy chục", "hàng trăm", "vài ba người"
     if atoms and q.i > 0 and p.kind[q.i - 1] == _P and p.f[q.i - 1] in "/:.," and p.s[q.i] == p.e[q.i - 1]:
         return None  # "45/2012", "8:30"
@@ -622,7 +872,8 @@ def _accept(p: _Parser, q: _Q, blocked: List[Tuple[int, int]]) -> Optional[Tuple
     if unit is None:
         big_bare = any(p.num[x] is not None and p.num[x] >= 100_000 and p.f[x].isdigit() for x in atoms)
         year = q.evidence == "digit" and any(
-            len(p.f[x]) == 4 and p.f[x].isdigit() and 1950 <= int(p.f[x]) <= 2035 for x in atoms)
+            len(p.f[x]) == 4 and p.f[x].isdigit() and 1950 <= int(p.f[x]) <= 2035 for x in atoms
+        )
         if not p.boundary(q.j) or big_bare:
             return None
         _, evidence = p.prefix(q.i)
@@ -659,8 +910,7 @@ def read_count(text: str) -> Optional[Count]:
         return None
     if any(relaxed for _, relaxed in found):
         spans = [(c.start, c.end) for c, _ in found]
-        rest = [p.f[k] for k in range(p.n) if p.kind[k] != _P
-                and not any(s <= p.s[k] < e for s, e in spans)]
+        rest = [p.f[k] for k in range(p.n) if p.kind[k] != _P and not any(s <= p.s[k] < e for s, e in spans)]
         if not all(w in _FILLER for w in rest):
             found = [(c, r) for c, r in found if not r]
             if not found:
@@ -671,6 +921,7 @@ def read_count(text: str) -> Optional[Count]:
 
 
 # --- money ----------------------------------------------------------------------------------------
+
 
 def money_in_words(folded: str) -> Iterator[Tuple[int, int, int]]:
     """(start, end, đồng) of amounts written with number words in a folded text: "ba tram ruoi
@@ -697,11 +948,14 @@ def money_in_words(folded: str) -> Iterator[Tuple[int, int, int]]:
         suffix = p.word(j) in _MONEY_SUFFIX
         if not (suffix or any(w in _SCALES for w in words)):
             continue
-        if j - i == 2 and not suffix and not ({before, p.word(i - 2)} & _MONEY_CUES) and (
-                p.f[i + 1] in ("cu", "ngan", "k") or p.f[i + 1] in ("ty", "ti") and p.f[i] == "mot"):
+        if (
+            j - i == 2
+            and not suffix
+            and not ({before, p.word(i - 2)} & _MONEY_CUES)
+            and (p.f[i + 1] in ("cu", "ngan", "k") or p.f[i + 1] in ("ty", "ti") and p.f[i] == "mot")
+        ):
             closes = j >= p.n or p.kind[j] == _P or p.f[j] in ("a", "thoi", "ah", "nhe")
-            answer = closes and all(p.kind[x] != _W or p.f[x] in _FILLER and p.f[x] != "co"
-                                           for x in range(i))
+            answer = closes and all(p.kind[x] != _W or p.f[x] in _FILLER and p.f[x] != "co" for x in range(i))
             if not answer:
                 continue  # "bà cụ", "năm củ hành", "năm ngăn", "có hai k(hông)", "chờ một tí"
         end = p.e[j] if suffix else p.e[j - 1]

@@ -15,6 +15,7 @@ numbers of other countries, and service numbers that are not a person's or busin
 
 A phone number must never be written to a log in clear: use :func:`mask_phone`.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 REGION = "VN"
 _ALLOWED = re.compile(r"^\+?\(?[0-9][0-9 .\-()/]*$")
 _MAX_INPUT = 32  # longest sane way of writing a VN number with separators
-_CONTACT_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE,
-                  PhoneNumberType.FIXED_LINE_OR_MOBILE}
+_CONTACT_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 _MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 

@@ -7,6 +7,7 @@ Plain-typed keywords are ambiguous ("ở xa" = far away; "địa phương"), so 
 keyword only counts when a capitalised name follows ("xa Tan Lap") or, for "phuong", after
 "ở/tại/thuộc". Offsets index the normalised text.
 """
+
 from __future__ import annotations
 
 import re
@@ -49,7 +50,8 @@ def _with_name(text: str, value: str, start: int, end: int) -> Place:
 
 def _not_a_commune(folded: str, start: int, end: int) -> bool:
     return folded[start:end].lower().startswith("xa") and bool(
-        _NOT_A_COMMUNE.search(folded[max(0, start - 20):start]) or _NOT_A_COMMUNE_AFTER.match(folded[end:]))
+        _NOT_A_COMMUNE.search(folded[max(0, start - 20) : start]) or _NOT_A_COMMUNE_AFTER.match(folded[end:])
+    )
 
 
 def find_places(text: str) -> Iterator[Place]:
@@ -62,12 +64,12 @@ def find_places(text: str) -> Iterator[Place]:
     for m in _PLAIN_RE.finditer(folded):
         if _not_a_commune(folded, m.start(), m.end()):
             continue
-        if not text[m.start():m.end()].isascii():
+        if not text[m.start() : m.end()].isascii():
             continue  # accented forms were handled above; "xá", "phương" are other words
-        key = folded[m.start():m.end()].lower()
+        key = folded[m.start() : m.end()].lower()
         value = {"p.": "phuong", "x.": "xa"}.get(key) or _PLAIN[key]
         has_name = _NAME.match(text, m.end()) is not None
-        if not has_name and not (value == "phuong" and _AFTER_PREP.search(folded[:m.start()])):
+        if not has_name and not (value == "phuong" and _AFTER_PREP.search(folded[: m.start()])):
             continue
         yield _with_name(text, value, m.start(), m.end())
 

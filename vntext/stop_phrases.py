@@ -12,6 +12,7 @@ Two uses, one list:
 
 Without diacritics only unambiguous phrases count: "dung lai", never a bare "dung" or "huy".
 """
+
 from __future__ import annotations
 
 import re
@@ -20,29 +21,39 @@ from vntext.fold import fold
 from vntext.normalize import normalize_text
 
 # anywhere in the message, written with diacritics
-_STOP_MARKED = re.compile(r"\b(?:dừng|thôi|hủy|ngừng|ngưng|thoát|không muốn|bỏ qua|để sau|kết thúc|"
-                          r"không trả lời|không điền|không làm)\b")
+_STOP_MARKED = re.compile(
+    r"\b(?:dừng|thôi|hủy|ngừng|ngưng|thoát|không muốn|bỏ qua|để sau|kết thúc|"
+    r"không trả lời|không điền|không làm)\b"
+)
 # anywhere in the message, typed without diacritics
-_STOP_PLAIN = re.compile(r"\b(?:dung lai|dung form|dung hoi|dung nhap|dung di|tam dung|thoi|huy bo|ngung|thoat|"
-                         r"khong muon|bo qua|de sau|ket thuc|khong tra loi|khong dien|khong lam)\b")
+_STOP_PLAIN = re.compile(
+    r"\b(?:dung lai|dung form|dung hoi|dung nhap|dung di|tam dung|thoi|huy bo|ngung|thoat|"
+    r"khong muon|bo qua|de sau|ket thuc|khong tra loi|khong dien|khong lam)\b"
+)
 _STOP_ANY = re.compile(r"\b(?:stop|cancel|quit|exit)\b")
 
 # at the start of a short message (after "em", "mình", "à", ...): the message is a stop request
 _LEAD_IN_WORDS = "à|ừ|ờ|uh|um|ok|oke|vâng|dạ|em|anh|chị|mình|tôi|thì|thế|vậy|cho|xin"
-_START_MARKED = re.compile(rf"^(?:(?:{_LEAD_IN_WORDS})\s+)*" + r"(?:thôi|dừng|hủy|ngừng|ngưng|thoát|kết thúc|để sau|để lúc khác|"
-                           r"không muốn (?:nữa|làm|tiếp)|không làm (?:nữa|tiếp)|bỏ qua)\b")
-_START_PLAIN = re.compile(rf"^(?:(?:{fold(_LEAD_IN_WORDS)})\s+)*"
-                          + r"(?:thoi(?!\s+(?:tiet|gian|han|diem|ky|vu|trang|su|dai|gia|khoa|noi|gio)\b)|"
-                            r"dung lai|dung di|huy bo|ngung|thoat|ket thuc|de sau|de luc khac|"
-                            r"khong muon (?:nua|lam|tiep)|khong lam (?:nua|tiep)|bo qua|stop|cancel|quit|exit)\b")
+_START_MARKED = re.compile(
+    rf"^(?:(?:{_LEAD_IN_WORDS})\s+)*" + r"(?:thôi|dừng|hủy|ngừng|ngưng|thoát|kết thúc|để sau|để lúc khác|"
+    r"không muốn (?:nữa|làm|tiếp)|không làm (?:nữa|tiếp)|bỏ qua)\b"
+)
+_START_PLAIN = re.compile(
+    rf"^(?:(?:{fold(_LEAD_IN_WORDS)})\s+)*"
+    + r"(?:thoi(?!\s+(?:tiet|gian|han|diem|ky|vu|trang|su|dai|gia|khoa|noi|gio)\b)|"
+    r"dung lai|dung di|huy bo|ngung|thoat|ket thuc|de sau|de luc khac|"
+    r"khong muon (?:nua|lam|tiep)|khong lam (?:nua|tiep)|bo qua|stop|cancel|quit|exit)\b"
+)
 MAX_WORDS = 8
 # "thôi em chào", "thôi khỏi", "kết thúc cuộc trò chuyện": a goodbye or a "no thanks", which the
 # classifier tells apart well; only the bare stop request is ours
-_NOT_A_STOP = re.compile(r"\b(?:chào|chao|bye|bai|tạm biệt|tam biet|nghỉ|nghi|off|đi đây|di day|trò chuyện|"
-                         r"tro chuyen|khỏi|khoi|"
-                         # "hủy thông tin liên hệ của em": a request to erase data, not to stop
-                         r"thông tin|thong tin|số điện thoại|so dien thoai|sđt|sdt|dữ liệu|du lieu|"
-                         r"liên hệ|lien he)\b")
+_NOT_A_STOP = re.compile(
+    r"\b(?:chào|chao|bye|bai|tạm biệt|tam biet|nghỉ|nghi|off|đi đây|di day|trò chuyện|"
+    r"tro chuyen|khỏi|khoi|"
+    # "hủy thông tin liên hệ của em": a request to erase data, not to stop
+    r"thông tin|thong tin|số điện thoại|so dien thoai|sđt|sdt|dữ liệu|du lieu|"
+    r"liên hệ|lien he)\b"
+)
 
 
 def _views(text: str) -> tuple:

@@ -12,6 +12,7 @@ patches are applied here.
 - :mod:`bot.channels.zalo_templates` -- Rasa buttons → Zalo message bodies.
 - :mod:`bot.channels.zalo_tokens`    -- Zalo OA tokens and seen webhook events, in the project database.
 """
+
 from bot import rasa_patches
 
 rasa_patches.apply()

@@ -5,6 +5,7 @@ model call, and a 1 MB paste must not cost the server anything. Also here: the w
 request-size limit, the JSON parsing every channel uses (depth-limited: a deeply nested body is a
 4xx, never a RecursionError), and the per-sender rate limit's reply (``ratelimit.py``).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,9 @@ MAX_REQUEST_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 16  # our webhooks' bodies are 3 levels deep; metadata gets a little room
 
 EMPTY_REPLY = "Dạ, em chưa nhận được câu hỏi của anh/chị. Anh/chị gõ câu hỏi hoặc chọn một chủ đề dưới đây ạ."
-TOO_LONG_REPLY = (f"Dạ, tin nhắn dài quá nên em chưa đọc được. Anh/chị gửi câu hỏi ngắn gọn hơn "
-                  f"(dưới {MAX_CHARS} ký tự) giúp em nhé.")
+TOO_LONG_REPLY = (
+    f"Dạ, tin nhắn dài quá nên em chưa đọc được. Anh/chị gửi câu hỏi ngắn gọn hơn (dưới {MAX_CHARS} ký tự) giúp em nhé."
+)
 FAILURE_REPLY = "Dạ, hệ thống đang gặp sự cố nhỏ, anh/chị vui lòng gửi lại câu hỏi sau ít phút ạ."
 #: with the empty-message reply: the domain's buttons (bot/menu.py), the first three of utter_default
 MENU_BUTTONS: List[Dict[str, str]] = menu_buttons("beneficiaries", "support_level", "procedure")

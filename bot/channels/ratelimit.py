@@ -10,6 +10,7 @@ at most ``RATE_LIMIT_SENDERS`` (default 100,000) are kept, least recently seen d
 random sender ids cannot exhaust memory. Limits per IP address belong in the reverse proxy in
 front of the bot (the REST sender id is chosen by the client; Zalo requests all come from Zalo).
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-LIMITED_REPLY = ("Dạ, anh/chị gửi tin nhắn nhanh quá nên em chưa kịp trả lời. "
-                 "Anh/chị vui lòng đợi một chút rồi gửi lại giúp em ạ.")
+LIMITED_REPLY = (
+    "Dạ, anh/chị gửi tin nhắn nhanh quá nên em chưa kịp trả lời. Anh/chị vui lòng đợi một chút rồi gửi lại giúp em ạ."
+)
 
 
 def _env_float(name: str, default: float) -> float:
@@ -34,21 +36,23 @@ def _env_float(name: str, default: float) -> float:
 @dataclass
 class Decision:
     allowed: bool
-    notify: bool = False        # limited, and the sender has not been told in this window
-    retry_after: float = 0.0    # seconds until the next message would be accepted
+    notify: bool = False  # limited, and the sender has not been told in this window
+    retry_after: float = 0.0  # seconds until the next message would be accepted
 
 
 class RateLimiter:
-    def __init__(self, burst: Optional[float] = None, per_minute: Optional[float] = None,
-                 notice_seconds: Optional[float] = None, max_senders: Optional[int] = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        burst: Optional[float] = None,
+        per_minute: Optional[float] = None,
+        notice_seconds: Optional[float] = None,
+        max_senders: Optional[int] = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.burst = burst if burst is not None else _env_float("RATE_LIMIT_BURST", 30)
-        self.rate = (per_minute if per_minute is not None
-                     else _env_float("RATE_LIMIT_PER_MINUTE", 60)) / 60.0
-        self.notice = (notice_seconds if notice_seconds is not None
-                       else _env_float("RATE_LIMIT_NOTICE_SECONDS", 60))
-        self.max_senders = int(max_senders if max_senders is not None
-                               else _env_float("RATE_LIMIT_SENDERS", 100_000))
+        self.rate = (per_minute if per_minute is not None else _env_float("RATE_LIMIT_PER_MINUTE", 60)) / 60.0
+        self.notice = notice_seconds if notice_seconds is not None else _env_float("RATE_LIMIT_NOTICE_SECONDS", 60)
+        self.max_senders = int(max_senders if max_senders is not None else _env_float("RATE_LIMIT_SENDERS", 100_000))
         self.clock = clock
         self._lock = threading.Lock()
         # sender → [tokens, last refill time, notified until]

@@ -20,6 +20,7 @@ profile under load had the per-request lookup at a fifth of the server's busy ti
 officer's reply appended through this process (Rasa's API calls :meth:`SafeRestInput.
 get_output_channel`) refreshes it at once; on another replica it is at most that old.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -56,22 +57,25 @@ def parse_body(body: bytes) -> tuple[Optional[Dict[str, Any]], Optional[HTTPResp
     try:
         data = parse_json(body or b"")
     except ValueError:
-        return None, _error(400, "body must be a JSON object: {\"sender\": ..., \"message\": ...}")
+        return None, _error(400, 'body must be a JSON object: {"sender": ..., "message": ...}')
     if not isinstance(data, dict):
-        return None, _error(400, "body must be a JSON object: {\"sender\": ..., \"message\": ...}")
+        return None, _error(400, 'body must be a JSON object: {"sender": ..., "message": ...}')
     sender = data.get("sender")
     if isinstance(sender, int) and not isinstance(sender, bool):
         sender = str(sender)
-    if (not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS
-            or not sender.isprintable()):
-        return None, _error(400, f"'sender' must be a non-empty printable string of at most "
-                                 f"{MAX_SENDER_CHARS} characters")
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS or not sender.isprintable():
+        return None, _error(
+            400, f"'sender' must be a non-empty printable string of at most {MAX_SENDER_CHARS} characters"
+        )
     message = data.get("message")
     if message is not None and not isinstance(message, str):
         return None, _error(400, "'message' must be a string")
     metadata = data.get("metadata")
-    return {"sender": sender.strip(), "message": clean_text(message or ""),
-            "metadata": metadata if isinstance(metadata, dict) else None}, None
+    return {
+        "sender": sender.strip(),
+        "message": clean_text(message or ""),
+        "metadata": metadata if isinstance(metadata, dict) else None,
+    }, None
 
 
 OFFICER_LABEL = {"from": "officer"}
@@ -170,16 +174,22 @@ class SafeRestInput(RestInput):
                 return error
             decision = self.limiter.check(data["sender"])
             if not decision.allowed:
-                return response.json([{"recipient_id": data["sender"], "text": LIMITED_REPLY}], status=429,
-                                     headers={"Retry-After": str(max(1, round(decision.retry_after)))})
+                return response.json(
+                    [{"recipient_id": data["sender"], "text": LIMITED_REPLY}],
+                    status=429,
+                    headers={"Retry-After": str(max(1, round(decision.retry_after)))},
+                )
             officer = await officer_replies(data["sender"])
             reply = screen(data["message"])
             if reply is not None:
                 return response.json(officer + [{"recipient_id": data["sender"], **reply}])
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(data["message"], collector, data["sender"],
-                                                 input_channel=self.name(), metadata=data["metadata"]))
+                await on_new_message(
+                    UserMessage(
+                        data["message"], collector, data["sender"], input_channel=self.name(), metadata=data["metadata"]
+                    )
+                )
             except Exception:
                 # Never echo user text here: it may hold personal data.
                 logger.exception("error while handling a REST message")

@@ -41,6 +41,7 @@ Also fixes Rasa 3.6's ``SocketIOInput``, which calls python-socketio 5.18's ``en
 a coroutine) without awaiting it: the socket never joins its session room, so with
 ``session_persistence: true`` no bot message reaches the browser.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -161,13 +162,15 @@ class WebChatOutput(SocketIOOutput):
         for part in text.strip().split("\n\n"):
             await self._send_message(recipient_id, {"text": part, **labels})
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         labels = message_labels(kwargs)
         parts = text.strip().split("\n\n") or [text]
         messages: List[Dict[Text, Any]] = [{"text": part, "quick_replies": [], **labels} for part in parts]
-        messages[-1]["quick_replies"] = [{"content_type": "text", "title": b["title"], "payload": b["payload"]}
-                                         for b in buttons]
+        messages[-1]["quick_replies"] = [
+            {"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons
+        ]
         for message in messages:
             await self._send_message(recipient_id, message)
 
@@ -211,8 +214,7 @@ def client_manager(credentials: Optional[Dict[Text, Any]]) -> Optional[AsyncRedi
     url = credentials.get("socketio_redis_url") or os.environ.get(REDIS_URL_ENV)
     if not url:
         return None
-    channel = (credentials.get("socketio_redis_channel") or os.environ.get(REDIS_CHANNEL_ENV)
-               or DEFAULT_REDIS_CHANNEL)
+    channel = credentials.get("socketio_redis_channel") or os.environ.get(REDIS_CHANNEL_ENV) or DEFAULT_REDIS_CHANNEL
     logger.info("web: socket.io messages are shared between replicas through Redis")  # never the URL
     return AsyncRedisManager(str(url), channel=str(channel))
 
@@ -242,9 +244,12 @@ class WebChatInput(SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # cors_allowed_origins=[]: engine.io leaves CORS to Sanic (`rasa run --cors ...`).
         manager = client_manager(self.credentials)
-        sio = _GuardedSocketIO(async_mode="sanic", cors_allowed_origins=[],
-                               max_http_buffer_size=MAX_PACKET_BYTES,
-                               **({"client_manager": manager} if manager is not None else {}))
+        sio = _GuardedSocketIO(
+            async_mode="sanic",
+            cors_allowed_origins=[],
+            max_http_buffer_size=MAX_PACKET_BYTES,
+            **({"client_manager": manager} if manager is not None else {}),
+        )
         bp = SocketBlueprint(sio, self.socketio_path, "web_webhook", __name__)
         limit_request_size(bp)
         self.sio = sio
@@ -259,9 +264,11 @@ class WebChatInput(SocketIOInput):
                 path = self.web_dir / filename
                 if not path.is_file():
                     return response.text("not found", status=404)
-                return await response.file(path, mime_type=content_type,
-                                           headers={"Cache-Control": "public, max-age=300",
-                                                    "X-Content-Type-Options": "nosniff"})
+                return await response.file(
+                    path,
+                    mime_type=content_type,
+                    headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+                )
 
             bp.add_route(serve, f"/{url}", methods=["GET"], name=f"web_{re.sub(r'[^a-z]', '_', url)}")
 
@@ -318,8 +325,15 @@ class WebChatInput(SocketIOInput):
                     await output.send_response(sender, canned)
                     return
                 metadata = data.get(self.metadata_key)
-                await on_new_message(UserMessage(text, output, sender, input_channel=self.name(),
-                                                 metadata=metadata if isinstance(metadata, dict) else None))
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        output,
+                        sender,
+                        input_channel=self.name(),
+                        metadata=metadata if isinstance(metadata, dict) else None,
+                    )
+                )
             except Exception:  # noqa: BLE001 - never echo user text: it may hold personal data
                 logger.exception("web: error while handling a message")
                 await output.send_response(sender, {"text": FAILURE_REPLY})

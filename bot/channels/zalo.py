@@ -27,6 +27,7 @@ their echoes — pause nothing.
 Settings come from credentials.yml, each falling back to an environment variable (see ``SETTINGS``),
 so the block can stay in credentials.yml on machines without a Zalo OA (the webhook then says 503).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -40,8 +41,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import (ActionExecuted, BotUttered, ConversationPaused, ConversationResumed,
-                                     UserUttered)
+from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationPaused, ConversationResumed, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -65,27 +65,37 @@ SETTINGS = {
     "refresh_token": ("ZALO_REFRESH_TOKEN", ""),
     "api_base": ("ZALO_API_BASE", "https://openapi.zalo.me"),
     "oauth_base": ("ZALO_OAUTH_BASE", "https://oauth.zaloapp.com"),
-    "max_age": ("ZALO_MAX_AGE", "300"),              # seconds a signed event stays acceptable
-    "timeout": ("ZALO_TIMEOUT", "10"),               # seconds per OA API request
-    "attempts": ("ZALO_ATTEMPTS", "3"),             # deliveries tried on network errors / 5xx
-    "backoff": ("ZALO_BACKOFF", "0.5"),             # first retry delay, doubled each time
+    "max_age": ("ZALO_MAX_AGE", "300"),  # seconds a signed event stays acceptable
+    "timeout": ("ZALO_TIMEOUT", "10"),  # seconds per OA API request
+    "attempts": ("ZALO_ATTEMPTS", "3"),  # deliveries tried on network errors / 5xx
+    "backoff": ("ZALO_BACKOFF", "0.5"),  # first retry delay, doubled each time
     "refresh_margin": ("ZALO_REFRESH_MARGIN", "1800"),  # refresh the access token this early (s)
     "admin_pause_minutes": ("ZALO_ADMIN_PAUSE_MINUTES", "30"),  # bot silent after an OA admin's reply
 }
 #: console "officer" of a reply written in the Zalo OA chat (not a console account)
 OA_ADMIN_OFFICER = "zalo-oa"
-TEXT_ONLY_REPLY = ("Dạ, em chỉ đọc được tin nhắn chữ. Anh/chị gõ câu hỏi giúp em nhé, có dấu hay "
-                   "không dấu đều được ạ.")
-VOICE_REPLY = ("Dạ, em chưa nghe được tin nhắn thoại. Anh/chị gõ câu hỏi bằng chữ giúp em nhé, như vậy "
-               "em trả lời nhanh và đúng nhất ạ (có dấu hay không dấu đều được).")
+TEXT_ONLY_REPLY = "Dạ, em chỉ đọc được tin nhắn chữ. Anh/chị gõ câu hỏi giúp em nhé, có dấu hay không dấu đều được ạ."
+VOICE_REPLY = (
+    "Dạ, em chưa nghe được tin nhắn thoại. Anh/chị gõ câu hỏi bằng chữ giúp em nhé, như vậy "
+    "em trả lời nhanh và đúng nhất ạ (có dấu hay không dấu đều được)."
+)
 #: webhook events of a user message the bot cannot read. Public clients disagree on the list:
 #: a TypeScript client's zod schema has image / sticker / location / file / audio; other projects
 #: add gif, video, link and, for a business card, "user_send_business_card" or
 #: "user_send_contact". Any other "user_send_*" event is answered the same way, so the exact names
 #: do not matter.
-NON_TEXT_EVENTS = {"user_send_sticker", "user_send_image", "user_send_gif", "user_send_file",
-                   "user_send_location", "user_send_link", "user_send_business_card",
-                   "user_send_contact", "user_send_video", "user_send_audio"}
+NON_TEXT_EVENTS = {
+    "user_send_sticker",
+    "user_send_image",
+    "user_send_gif",
+    "user_send_file",
+    "user_send_location",
+    "user_send_link",
+    "user_send_business_card",
+    "user_send_contact",
+    "user_send_video",
+    "user_send_audio",
+}
 VOICE_EVENTS = {"user_send_audio", "user_send_voice"}
 #: a user withdrawing consent to the processing of their personal data. The only public trace
 #: found is a Zalo Mini App webhook handler (Phuongdy123/language, miniapp-english/api/
@@ -103,8 +113,9 @@ HOUSEKEEPING_SECONDS = 600
 
 
 def signature(app_id: str, raw_body: bytes, timestamp: str, oa_secret_key: str) -> str:
-    return hashlib.sha256(app_id.encode() + raw_body + timestamp.encode("utf-8", "surrogatepass")
-                          + oa_secret_key.encode()).hexdigest()
+    return hashlib.sha256(
+        app_id.encode() + raw_body + timestamp.encode("utf-8", "surrogatepass") + oa_secret_key.encode()
+    ).hexdigest()
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -141,17 +152,31 @@ class ZaloInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         creds = credentials or {}
-        return cls({k: str(creds.get(k) if creds.get(k) not in (None, "") else os.environ.get(env, default))
-                    for k, (env, default) in SETTINGS.items()})
+        return cls(
+            {
+                k: str(creds.get(k) if creds.get(k) not in (None, "") else os.environ.get(env, default))
+                for k, (env, default) in SETTINGS.items()
+            }
+        )
 
     def __init__(self, settings: Dict[str, str]) -> None:
         self.s = settings
         self.configured = bool(settings["app_id"] and settings["oa_secret_key"])
-        self.tokens = TokenStore(settings["app_id"], settings["app_secret"], settings["oauth_base"],
-                                 settings["access_token"], settings["refresh_token"],
-                                 refresh_margin=float(settings["refresh_margin"]))
-        self.api = ZaloApi(settings["api_base"], self.tokens, timeout=float(settings["timeout"]),
-                           attempts=int(settings["attempts"]), backoff=float(settings["backoff"]))
+        self.tokens = TokenStore(
+            settings["app_id"],
+            settings["app_secret"],
+            settings["oauth_base"],
+            settings["access_token"],
+            settings["refresh_token"],
+            refresh_margin=float(settings["refresh_margin"]),
+        )
+        self.api = ZaloApi(
+            settings["api_base"],
+            self.tokens,
+            timeout=float(settings["timeout"]),
+            attempts=int(settings["attempts"]),
+            backoff=float(settings["backoff"]),
+        )
         self.seen = SeenEvents()
         self.unfollowed = Unfollowed()
         self.api.silenced = self.unfollowed.is_silenced
@@ -252,7 +277,7 @@ class ZaloInput(InputChannel):
             logger.exception("zalo: could not check the OA admin pause")
 
     async def _non_text_reply(self, agent: Any, user: str, reply: str) -> None:
-        """"Please type" for a picture, sticker, voice message … — unless an officer has the
+        """ "Please type" for a picture, sticker, voice message … — unless an officer has the
         conversation (the picture is for them, not for the bot)."""
         await self._resume_if_expired(agent, user)
         try:
@@ -264,8 +289,15 @@ class ZaloInput(InputChannel):
             return
         await ZaloOutput(self.api).send_text_message(user, reply)
 
-    async def _process(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any,
-                       sender: str, text: str, message_id: str, event_name: str) -> None:
+    async def _process(
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any,
+        sender: str,
+        text: str,
+        message_id: str,
+        event_name: str,
+    ) -> None:
         output = ZaloOutput(self.api)
         text = clean_text(text)
         try:
@@ -286,9 +318,16 @@ class ZaloInput(InputChannel):
                 text = tpl.MORE_TITLE  # options no longer known: let the bot answer
             text = resolve_option(text, buttons) or text
             await self._resume_if_expired(agent, sender)
-            await on_new_message(UserMessage(text, output, sender, input_channel=self.name(),
-                                             message_id=message_id,
-                                             metadata={"zalo_event": event_name}))
+            await on_new_message(
+                UserMessage(
+                    text,
+                    output,
+                    sender,
+                    input_channel=self.name(),
+                    message_id=message_id,
+                    metadata={"zalo_event": event_name},
+                )
+            )
         except Exception:  # noqa: BLE001 - never echo user text: it may hold personal data
             logger.exception("zalo: error while handling an event")
             await output.send_text_message(sender, FAILURE_REPLY)
@@ -326,8 +365,7 @@ class ZaloInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             # counters of this process (message types only, no user data): sent_text,
             # sent_template, window_closed, template_refused, failed, silenced, quota:<type>
-            return response.json({"status": "ok", "configured": self.configured,
-                                  "stats": dict(self.api.stats)})
+            return response.json({"status": "ok", "configured": self.configured, "stats": dict(self.api.stats)})
 
         @bp.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
@@ -347,8 +385,11 @@ class ZaloInput(InputChannel):
                 sender = _ident(_get(event.get("follower"), "id")) or _ident(_get(event.get("sender"), "id"))
                 text, key = "/greet", f"{name}:{sender}:{timestamp}"
             elif name in CONSENT_REVOKE_EVENTS:
-                sender = (_ident(event.get("user_id")) or _ident(_get(event.get("sender"), "id"))
-                          or _ident(_get(event.get("follower"), "id")))
+                sender = (
+                    _ident(event.get("user_id"))
+                    or _ident(_get(event.get("sender"), "id"))
+                    or _ident(_get(event.get("follower"), "id"))
+                )
                 text, key = ERASE_REQUEST_TEXT, f"{name}:{sender}:{timestamp}"
             elif name == MENU_EVENT and isinstance(_get(message, "text"), str):
                 name = "user_send_text"  # an OA menu tap, if Zalo delivers it as its own event
@@ -364,8 +405,11 @@ class ZaloInput(InputChannel):
                 if not await self.seen.claim(key):
                     return response.json({"status": "duplicate"})
                 text = _get(message, "text") if name == "oa_send_text" else None
-                self._spawn(self._admin_replied(getattr(request.app.ctx, "agent", None), user,
-                                                clean_text(text) if isinstance(text, str) else ""))
+                self._spawn(
+                    self._admin_replied(
+                        getattr(request.app.ctx, "agent", None), user, clean_text(text) if isinstance(text, str) else ""
+                    )
+                )
                 return response.json({"status": "paused"})
             elif name.startswith("user_send_"):
                 sender = _ident(_get(event.get("sender"), "id"))

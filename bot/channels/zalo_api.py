@@ -25,6 +25,7 @@
   type and counters only, no user data).
 * Users who unfollowed the OA (``silenced``) are never sent anything.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -51,9 +52,11 @@ TOKEN_ERRORS = {-216, -124}  # access token invalid / expired [reported]
 #: -213 "user has not interacted / not followed" [reported, same source]. Not retried, counted.
 WINDOW_ERRORS = {-230, -213}
 OPTIONS_HINT = "Anh/chị gõ số để chọn:"
-_BOUNDARIES = (re.compile(r"\n\s*"),                                      # line / paragraph end
-               re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”')\]]))\s+"),     # sentence end
-               re.compile(r"\s+"))                                          # any space
+_BOUNDARIES = (
+    re.compile(r"\n\s*"),  # line / paragraph end
+    re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”')\]]))\s+"),  # sentence end
+    re.compile(r"\s+"),
+)  # any space
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 
@@ -103,8 +106,9 @@ def options_text(buttons: Sequence[Dict[str, Any]], first: int = 1) -> str:
     return OPTIONS_HINT + "\n" + "\n".join(lines)
 
 
-def render(text: str, buttons: Optional[Sequence[Dict[str, Any]]] = None,
-           limit: int = MAX_CHARS, first: int = 1) -> List[str]:
+def render(
+    text: str, buttons: Optional[Sequence[Dict[str, Any]]] = None, limit: int = MAX_CHARS, first: int = 1
+) -> List[str]:
     """The Zalo messages for one Rasa message: text chunks, numbered options (from ``first``)
     on the last one."""
     chunks = split_text(text or "", limit)
@@ -130,8 +134,9 @@ def resolve_option(text: str, buttons: Optional[Sequence[Dict[str, Any]]]) -> Op
     return None
 
 
-def render_messages(text: str, buttons: Optional[Sequence[Dict[str, Any]]] = None,
-                    limit: int = MAX_CHARS, start: int = 0) -> List[Dict[str, Any]]:
+def render_messages(
+    text: str, buttons: Optional[Sequence[Dict[str, Any]]] = None, limit: int = MAX_CHARS, start: int = 0
+) -> List[Dict[str, Any]]:
     """The Zalo ``message`` objects for one Rasa message: text chunks, the buttons (from
     ``buttons[start:]``) as a template on the last one; numbered text when they cannot be
     buttons."""
@@ -143,8 +148,15 @@ def render_messages(text: str, buttons: Optional[Sequence[Dict[str, Any]]] = Non
 
 
 class ZaloApi:
-    def __init__(self, api_base: str, tokens: TokenStore, timeout: float = 10, attempts: int = 3,
-                 backoff: float = 0.5, limit: int = MAX_CHARS) -> None:
+    def __init__(
+        self,
+        api_base: str,
+        tokens: TokenStore,
+        timeout: float = 10,
+        attempts: int = 3,
+        backoff: float = 0.5,
+        limit: int = MAX_CHARS,
+    ) -> None:
         self.url = api_base.rstrip("/") + "/v3.0/oa/message/cs"
         self.conversation_url = api_base.rstrip("/") + "/v2.0/oa/conversation"
         self.tokens = tokens
@@ -160,17 +172,16 @@ class ZaloApi:
     @property
     def http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self.timeout,
-                                                  headers={"User-Agent": "tro-ly-khuyen-cong"})
+            self._session = aiohttp.ClientSession(timeout=self.timeout, headers={"User-Agent": "tro-ly-khuyen-cong"})
         return self._session
 
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
-    async def send_text(self, user_id: str, text: str,
-                        buttons: Optional[Sequence[Dict[str, Any]]] = None,
-                        start: int = 0) -> List[Dict[str, Any]]:
+    async def send_text(
+        self, user_id: str, text: str, buttons: Optional[Sequence[Dict[str, Any]]] = None, start: int = 0
+    ) -> List[Dict[str, Any]]:
         """Send one Rasa message as one or more Zalo messages, in order. Nothing to a silenced
         (unfollowed) user; a closed interaction window stops the rest of the reply."""
         results = []
@@ -201,12 +212,19 @@ class ZaloApi:
     def _record_quota(self, kind: str, data: Any) -> None:
         """Log the quota Zalo reports for a send (``data.quota``: quota_type, remain, total —
         field names as reported by public clients, not confirmed); message type only."""
-        quota = data.get("data", {}).get("quota") if isinstance(data, dict) and isinstance(data.get("data"), dict) else None
+        quota = (
+            data.get("data", {}).get("quota") if isinstance(data, dict) and isinstance(data.get("data"), dict) else None
+        )
         if isinstance(quota, dict):
             qtype = str(quota.get("quota_type") or "unknown")[:40]
             self.stats[f"quota:{qtype}"] += 1
-            logger.info("zalo: sent %s message; quota %s remain=%s total=%s", kind, qtype,
-                        str(quota.get("remain"))[:12], str(quota.get("total"))[:12])
+            logger.info(
+                "zalo: sent %s message; quota %s remain=%s total=%s",
+                kind,
+                qtype,
+                str(quota.get("remain"))[:12],
+                str(quota.get("total"))[:12],
+            )
         else:
             logger.debug("zalo: sent %s message; no quota information", kind)
 
@@ -258,14 +276,12 @@ class ZaloApi:
                 in_flight = not isinstance(exc, _Retryable)  # timeout / dropped connection
                 delivered = await self._was_delivered(user_id, text, started_ms, in_flight)
                 if delivered is None:
-                    raise ZaloApiError("not resent: could not check whether the failed attempt "
-                                       "was delivered") from exc
+                    raise ZaloApiError("not resent: could not check whether the failed attempt was delivered") from exc
                 if delivered:
                     logger.info("zalo: the failed attempt had been delivered; not resending")
                     return {"error": 0, "message": "delivered (confirmed from the conversation)"}
 
-    async def _was_delivered(self, user_id: str, text: str, since_ms: int,
-                             in_flight: bool) -> Optional[bool]:
+    async def _was_delivered(self, user_id: str, text: str, since_ms: int, in_flight: bool) -> Optional[bool]:
         """Whether the OA sent ``text`` to ``user_id`` since ``since_ms``: True / False, or None
         when the conversation could not be read. ``in_flight``: keep looking for up to one
         request timeout (the request may still be processed)."""
@@ -280,8 +296,7 @@ class ZaloApi:
         query = {"data": json.dumps({"user_id": user_id, "offset": 0, "count": 10})}
         try:
             token = await self.tokens.access_token(self.http)
-            async with self.http.get(self.conversation_url, params=query,
-                                     headers={"access_token": token}) as resp:
+            async with self.http.get(self.conversation_url, params=query, headers={"access_token": token}) as resp:
                 if resp.status >= 400:
                     logger.warning("zalo: reading the conversation failed (HTTP %d)", resp.status)
                     return None
@@ -293,8 +308,10 @@ class ZaloApi:
             logger.warning("zalo: reading the conversation failed (%s)", type(exc).__name__)
             return None
         if not isinstance(data, dict) or data.get("error", 0) != 0 or not isinstance(data.get("data"), list):
-            logger.warning("zalo: reading the conversation failed (Zalo error %r)",
-                           data.get("error") if isinstance(data, dict) else None)
+            logger.warning(
+                "zalo: reading the conversation failed (Zalo error %r)",
+                data.get("error") if isinstance(data, dict) else None,
+            )
             return None
         for item in data["data"]:
             if not isinstance(item, dict) or str(item.get("from_id")) == str(user_id):
@@ -321,8 +338,9 @@ class ZaloOutput(OutputChannel):
     def __init__(self, api: ZaloApi) -> None:
         self.api = api
 
-    async def _send(self, recipient_id: Text, text: Text,
-                    buttons: Optional[List[Dict[Text, Any]]] = None, start: int = 0) -> None:
+    async def _send(
+        self, recipient_id: Text, text: Text, buttons: Optional[List[Dict[Text, Any]]] = None, start: int = 0
+    ) -> None:
         try:
             await self.api.send_text(recipient_id, text, buttons, start)
         except WindowClosed as exc:
@@ -331,25 +349,25 @@ class ZaloOutput(OutputChannel):
             self.api.stats["failed"] += 1
             logger.error("zalo: reply not delivered: %s", exc)
 
-    async def send_more_options(self, recipient_id: Text, buttons: List[Dict[Text, Any]],
-                                start: int) -> None:
+    async def send_more_options(self, recipient_id: Text, buttons: List[Dict[Text, Any]], start: int) -> None:
         """The options from ``start`` on ("Xem thêm lựa chọn" was tapped)."""
         await self._send(recipient_id, tpl.MORE_TEXT, buttons, start)
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self._send(recipient_id, text)
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         await self._send(recipient_id, text, buttons)
 
-    async def send_quick_replies(self, recipient_id: Text, text: Text,
-                                 quick_replies: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_quick_replies(
+        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         await self._send(recipient_id, text, quick_replies)
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         await self._send(recipient_id, image)
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
-                               **kwargs: Any) -> None:
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         logger.debug("zalo: custom payload not supported, skipped")

@@ -34,6 +34,7 @@ Sources (public, not Zalo's own pages, which the search index does not hold):
   is the payload (hidden in the user's chat) [reported by the same sources; not confirmed from
   Zalo's own documentation].
 """
+
 from __future__ import annotations
 
 import os
@@ -58,6 +59,7 @@ def hotline() -> str:
     raw = os.environ.get("CENTRE_HOTLINE")
     if raw is None:
         from policy_kb.centre import centre  # the channel needs it only when a button asks
+
         raw = centre().hotline or ""
     digits = re.sub(r"\D", "", raw)
     if digits.startswith("0"):
@@ -86,8 +88,9 @@ def more_offset(text: str) -> Optional[int]:
     return int(m.group(1)) if m else None
 
 
-def zalo_buttons(buttons: Sequence[Dict[str, Any]], start: int = 0,
-                 phone: Optional[str] = None) -> Optional[List[Dict[str, Any]]]:
+def zalo_buttons(
+    buttons: Sequence[Dict[str, Any]], start: int = 0, phone: Optional[str] = None
+) -> Optional[List[Dict[str, Any]]]:
     """Zalo buttons for ``buttons[start:]`` (numbered from ``start + 1``), at most 5: when more
     remain, the first 4 and "Xem thêm lựa chọn". None when one of them cannot be a button."""
     phone = hotline() if phone is None else phone
@@ -113,14 +116,12 @@ def zalo_buttons(buttons: Sequence[Dict[str, Any]], start: int = 0,
         else:
             return None
     if len(rest) > len(shown):
-        out.append({"title": MORE_TITLE, "type": "oa.query.hide",
-                    "payload": f"{MORE_PREFIX}{start + len(shown)}"})
+        out.append({"title": MORE_TITLE, "type": "oa.query.hide", "payload": f"{MORE_PREFIX}{start + len(shown)}"})
     return out
 
 
 def template(text: str, zbuttons: List[Dict[str, Any]]) -> Dict[str, Any]:
-    return {"text": text or DEFAULT_TEXT,
-            "attachment": {"type": "template", "payload": {"buttons": zbuttons}}}
+    return {"text": text or DEFAULT_TEXT, "attachment": {"type": "template", "payload": {"buttons": zbuttons}}}
 
 
 def match_title(text: str, buttons: Optional[Sequence[Dict[str, Any]]]) -> Optional[str]:

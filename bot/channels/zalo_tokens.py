@@ -18,6 +18,7 @@ that cannot be stored would be lost.
 Seen events: one row per webhook event key (``msg_id``). The primary key makes a redelivered
 message a no-op across restarts and replicas, which an in-memory set cannot do.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -102,10 +103,18 @@ class TokenPair:
 
 
 class TokenStore:
-    def __init__(self, app_id: str, app_secret: str, oauth_base: str, seed_access: str = "",
-                 seed_refresh: str = "", database_url: Optional[str] = None,
-                 refresh_margin: float = 1800, timeout: float = 10,
-                 clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        app_id: str,
+        app_secret: str,
+        oauth_base: str,
+        seed_access: str = "",
+        seed_refresh: str = "",
+        database_url: Optional[str] = None,
+        refresh_margin: float = 1800,
+        timeout: float = 10,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
         self.app_id, self.app_secret = app_id, app_secret
         self.url = oauth_base.rstrip("/") + "/v4/oa/access_token"
         self.seed_access, self.seed_refresh = seed_access, seed_refresh
@@ -127,10 +136,14 @@ class TokenStore:
             row = s.get(ZaloToken, self.app_id)
             if row is not None and (fp is None or row.seed_fingerprint == fp):
                 return  # already seeded from these env tokens (maybe rotated since): keep the DB
-            values = dict(access_token=self.seed_access, refresh_token=self.seed_refresh,
-                          # unknown expiry: refresh on first use when we can, else trust ~1 day
-                          expires_at=self.clock() if self.seed_refresh else self.clock() + dt.timedelta(days=1),
-                          seed_fingerprint=fp, updated_at=self.clock())
+            values = dict(
+                access_token=self.seed_access,
+                refresh_token=self.seed_refresh,
+                # unknown expiry: refresh on first use when we can, else trust ~1 day
+                expires_at=self.clock() if self.seed_refresh else self.clock() + dt.timedelta(days=1),
+                seed_fingerprint=fp,
+                updated_at=self.clock(),
+            )
             if row is None:
                 s.add(ZaloToken(app_id=self.app_id, **values))
             else:
@@ -170,10 +183,16 @@ class TokenStore:
     def _swap(self, old_refresh: str, new: TokenPair) -> bool:
         """Store the new pair only if nobody rotated the old refresh token meanwhile."""
         with self.db.session() as s, s.begin():
-            res = s.execute(update(ZaloToken)
-                            .where(ZaloToken.app_id == self.app_id, ZaloToken.refresh_token == old_refresh)
-                            .values(access_token=new.access_token, refresh_token=new.refresh_token,
-                                    expires_at=new.expires_at, updated_at=self.clock()))
+            res = s.execute(
+                update(ZaloToken)
+                .where(ZaloToken.app_id == self.app_id, ZaloToken.refresh_token == old_refresh)
+                .values(
+                    access_token=new.access_token,
+                    refresh_token=new.refresh_token,
+                    expires_at=new.expires_at,
+                    updated_at=self.clock(),
+                )
+            )
             return res.rowcount == 1
 
     # --- public ---------------------------------------------------------------------------
@@ -219,8 +238,10 @@ class TokenStore:
                 swapped = await asyncio.to_thread(self._swap, pair.refresh_token, new)
             except SQLAlchemyError:
                 self._last = new  # keeps this process working; the database still has the spent pair
-                logger.error("zalo: refreshed tokens could not be stored (database error); "
-                             "re-seed ZALO_REFRESH_TOKEN if replies stop after a restart")
+                logger.error(
+                    "zalo: refreshed tokens could not be stored (database error); "
+                    "re-seed ZALO_REFRESH_TOKEN if replies stop after a restart"
+                )
                 return new
             if not swapped:
                 logger.warning("zalo: tokens were rotated concurrently; using the stored pair")
@@ -231,8 +252,9 @@ class TokenStore:
 
     async def _call_oauth(self, http: aiohttp.ClientSession, refresh_token: str) -> TokenPair:
         form = {"app_id": self.app_id, "grant_type": "refresh_token", "refresh_token": refresh_token}
-        async with http.post(self.url, data=form, headers={"secret_key": self.app_secret},
-                             timeout=self.timeout) as resp:
+        async with http.post(
+            self.url, data=form, headers={"secret_key": self.app_secret}, timeout=self.timeout
+        ) as resp:
             if resp.status >= 400:
                 raise TokenRefreshError(f"HTTP {resp.status}")
             data = await resp.json(content_type=None)
@@ -240,8 +262,7 @@ class TokenStore:
             code = data.get("error") if isinstance(data, dict) else None
             raise TokenRefreshError(f"OAuth error {code}")  # never log the response: it may hold tokens
         expires_in = int(data.get("expires_in") or 90000)
-        return TokenPair(data["access_token"], data["refresh_token"],
-                         self.clock() + dt.timedelta(seconds=expires_in))
+        return TokenPair(data["access_token"], data["refresh_token"], self.clock() + dt.timedelta(seconds=expires_in))
 
 
 class SeenEvents:
@@ -251,8 +272,9 @@ class SeenEvents:
     rather than dropping users' messages.
     """
 
-    def __init__(self, database_url: Optional[str] = None, memory: int = 10_000,
-                 keep: dt.timedelta = dt.timedelta(days=3)) -> None:
+    def __init__(
+        self, database_url: Optional[str] = None, memory: int = 10_000, keep: dt.timedelta = dt.timedelta(days=3)
+    ) -> None:
         self.db = _Db(database_url)
         self.memory: "OrderedDict[str, None]" = OrderedDict()
         self.size, self.keep = memory, keep
@@ -273,8 +295,9 @@ class SeenEvents:
         except IntegrityError:
             return False
         except SQLAlchemyError as exc:  # e.g. the database is down: not a bug, no traceback
-            logger.warning("zalo: cannot record event in the database (%s); de-duplicating in memory "
-                           "only", type(exc).__name__)
+            logger.warning(
+                "zalo: cannot record event in the database (%s); de-duplicating in memory only", type(exc).__name__
+            )
             return True
 
     async def claim(self, key: str, timeout: float = 1.0) -> bool:
@@ -294,8 +317,7 @@ class SeenEvents:
 
     def _prune(self) -> int:
         with self.db.session() as s, s.begin():
-            return s.execute(delete(ZaloSeenEvent)
-                             .where(ZaloSeenEvent.received_at < utcnow() - self.keep)).rowcount
+            return s.execute(delete(ZaloSeenEvent).where(ZaloSeenEvent.received_at < utcnow() - self.keep)).rowcount
 
     async def prune(self) -> int:
         try:
@@ -336,8 +358,7 @@ class Unfollowed:
                 else:
                     s.execute(delete(ZaloUnfollowed).where(ZaloUnfollowed.user_id == user_id))
         except SQLAlchemyError as exc:
-            logger.warning("zalo: cannot record an unfollow in the database (%s); in memory only",
-                           type(exc).__name__)
+            logger.warning("zalo: cannot record an unfollow in the database (%s); in memory only", type(exc).__name__)
 
     async def set(self, user_id: str, unfollowed: bool, timestamp_ms: int = 0) -> bool:
         """Record a follow / unfollow; False (ignored) when an event with a later timestamp
@@ -359,4 +380,13 @@ class Unfollowed:
         return str(user_id) in self.users
 
 
-__all__ = ["TokenStore", "SeenEvents", "Unfollowed", "ZaloUnfollowed", "ZaloToken", "ZaloSeenEvent", "ZaloBase", "TokenRefreshError"]
+__all__ = [
+    "TokenStore",
+    "SeenEvents",
+    "Unfollowed",
+    "ZaloUnfollowed",
+    "ZaloToken",
+    "ZaloSeenEvent",
+    "ZaloBase",
+    "TokenRefreshError",
+]

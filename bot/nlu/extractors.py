@@ -4,6 +4,7 @@ Both are deterministic and work on the diacritics-stripped view of the (normalis
 "máy sấy", "may say" and "MÁY SẤY" give the same ``activity: machinery``; offsets index the text
 Rasa holds.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,14 @@ def _add_entities(extractor: EntityExtractorMixin, messages: List[Message]) -> L
 
 
 def _entity(name: str, value: Any, start: int, end: int, text: str) -> Dict[Text, Any]:
-    return {"entity": name, "value": value, "start": start, "end": end,
-            "confidence_entity": 1.0, "text": text[start:end]}
+    return {
+        "entity": name,
+        "value": value,
+        "start": start,
+        "end": end,
+        "confidence_entity": 1.0,
+        "text": text[start:end],
+    }
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
@@ -47,15 +54,21 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
 
     FILE = "gazetteer.json"
 
-    def __init__(self, model_storage: ModelStorage, resource: Resource,
-                 table: Optional[Dict[str, Dict[str, List[str]]]] = None) -> None:
+    def __init__(
+        self, model_storage: ModelStorage, resource: Resource, table: Optional[Dict[str, Dict[str, List[str]]]] = None
+    ) -> None:
         self._model_storage = model_storage
         self._resource = resource
         self.gazetteer = Gazetteer(table or {})
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "GazetteerEntityExtractor":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "GazetteerEntityExtractor":
         return cls(model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -67,8 +80,14 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "GazetteerEntityExtractor":
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "GazetteerEntityExtractor":
         try:
             with model_storage.read_from(resource) as path:
                 table = json.loads((path / cls.FILE).read_text("utf-8"))
@@ -90,8 +109,13 @@ class _RuleExtractor(GraphComponent, EntityExtractorMixin):
     """A deterministic extractor: no training, ``find(text)`` gives the entities."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "_RuleExtractor":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "_RuleExtractor":
         return cls()
 
     def find(self, text: str) -> List[Dict[Text, Any]]:

@@ -4,6 +4,7 @@ It runs first in the pipeline, so training examples and live messages (from any 
 through exactly the same ``normalize_text``. Entity offsets of annotated training examples are
 moved to the rewritten text, so annotations stay valid.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text

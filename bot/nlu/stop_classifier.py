@@ -12,6 +12,7 @@ and deny, so the fallback answers; in the middle of a form the text then becomes
 taken as a name). Placed after the classifier and before FallbackClassifier; the phrases live in
 vntext/stop_phrases.py. Button payloads ("/stop") never reach the pipeline.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -38,15 +39,19 @@ def set_intent(message: Message, name: str) -> None:
     top = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
     others = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
     message.set(INTENT, top, add_to_output=True)
-    message.set(INTENT_RANKING_KEY, [top] + [{**r, PREDICTED_CONFIDENCE_KEY: 0.0} for r in others],
-                add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [top] + [{**r, PREDICTED_CONFIDENCE_KEY: 0.0} for r in others], add_to_output=True)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class StopPhraseClassifier(GraphComponent, IntentClassifier):
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "StopPhraseClassifier":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "StopPhraseClassifier":
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -60,8 +65,13 @@ class StopPhraseClassifier(GraphComponent, IntentClassifier):
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class EnglishMessageClassifier(GraphComponent, IntentClassifier):
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "EnglishMessageClassifier":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "EnglishMessageClassifier":
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -7,6 +7,7 @@ raise. Instead we align each word back onto the input by comparing *folded* char
 alignment ever fails, we fall back to a Unicode-aware regex split, so every non-space character
 still ends up in exactly one token.
 """
+
 from __future__ import annotations
 
 import logging

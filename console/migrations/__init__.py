@@ -11,6 +11,7 @@ Every revision is idempotent with respect to tables the bot creates itself on fi
 - :mod:`console.migrations.env` -- the Alembic environment (online migrations only); revisions are in
   ``versions/`` (not a package).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Alembic environment: online migrations only, on the URL given by :func:`console.migrations.upgrade`."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -14,9 +15,13 @@ def run() -> None:
     connectable = create_engine(url, future=True)
     try:
         with connectable.connect() as connection:
-            context.configure(connection=connection, target_metadata=None, version_table=VERSION_TABLE,
-                              render_as_batch=connection.dialect.name == "sqlite",
-                              transaction_per_migration=True)
+            context.configure(
+                connection=connection,
+                target_metadata=None,
+                version_table=VERSION_TABLE,
+                render_as_batch=connection.dialect.name == "sqlite",
+                transaction_per_migration=True,
+            )
             with context.begin_transaction():
                 context.run_migrations()
     finally:

@@ -5,6 +5,7 @@ new password themselves: there is no e-mail in this deployment; the admin hands 
 password over in person and the officer changes it at once. Every change is audited; a reset or
 a disabling ends the account's open sessions (:mod:`console.accounts`).
 """
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -30,8 +31,16 @@ def _page(request: web.Request, error=None, status: int = 200, form=None) -> web
     with Session(request.app["engine"], future=True) as session:
         officers = accounts.list_officers(session)
         session.expunge_all()
-    return render(request, "accounts.html", status=status, officers=officers, error=error, form=form or {},
-                  roles=accounts.ROLES, password_min=accounts.PASSWORD_MIN)
+    return render(
+        request,
+        "accounts.html",
+        status=status,
+        officers=officers,
+        error=error,
+        form=form or {},
+        roles=accounts.ROLES,
+        password_min=accounts.PASSWORD_MIN,
+    )
 
 
 @routes.get("/accounts")
@@ -47,11 +56,20 @@ async def accounts_create(request: web.Request) -> web.Response:
     username = str(form.get("username", ""))
     role = str(form.get("role", "officer"))
     try:
-        officer_id = accounts.create_officer(request.app["engine"], username, str(form.get("password", "")),
-                                             role, str(form.get("display_name", "")) or None)
+        officer_id = accounts.create_officer(
+            request.app["engine"],
+            username,
+            str(form.get("password", "")),
+            role,
+            str(form.get("display_name", "")) or None,
+        )
     except accounts.AccountError as exc:
-        return _page(request, error=str(exc), status=400,
-                     form={"username": username, "display_name": form.get("display_name", ""), "role": role})
+        return _page(
+            request,
+            error=str(exc),
+            status=400,
+            form={"username": username, "display_name": form.get("display_name", ""), "role": role},
+        )
     audit(request, "account_create", "officer", [officer_id], detail=f"role={role}")
     raise web.HTTPFound("/accounts?msg=created")
 

@@ -11,6 +11,7 @@
 
 URLs carry the handover's integer id, never the conversation id (for Zalo that is the user's id).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,8 +33,11 @@ routes = web.RouteTableDef()
 POLL_SECONDS = 5
 RECENT_CLOSED = dt.timedelta(hours=24)
 CHANNELS = {"web": "Web (widget)", "zalo": "Zalo OA", "rest": "REST (API)"}
-REASONS = {"asked": "Người dùng xin gặp cán bộ", "not_understood": "Trợ lý không hiểu 2 lần liền",
-           "zalo_oa_admin": "Cán bộ đã trả lời trên Zalo OA"}
+REASONS = {
+    "asked": "Người dùng xin gặp cán bộ",
+    "not_understood": "Trợ lý không hiểu 2 lần liền",
+    "zalo_oa_admin": "Cán bộ đã trả lời trên Zalo OA",
+}
 STATUSES = {"waiting": "Đang chờ", "answered": "Đã trả lời", "closed": "Đã đóng"}
 NOTICES = {
     "sent": "Dạ, đã gửi trả lời.",
@@ -64,14 +68,20 @@ def waited(since: Optional[dt.datetime], now: Optional[dt.datetime] = None) -> s
 def row_view(h: Any, now: dt.datetime) -> Dict[str, Any]:
     """What the list shows of a handover (no conversation id: it can identify a Zalo user)."""
     return {
-        "id": h.id, "url": f"/inbox/{h.id}", "status": h.status,
+        "id": h.id,
+        "url": f"/inbox/{h.id}",
+        "status": h.status,
         "status_label": STATUSES.get(h.status, h.status),
-        "channel": h.channel, "channel_label": CHANNELS.get(h.channel, h.channel),
-        "reason": h.reason, "reason_label": REASONS.get(h.reason, h.reason),
+        "channel": h.channel,
+        "channel_label": CHANNELS.get(h.channel, h.channel),
+        "reason": h.reason,
+        "reason_label": REASONS.get(h.reason, h.reason),
         "requested": vn_time(h.requested_at, "%H:%M %d/%m/%Y"),
         "waiting": waited(h.requested_at, now) if h.status == "waiting" else "",
-        "first_reply": vn_time(h.first_reply_at, "%H:%M %d/%m"), "officer": h.officer or "",
-        "closed": vn_time(h.closed_at, "%H:%M %d/%m"), "closed_by": h.closed_by or "",
+        "first_reply": vn_time(h.first_reply_at, "%H:%M %d/%m"),
+        "officer": h.officer or "",
+        "closed": vn_time(h.closed_at, "%H:%M %d/%m"),
+        "closed_by": h.closed_by or "",
     }
 
 
@@ -117,16 +127,24 @@ def _service(request: web.Request) -> HandoverService:
 async def inbox(request: web.Request) -> web.Response:
     rows = await asyncio.to_thread(_inbox_rows, request.app["engine"])
     waiting = sum(1 for r in rows["open"] if r["status"] == "waiting")
-    return render(request, "inbox.html", rows=rows["open"], closed=rows["closed"], waiting=waiting,
-                  notice=NOTICES.get(request.query.get("done", "")), poll_seconds=POLL_SECONDS)
+    return render(
+        request,
+        "inbox.html",
+        rows=rows["open"],
+        closed=rows["closed"],
+        waiting=waiting,
+        notice=NOTICES.get(request.query.get("done", "")),
+        poll_seconds=POLL_SECONDS,
+    )
 
 
 @routes.get("/inbox.json")
 @officer_required
 async def inbox_json(request: web.Request) -> web.Response:
     rows = await asyncio.to_thread(_inbox_rows, request.app["engine"])
-    return web.json_response({"open": rows["open"],
-                              "waiting": sum(1 for r in rows["open"] if r["status"] == "waiting")})
+    return web.json_response(
+        {"open": rows["open"], "waiting": sum(1 for r in rows["open"] if r["status"] == "waiting")}
+    )
 
 
 async def _transcript(request: web.Request, row: Any) -> tuple:
@@ -137,12 +155,27 @@ async def _transcript(request: web.Request, row: Any) -> tuple:
         return None, str(exc)
 
 
-def _conversation_page(request: web.Request, row: Any, transcript: Optional[Transcript],
-                       error: Optional[str] = None, draft: str = "", status: int = 200) -> web.Response:
-    return render(request, "conversation.html", status=status, h=row_view(row, _utcnow()),
-                  closed=row.closed_at is not None, transcript=transcript, error=error, draft=draft,
-                  notice=NOTICES.get(request.query.get("done", "")), poll_seconds=POLL_SECONDS,
-                  is_rest=row.channel == "rest")
+def _conversation_page(
+    request: web.Request,
+    row: Any,
+    transcript: Optional[Transcript],
+    error: Optional[str] = None,
+    draft: str = "",
+    status: int = 200,
+) -> web.Response:
+    return render(
+        request,
+        "conversation.html",
+        status=status,
+        h=row_view(row, _utcnow()),
+        closed=row.closed_at is not None,
+        transcript=transcript,
+        error=error,
+        draft=draft,
+        notice=NOTICES.get(request.query.get("done", "")),
+        poll_seconds=POLL_SECONDS,
+        is_rest=row.channel == "rest",
+    )
 
 
 @routes.get(r"/inbox/{id:\d+}")
@@ -158,11 +191,15 @@ async def conversation(request: web.Request) -> web.Response:
 async def conversation_json(request: web.Request) -> web.Response:
     row = await _load(request)
     transcript, error = await _transcript(request, row)
-    return web.json_response({
-        "error": error, "status": row.status, "status_label": STATUSES.get(row.status, row.status),
-        "paused": transcript.paused if transcript else None,
-        "turns": [t.as_json() for t in transcript] if transcript else None,
-    })
+    return web.json_response(
+        {
+            "error": error,
+            "status": row.status,
+            "status_label": STATUSES.get(row.status, row.status),
+            "paused": transcript.paused if transcript else None,
+            "turns": [t.as_json() for t in transcript] if transcript else None,
+        }
+    )
 
 
 @routes.post(r"/inbox/{id:\d+}/reply")
@@ -173,15 +210,22 @@ async def reply(request: web.Request) -> web.Response:
     text = form.get("text") if isinstance(form.get("text"), str) else ""
     if row.closed_at is not None:
         transcript, _ = await _transcript(request, row)
-        return _conversation_page(request, row, transcript, "Dạ, yêu cầu này đã đóng: trợ lý tự động đang "
-                                  "trả lời người dùng.", draft=text, status=409)
+        return _conversation_page(
+            request,
+            row,
+            transcript,
+            "Dạ, yêu cầu này đã đóng: trợ lý tự động đang trả lời người dùng.",
+            draft=text,
+            status=409,
+        )
     officer = current_officer(request)
     try:
         await _service(request).reply(row.conversation_id, text, officer, handover_id=row.id)
     except HandoverError as exc:
         transcript, _ = await _transcript(request, row)
-        return _conversation_page(request, row, transcript, str(exc), draft=text,
-                                  status=502 if isinstance(exc, RasaUnavailable) else 400)
+        return _conversation_page(
+            request, row, transcript, str(exc), draft=text, status=502 if isinstance(exc, RasaUnavailable) else 400
+        )
     audit(request, "handover_reply", "handover", [row.id], count=1, detail=row.channel)
     done = "sent_rest" if row.channel == "rest" else "sent"
     raise web.HTTPSeeOther(f"/inbox/{row.id}?done={done}")
@@ -197,7 +241,8 @@ async def hand_back(request: web.Request) -> web.Response:
         await _service(request).hand_back(row.conversation_id, current_officer(request), handover_id=row.id)
     except HandoverError as exc:
         transcript, _ = await _transcript(request, row)
-        return _conversation_page(request, row, transcript, str(exc),
-                                  status=502 if isinstance(exc, RasaUnavailable) else 400)
+        return _conversation_page(
+            request, row, transcript, str(exc), status=502 if isinstance(exc, RasaUnavailable) else 400
+        )
     audit(request, "handover_hand_back", "handover", [row.id], count=1, detail=row.channel)
     raise web.HTTPSeeOther("/inbox?done=handed_back")

@@ -6,6 +6,7 @@ of :mod:`lead_store.cli` -- so a file downloaded here has exactly the columns of
 Every export, change and deletion is audited with ids and counts only. Nothing here logs a name
 or a phone number; error messages name lead ids at most.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -23,9 +24,8 @@ from sqlalchemy.orm import Session
 from console.audit import audit
 from console.render import province_names, query_day, render
 from console.security import current_officer, officer_required
-from lead_store.erasure import (ErasureRequest, erasure_requests, mark_erasure_processed,
-                               matching_leads)
-from lead_store.leads import (Lead, LeadNotFoundError, delete_leads, lead_conditions, mark_contacted)
+from lead_store.erasure import ErasureRequest, erasure_requests, mark_erasure_processed, matching_leads
+from lead_store.leads import Lead, LeadNotFoundError, delete_leads, lead_conditions, mark_contacted
 from lead_store.cli import EXPORT_COLUMNS, csv_rows, write_xlsx_to
 from vntext.phone import national_format
 
@@ -58,8 +58,14 @@ class Filters:
             return text[:64] or None
 
         contacted = {"yes": True, "no": False}.get((query.get("contacted") or "").strip())
-        f = cls(province=key("province"), date_from=day("from", "Từ ngày"), date_to=day("to", "Đến ngày"),
-                contacted=contacted, channel=key("channel"), verdict=key("verdict"))
+        f = cls(
+            province=key("province"),
+            date_from=day("from", "Từ ngày"),
+            date_to=day("to", "Đến ngày"),
+            contacted=contacted,
+            channel=key("channel"),
+            verdict=key("verdict"),
+        )
         if f.date_from and f.date_to and f.date_from > f.date_to:
             errors.append("Từ ngày đang sau Đến ngày.")
         f.errors = tuple(errors)
@@ -74,18 +80,31 @@ class Filters:
         return conds
 
     def query_string(self, **extra: Any) -> str:
-        params = {"province": self.province or "", "from": self.date_from.isoformat() if self.date_from else "",
-                  "to": self.date_to.isoformat() if self.date_to else "",
-                  "contacted": {True: "yes", False: "no"}.get(self.contacted, ""),
-                  "channel": self.channel or "", "verdict": self.verdict or ""}
+        params = {
+            "province": self.province or "",
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "contacted": {True: "yes", False: "no"}.get(self.contacted, ""),
+            "channel": self.channel or "",
+            "verdict": self.verdict or "",
+        }
         params.update({k: v for k, v in extra.items()})
         return urlencode({k: v for k, v in params.items() if v not in ("", None)})
 
     def summary(self) -> str:
         """For the audit log: which filters were used (keys and dates, never personal data)."""
-        parts = [f"{k}={v}" for k, v in (("province", self.province), ("from", self.date_from),
-                                          ("to", self.date_to), ("contacted", self.contacted),
-                                          ("channel", self.channel), ("verdict", self.verdict)) if v is not None]
+        parts = [
+            f"{k}={v}"
+            for k, v in (
+                ("province", self.province),
+                ("from", self.date_from),
+                ("to", self.date_to),
+                ("contacted", self.contacted),
+                ("channel", self.channel),
+                ("verdict", self.verdict),
+            )
+            if v is not None
+        ]
         return " ".join(parts) or "all"
 
 
@@ -94,8 +113,7 @@ def _engine(request: web.Request):
 
 
 def _distinct(session: Session, column) -> List[str]:
-    return [v for v in session.execute(select(column).where(column.is_not(None)).distinct().order_by(column))
-            .scalars()]
+    return [v for v in session.execute(select(column).where(column.is_not(None)).distinct().order_by(column)).scalars()]
 
 
 def _filtered(session: Session, filters: Filters):
@@ -107,7 +125,7 @@ def _lead_id(request: web.Request) -> int:
         value = int(request.match_info["id"])
     except (KeyError, ValueError):
         raise web.HTTPNotFound() from None
-    if not 0 < value < 2 ** 63:
+    if not 0 < value < 2**63:
         raise web.HTTPNotFound()
     return value
 
@@ -126,15 +144,28 @@ async def leads_list(request: web.Request) -> web.Response:
         pages = max(1, (total + size - 1) // size)
         page = min(page, pages)
         rows = list(session.execute(_filtered(session, filters).limit(size).offset((page - 1) * size)).scalars())
-        provinces = sorted(set(_distinct(session, Lead.province)) | set(province_names()),
-                           key=lambda k: province_names().get(k, k))
+        provinces = sorted(
+            set(_distinct(session, Lead.province)) | set(province_names()), key=lambda k: province_names().get(k, k)
+        )
         channels = _distinct(session, Lead.channel)
         verdicts = _distinct(session, Lead.verdict)
-        pending_erasures = session.execute(select(func.count()).select_from(ErasureRequest)
-                                           .where(ErasureRequest.processed_at.is_(None))).scalar_one()
-    return render(request, "leads.html", leads=rows, filters=filters, total=total, page=page, pages=pages,
-                  provinces=provinces, channels=channels, verdicts=verdicts, pending_erasures=pending_erasures,
-                  national=national_format)
+        pending_erasures = session.execute(
+            select(func.count()).select_from(ErasureRequest).where(ErasureRequest.processed_at.is_(None))
+        ).scalar_one()
+    return render(
+        request,
+        "leads.html",
+        leads=rows,
+        filters=filters,
+        total=total,
+        page=page,
+        pages=pages,
+        provinces=provinces,
+        channels=channels,
+        verdicts=verdicts,
+        pending_erasures=pending_erasures,
+        national=national_format,
+    )
 
 
 @routes.get("/leads/export.{fmt:(csv|xlsx)}")
@@ -146,12 +177,19 @@ async def leads_export(request: web.Request) -> web.StreamResponse:
         raise web.HTTPBadRequest()
     fmt = request.match_info["fmt"]
     with Session(_engine(request), future=True) as session:
-        leads = list(session.execute(select(Lead).where(*filters.conditions())
-                                     .order_by(Lead.created_at, Lead.id)).scalars())
+        leads = list(
+            session.execute(select(Lead).where(*filters.conditions()).order_by(Lead.created_at, Lead.id)).scalars()
+        )
     stamp = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).strftime("%Y%m%d-%H%M")
     filename = f"khuyencong-leads-{stamp}.{fmt}"
-    audit(request, "leads_export", "lead", [lead.id for lead in leads], count=len(leads),
-          detail=f"{fmt} {filters.summary()}")
+    audit(
+        request,
+        "leads_export",
+        "lead",
+        [lead.id for lead in leads],
+        count=len(leads),
+        detail=f"{fmt} {filters.summary()}",
+    )
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if fmt == "xlsx":
         buf = io.BytesIO()
@@ -258,6 +296,7 @@ async def lead_delete(request: web.Request) -> web.Response:
 
 
 # ------------------------------------------------------------------------- erasure requests
+
 
 @routes.get("/leads/erasure")
 @officer_required

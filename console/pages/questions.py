@@ -6,6 +6,7 @@ asked first, each expandable to its wordings, and "Đánh dấu đã xử lý" a
 Exports (CSV for reading, YAML to paste into the data files) are audited with counts only —
 the texts never reach the audit log or the server log.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -43,8 +44,11 @@ class Filters:
             return query_day(query, name, label, errors)
 
         status = (query.get("status") or "open").strip()
-        f = cls(status=status if status in STATUSES else "open", date_from=day("from", "Từ ngày"),
-                date_to=day("to", "Đến ngày"))
+        f = cls(
+            status=status if status in STATUSES else "open",
+            date_from=day("from", "Từ ngày"),
+            date_to=day("to", "Đến ngày"),
+        )
         if f.date_from and f.date_to and f.date_from > f.date_to:
             errors.append("Từ ngày đang sau Đến ngày.")
         f.errors = tuple(errors)
@@ -55,23 +59,29 @@ class Filters:
         return STATUSES[self.status]
 
     def query_string(self, **extra) -> str:
-        params = {"status": self.status, "from": self.date_from.isoformat() if self.date_from else "",
-                  "to": self.date_to.isoformat() if self.date_to else "", **extra}
+        params = {
+            "status": self.status,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            **extra,
+        }
         return urlencode({k: v for k, v in params.items() if v not in ("", None)})
 
     def summary(self) -> str:
         """For the audit log: the filter, never a text."""
+
         # dd/mm/yyyy: audit details mask digit runs (phone-like), ISO dates would be masked
         def day(value: Optional[dt.date]) -> str:
             return f"{value:%d/%m/%Y}" if value else "-"
+
         return f"status={self.status} from={day(self.date_from)} to={day(self.date_to)}"
 
 
 def _groups(request: web.Request, filters: Filters):
     def load():
         with Session(request.app["engine"], future=True) as session:
-            return questions.groups(session, handled=filters.handled, since=filters.date_from,
-                                    until=filters.date_to)
+            return questions.groups(session, handled=filters.handled, since=filters.date_from, until=filters.date_to)
+
     return asyncio.get_running_loop().run_in_executor(None, load)
 
 
@@ -80,9 +90,15 @@ def _groups(request: web.Request, filters: Filters):
 async def questions_page(request: web.Request) -> web.Response:
     filters = Filters.from_query(request.query)
     found = [] if filters.errors else await _groups(request, filters)
-    return render(request, "questions.html", groups=found, filters=filters,
-                  total=sum(g.count for g in found), data_file=questions.data_file,
-                  message=MESSAGES.get(request.query.get("msg", "")))
+    return render(
+        request,
+        "questions.html",
+        groups=found,
+        filters=filters,
+        total=sum(g.count for g in found),
+        data_file=questions.data_file,
+        message=MESSAGES.get(request.query.get("msg", "")),
+    )
 
 
 @routes.get("/questions/export.{fmt:(csv|yaml)}")
@@ -94,14 +110,19 @@ async def questions_export(request: web.Request) -> web.Response:
     fmt = request.match_info["fmt"]
     found = await _groups(request, filters)
     stamp = dt.datetime.now(questions.VN_TZ).strftime("%Y%m%d-%H%M")
-    audit(request, "questions_export", "unanswered_question", count=sum(g.count for g in found),
-          detail=f"{fmt} groups={len(found)} {filters.summary()}")
+    audit(
+        request,
+        "questions_export",
+        "unanswered_question",
+        count=sum(g.count for g in found),
+        detail=f"{fmt} groups={len(found)} {filters.summary()}",
+    )
     headers = {"Content-Disposition": f'attachment; filename="cau-hoi-chua-tra-loi-{stamp}.{fmt}"'}
     if fmt == "csv":
-        return web.Response(body=questions.export_csv(found), headers=headers,
-                            content_type="text/csv", charset="utf-8")
-    return web.Response(text=questions.export_yaml(found), headers=headers,
-                        content_type="application/yaml", charset="utf-8")
+        return web.Response(body=questions.export_csv(found), headers=headers, content_type="text/csv", charset="utf-8")
+    return web.Response(
+        text=questions.export_yaml(found), headers=headers, content_type="application/yaml", charset="utf-8"
+    )
 
 
 def _back(form) -> str:
@@ -121,7 +142,8 @@ async def questions_mark_handled(request: web.Request) -> web.Response:
     note = str(form.get("note", "")).strip()[:NOTE_MAX]
     officer = current_officer(request)
     changed = await asyncio.get_running_loop().run_in_executor(
-        None, questions.mark_handled, request.app["engine"], ids, note, officer.username)
+        None, questions.mark_handled, request.app["engine"], ids, note, officer.username
+    )
     audit(request, "questions_handled", "unanswered_question", ids, count=changed)
     back = _back(form)
     raise web.HTTPFound(f"/questions?{back}&msg=handled" if back else "/questions?msg=handled")

@@ -6,6 +6,7 @@ copies into a report (and what a screen reader reads). The chart data travels as
 inline script); Chart.js is vendored under ``/static/vendor/``. Figures are aggregates — no
 personal data — but CSV downloads are still audited, like every export.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -51,6 +52,7 @@ def _compute(request: web.Request, period: stats.DateRange, name: Optional[str] 
     def run():
         src = stats.Sources.open(settings.db_url, settings.tracker_db_url)
         return stats.figure(name, src, period) if name else stats.all_figures(src, period)
+
     return asyncio.get_running_loop().run_in_executor(None, run)
 
 
@@ -73,9 +75,18 @@ async def stats_csv(request: web.Request) -> web.Response:
     if errors:
         raise web.HTTPBadRequest()
     result = await _compute(request, period, name)
-    audit(request, "stats_export", "figure", count=len(result.rows),
-          # dd/mm/yyyy: audit details mask digit runs (phone-like), so no ISO dates here
-          detail=f"{name} {period.since:%d/%m/%Y} → {period.until:%d/%m/%Y}")
+    audit(
+        request,
+        "stats_export",
+        "figure",
+        count=len(result.rows),
+        # dd/mm/yyyy: audit details mask digit runs (phone-like), so no ISO dates here
+        detail=f"{name} {period.since:%d/%m/%Y} → {period.until:%d/%m/%Y}",
+    )
     filename = f"thong-ke-{name}-{period.since:%Y%m%d}-{period.until:%Y%m%d}.csv"
-    return web.Response(body=stats.csv(result), content_type="text/csv", charset="utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return web.Response(
+        body=stats.csv(result),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

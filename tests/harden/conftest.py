@@ -4,6 +4,7 @@ conversations in PostgreSQL (SQL tracker store), all three public channels (REST
 Zalo against a fake OA API), both servers at INFO log level as in production; the privacy test
 restarts them at DEBUG level.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -40,8 +41,12 @@ def harden_schema():
     with pg_schema("kc_harden") as (schema, direct):
         proxy = TcpProxy(5432).up()
         try:
-            yield {"direct": direct, "proxied": direct.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/"),
-                   "proxy": proxy, "schema": schema}
+            yield {
+                "direct": direct,
+                "proxied": direct.replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/"),
+                "proxy": proxy,
+                "schema": schema,
+            }
         finally:
             proxy.down()
 
@@ -62,11 +67,18 @@ def harden_bot(harden_schema, harden_zalo, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("harden")
     creds = tmp / "credentials.yml"
     creds.write_text(CREDENTIALS, encoding="utf-8")
-    bot = HardenBot(tmp, harden_schema["proxied"], tracker_store_url=harden_schema["direct"],
-                    credentials=creds, extra_env={
-                        **zalo_env(harden_zalo),
-                        "LEAD_OUTBOX": str(tmp / "lead_outbox.jsonl"), "LEAD_OUTBOX_RETRY_SECONDS": "1",
-                        "KB_RETRY_SECONDS": "1"})
+    bot = HardenBot(
+        tmp,
+        harden_schema["proxied"],
+        tracker_store_url=harden_schema["direct"],
+        credentials=creds,
+        extra_env={
+            **zalo_env(harden_zalo),
+            "LEAD_OUTBOX": str(tmp / "lead_outbox.jsonl"),
+            "LEAD_OUTBOX_RETRY_SECONDS": "1",
+            "KB_RETRY_SECONDS": "1",
+        },
+    )
     bot.schema = harden_schema
     bot.outbox = tmp / "lead_outbox.jsonl"
     try:

@@ -5,6 +5,7 @@ outage, the widget transport over raw engine.io polling, log scanning and the fi
 Budget: ``HARDEN_BUDGET=small`` (default, what ``make test`` / CI runs) or ``full`` (``make harden``:
 at least 10,000 fuzz inputs in all).
 """
+
 from __future__ import annotations
 
 import json
@@ -80,8 +81,9 @@ class HardenBot(LiveBot):
     """LiveBot that can run both servers at DEBUG level, keep conversations in an SQL tracker
     store, and kill / pause / restart either process on the same port with the same arguments."""
 
-    def __init__(self, tmp: Path, database_url: str, tracker_store_url: Optional[str] = None,
-                 debug: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, tmp: Path, database_url: str, tracker_store_url: Optional[str] = None, debug: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(tmp, database_url, **kwargs)
         self.tracker_store_url = tracker_store_url
         self.debug = debug
@@ -93,13 +95,16 @@ class HardenBot(LiveBot):
             args = args + (["--debug"] if self.debug else [])
             if name == "rasa" and self.tracker_store_url:
                 endpoints = self.tmp / "endpoints.yml"
-                endpoints.write_text(endpoints.read_text() + "tracker_store:\n  type: SQL\n"
-                                     f"  dialect: postgresql\n  url: \"{self.tracker_store_url}\"\n")
+                endpoints.write_text(
+                    endpoints.read_text() + "tracker_store:\n  type: SQL\n"
+                    f'  dialect: postgresql\n  url: "{self.tracker_store_url}"\n'
+                )
             self.args[name] = args
         log = self.tmp / f"{name}.log"
         self.logs[name] = log
-        proc = subprocess.Popen(self.args[name], cwd=ROOT, env=self.env, stdout=log.open("ab"),
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            self.args[name], cwd=ROOT, env=self.env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+        )
         self.procs = [p for p in self.procs if p is not self.by_name.get(name)] + [proc]
         self.by_name[name] = proc
         return proc
@@ -156,9 +161,14 @@ _LEVEL = re.compile(r"^\S+ \S+ (ERROR|CRITICAL)\s")
 
 def problems_in(text: str) -> List[str]:
     """Log lines that show an unhandled exception or an error."""
-    return [line for line in text.splitlines()
-            if "Traceback (most recent call last)" in line or _LEVEL.match(line)
-            or "Exception occurred while handling uri" in line or "Unhandled exception" in line]
+    return [
+        line
+        for line in text.splitlines()
+        if "Traceback (most recent call last)" in line
+        or _LEVEL.match(line)
+        or "Exception occurred while handling uri" in line
+        or "Unhandled exception" in line
+    ]
 
 
 # ------------------------------------------------------------------------ database outage
@@ -294,8 +304,11 @@ class Widget:
 
     def say(self, text: str, timeout: float = 30) -> str:
         self.emit("user_uttered", {"message": text, "session_id": self.session_id})
-        return "\n".join((e[1] or {}).get("text") or "" for e in self.events(timeout=timeout)
-                         if e[0] == "bot_uttered" and isinstance(e[1], dict))
+        return "\n".join(
+            (e[1] or {}).get("text") or ""
+            for e in self.events(timeout=timeout)
+            if e[0] == "bot_uttered" and isinstance(e[1], dict)
+        )
 
     def close(self) -> None:
         try:

@@ -9,6 +9,7 @@
   SQL tracker store, committed leads are intact, a lead whose reply was cut off is stored once;
 * Zalo API timing out or answering 5xx: retried, and the user never gets a message twice.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,9 +49,16 @@ def leads_for(bot, prefix: str) -> List[tuple]:
     engine = create_engine(bot.schema["direct"], future=True)
     try:
         with engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(
-                text("select conversation_id, phone_e164, name from leads where conversation_id like :p "
-                     "order by conversation_id"), {"p": prefix + "%"})]
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    text(
+                        "select conversation_id, phone_e164, name from leads where conversation_id like :p "
+                        "order by conversation_id"
+                    ),
+                    {"p": prefix + "%"},
+                )
+            ]
     finally:
         engine.dispose()
 
@@ -126,13 +134,21 @@ def test_database_down_knowledge_answers_and_leads_queued(harden_bot, harden_zal
                 assert KNOWLEDGE_MARK in bot.texts(question, f"dbdown-q-{uuid.uuid4().hex[:6]}")
             user = f"77{run[:4]}"  # the Zalo channel keeps answering too (last known token)
             before = len(harden_zalo.to(user))
-            event = {"app_id": APP_ID, "event_name": "user_send_text", "sender": {"id": user},
-                     "recipient": {"id": OA_ID}, "timestamp": str(int(time.time() * 1000)),
-                     "message": {"text": KNOWLEDGE_QUESTION, "msg_id": f"dbdown-{run}"}}
+            event = {
+                "app_id": APP_ID,
+                "event_name": "user_send_text",
+                "sender": {"id": user},
+                "recipient": {"id": OA_ID},
+                "timestamp": str(int(time.time() * 1000)),
+                "message": {"text": KNOWLEDGE_QUESTION, "msg_id": f"dbdown-{run}"},
+            }
             raw = json.dumps(event).encode()
-            resp = requests.post(f"{bot.url}/webhooks/zalo/webhook", data=raw, timeout=10,
-                                 headers={"X-ZEvent-Signature": sign(raw, event["timestamp"]),
-                                          "Content-Type": "application/json"})
+            resp = requests.post(
+                f"{bot.url}/webhooks/zalo/webhook",
+                data=raw,
+                timeout=10,
+                headers={"X-ZEvent-Signature": sign(raw, event["timestamp"]), "Content-Type": "application/json"},
+            )
             assert resp.status_code == 200 and resp.json()["status"] == "accepted", resp.text
             assert KNOWLEDGE_MARK in "\n".join(harden_zalo.wait_for(user, before + 1, timeout=30)[before:])
             for sender, name, phone in people:
@@ -154,25 +170,32 @@ def test_database_down_knowledge_answers_and_leads_queued(harden_bot, harden_zal
         assert not bot.outbox.exists()
         # an officer's manual flush afterwards finds nothing to do and duplicates nothing
         env = dict(os.environ, DATABASE_URL=bot.schema["direct"], LEAD_OUTBOX=str(bot.outbox))
-        out = subprocess.run([sys.executable, "-m", "lead_store.cli", "flush-outbox"], env=env,
-                             capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-m", "lead_store.cli", "flush-outbox"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert out.returncode == 0 and "stored 0" in out.stdout, (out.stdout, out.stderr)
         assert len(leads_for(bot, f"dbdown-{run}")) == 5
         assert KNOWLEDGE_MARK in bot.texts(KNOWLEDGE_QUESTION, f"dbup-{uuid.uuid4().hex[:6]}")
-    record("leads", "database outage (leads queued, replayed)", expected=5,
-           stored=len(leads_for(bot, f"dbdown-{run}")))
+    record("leads", "database outage (leads queued, replayed)", expected=5, stored=len(leads_for(bot, f"dbdown-{run}")))
 
 
 # --------------------------------------------------------------------------- Rasa SIGKILL
 def test_rasa_killed_mid_conversation(harden_bot):
     bot = harden_bot
     run = uuid.uuid4().hex[:6]
-    a, b, c = (f"kill-{run}-a", "Vũ Văn Đã Lưu", "0945 100 200"), (f"kill-{run}-b", "Hồ Thị Dở Dang", "0945 300 400"), \
-        (f"kill-{run}-c", "Lý Văn Đứt Quãng", "0945 500 600")
+    a, b, c = (
+        (f"kill-{run}-a", "Vũ Văn Đã Lưu", "0945 100 200"),
+        (f"kill-{run}-b", "Hồ Thị Dở Dang", "0945 300 400"),
+        (f"kill-{run}-c", "Lý Văn Đứt Quãng", "0945 500 600"),
+    )
     PII_USED.extend([(a[1], a[2]), (b[1], b[2]), (c[1], c[2])])
     with fault("Rasa SIGKILL mid-conversation: tracker store resumes"):
-        assert "đã ghi nhận" in lead_flow(bot, *a)           # committed before the crash
-        to_phone_question(bot, b[0], b[1])                  # B is waiting for the phone question
+        assert "đã ghi nhận" in lead_flow(bot, *a)  # committed before the crash
+        to_phone_question(bot, b[0], b[1])  # B is waiting for the phone question
         to_phone_question(bot, c[0], c[1])
         answered: Dict[str, requests.Response] = {}
 
@@ -188,9 +211,9 @@ def test_rasa_killed_mid_conversation(harden_bot):
         bot.kill("rasa", signal.SIGKILL)
         sender_thread.join(60)
         bot.restart("rasa")
-        assert "đã ghi nhận" in bot.texts(b[2], b[0])      # B: the form state came back
+        assert "đã ghi nhận" in bot.texts(b[2], b[0])  # B: the form state came back
         if "c" not in answered or answered["c"].status_code != 200:
-            bot.texts(c[2], c[0])                           # the user sends it again
+            bot.texts(c[2], c[0])  # the user sends it again
         assert KNOWLEDGE_MARK in bot.texts(KNOWLEDGE_QUESTION, c[0])
         stored = leads_for(bot, f"kill-{run}")
         assert [r[0] for r in stored] == [a[0], b[0], c[0]], stored
@@ -200,15 +223,25 @@ def test_rasa_killed_mid_conversation(harden_bot):
 # ------------------------------------------------------------------------------ Zalo API
 def test_zalo_api_timeouts_and_5xx_never_twice(harden_bot, harden_zalo):
     bot, fake = harden_bot, harden_zalo
-    plans = {"500 then ok": [500], "503, 502 then ok": [503, 502], "timeout, delivered late": [("delay", 2.5)],
-             "timeout, never delivered": [("hang", 2.5)], "connection dropped": ["drop"]}
+    plans = {
+        "500 then ok": [500],
+        "503, 502 then ok": [503, 502],
+        "timeout, delivered late": [("delay", 2.5)],
+        "timeout, never delivered": [("hang", 2.5)],
+        "connection dropped": ["drop"],
+    }
     with fault("Zalo API timeout / 5xx: retried, never sent twice"):
         for i, (label, plan) in enumerate(plans.items()):
             user = f"66{i:02d}{uuid.uuid4().int % 10000:04d}"
             fake.plan[user] = list(plan)
-            event = {"app_id": APP_ID, "event_name": "user_send_text", "sender": {"id": user},
-                     "recipient": {"id": OA_ID}, "timestamp": str(int(time.time() * 1000)),
-                     "message": {"text": KNOWLEDGE_QUESTION, "msg_id": f"zf-{user}"}}
+            event = {
+                "app_id": APP_ID,
+                "event_name": "user_send_text",
+                "sender": {"id": user},
+                "recipient": {"id": OA_ID},
+                "timestamp": str(int(time.time() * 1000)),
+                "message": {"text": KNOWLEDGE_QUESTION, "msg_id": f"zf-{user}"},
+            }
             raw = json.dumps(event).encode()
             headers = {"X-ZEvent-Signature": sign(raw, event["timestamp"]), "Content-Type": "application/json"}
             for _ in range(2):  # Zalo redelivers the webhook too: still answered once

@@ -3,6 +3,7 @@ eligibility check → answers → /leave_contact → đồng ý → name → pho
 the REST channel; exactly 200 leads are stored. A second run stores 200 more: 400 in all (each run
 is counted by its conversation-id prefix). Same size in CI and in `make harden`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -25,8 +26,28 @@ ANSWERS = PROFILE_ANSWERS  # a phrase of each question the bot asks → what the
 PEOPLE: List[tuple] = []  # (name, phone) of every simulated person: the privacy test looks for them
 _HO = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng"]
 _DEM = ["Văn", "Thị", "Hữu", "Ngọc", "Minh", "Thanh", "Quốc", "Thu", "Đức", "Kim"]
-_TEN = ["An", "Bình", "Cường", "Dung", "Giang", "Hạnh", "Khoa", "Lan", "Mai", "Nam", "Oanh", "Phúc",
-        "Quyên", "Sơn", "Tâm", "Uyên", "Vinh", "Xuân", "Yến", "Thắm"]
+_TEN = [
+    "An",
+    "Bình",
+    "Cường",
+    "Dung",
+    "Giang",
+    "Hạnh",
+    "Khoa",
+    "Lan",
+    "Mai",
+    "Nam",
+    "Oanh",
+    "Phúc",
+    "Quyên",
+    "Sơn",
+    "Tâm",
+    "Uyên",
+    "Vinh",
+    "Xuân",
+    "Yến",
+    "Thắm",
+]
 
 
 def person(run: int, i: int) -> tuple:
@@ -36,8 +57,15 @@ def person(run: int, i: int) -> tuple:
     return name, f"0912 {run:02d}{i // 100} {i % 100:02d}{(run + i) % 10}"
 
 
-async def conversation(http: aiohttp.ClientSession, url: str, sender: str, name: str, phone: str,
-                       latencies: List[float], apologies: List[str]) -> str:
+async def conversation(
+    http: aiohttp.ClientSession,
+    url: str,
+    sender: str,
+    name: str,
+    phone: str,
+    latencies: List[float],
+    apologies: List[str],
+) -> str:
     async def say(message: str) -> str:
         # A person who gets "hệ thống đang bận ... gửi lại" (an action call slower than
         # ACTION_TIMEOUT on this saturated 2-core machine) sends the same message again.
@@ -80,23 +108,34 @@ async def run_load(base_url: str, run_id: str, run: int) -> Dict[str, float]:
         people = [person(run, i) for i in range(LOAD_CONVERSATIONS)]
         PEOPLE.extend(people)
         started = time.perf_counter()
-        replies = await asyncio.gather(*(conversation(http, url, f"load-{run_id}-{i:03d}", name, phone, latencies,
-                                                      apologies)
-                                         for i, (name, phone) in enumerate(people)), return_exceptions=True)
+        replies = await asyncio.gather(
+            *(
+                conversation(http, url, f"load-{run_id}-{i:03d}", name, phone, latencies, apologies)
+                for i, (name, phone) in enumerate(people)
+            ),
+            return_exceptions=True,
+        )
         seconds = time.perf_counter() - started
     failures = [r for r in replies if isinstance(r, BaseException) or "đã ghi nhận" not in r]
     assert not failures, (len(failures), failures[:3])
     ordered = sorted(latencies)
-    return {"seconds": seconds, "messages": len(latencies), "p50": statistics.median(ordered),
-            "p95": ordered[int(0.95 * len(ordered))], "max": ordered[-1], "apologies": len(apologies)}
+    return {
+        "seconds": seconds,
+        "messages": len(latencies),
+        "p50": statistics.median(ordered),
+        "p95": ordered[int(0.95 * len(ordered))],
+        "max": ordered[-1],
+        "apologies": len(apologies),
+    }
 
 
 def count(db_url: str, prefix: str) -> int:
     engine = create_engine(db_url, future=True)
     try:
         with engine.connect() as conn:
-            return conn.execute(text("select count(*) from leads where conversation_id like :p"),
-                                {"p": prefix + "%"}).scalar()
+            return conn.execute(
+                text("select count(*) from leads where conversation_id like :p"), {"p": prefix + "%"}
+            ).scalar()
     finally:
         engine.dispose()
 
@@ -112,12 +151,20 @@ def test_concurrent_lead_flows_store_exactly_one_lead_each(harden_bot, session_p
     stats = asyncio.run(run_load(harden_bot.url, run_id, run))
     stored = count(harden_bot.schema["direct"], f"load-{run_id}-")
     total = count(harden_bot.schema["direct"], session_prefix)
-    record("leads", f"load run {run}: {LOAD_CONVERSATIONS} concurrent lead flows", expected=LOAD_CONVERSATIONS,
-           stored=stored, seconds=round(stats["seconds"], 1), p95_ms=round(stats["p95"] * 1000),
-           apologies=stats["apologies"])
+    record(
+        "leads",
+        f"load run {run}: {LOAD_CONVERSATIONS} concurrent lead flows",
+        expected=LOAD_CONVERSATIONS,
+        stored=stored,
+        seconds=round(stats["seconds"], 1),
+        p95_ms=round(stats["p95"] * 1000),
+        apologies=stats["apologies"],
+    )
     record("leads", f"load runs 1..{run} together", expected=LOAD_CONVERSATIONS * run, stored=total)
-    print(f"run {run}: {stats['messages']} messages in {stats['seconds']:.1f} s, "
-          f"p50 {stats['p50'] * 1000:.0f} ms, p95 {stats['p95'] * 1000:.0f} ms, max {stats['max'] * 1000:.0f} ms, "
-          f"{stats['apologies']} apologies (slow action calls) answered by resending")
+    print(
+        f"run {run}: {stats['messages']} messages in {stats['seconds']:.1f} s, "
+        f"p50 {stats['p50'] * 1000:.0f} ms, p95 {stats['p95'] * 1000:.0f} ms, max {stats['max'] * 1000:.0f} ms, "
+        f"{stats['apologies']} apologies (slow action calls) answered by resending"
+    )
     assert stored == LOAD_CONVERSATIONS
     assert total == LOAD_CONVERSATIONS * run

@@ -4,6 +4,7 @@ everything else has run - no name or phone number in any log at any level: both 
 restarted at DEBUG, the lead flow is run on REST, the web widget and Zalo, and every log of the
 session is searched for every name and phone used by any hardening test, in every written form.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,9 +30,12 @@ pytestmark = pytest.mark.server
 
 def post_zalo(bot, event) -> requests.Response:
     raw = json.dumps(event).encode()
-    return requests.post(f"{bot.url}/webhooks/zalo/webhook", data=raw, timeout=10,
-                         headers={"X-ZEvent-Signature": sign(raw, event["timestamp"]),
-                                  "Content-Type": "application/json"})
+    return requests.post(
+        f"{bot.url}/webhooks/zalo/webhook",
+        data=raw,
+        timeout=10,
+        headers={"X-ZEvent-Signature": sign(raw, event["timestamp"]), "Content-Type": "application/json"},
+    )
 
 
 # ------------------------------------------------------------------------------ rate limits
@@ -52,7 +56,7 @@ def test_rest_rate_limit_is_per_sender_and_polite(harden_bot):
 
 
 def test_zalo_rate_limit_replies_politely_once(harden_bot, harden_zalo):
-    user = f"55{uuid.uuid4().int % 10 ** 6:06d}"
+    user = f"55{uuid.uuid4().int % 10**6:06d}"
     # (blank messages: answered by the channel without the model, so the test is quick; they count
     #  against the limit like any other)
     statuses = [post_zalo(harden_bot, text_event(user, " ")).json()["status"] for _ in range(45)]
@@ -61,8 +65,11 @@ def test_zalo_rate_limit_replies_politely_once(harden_bot, harden_zalo):
     time.sleep(1)
     polite = [t for t in harden_zalo.to(user) if t == LIMITED_REPLY]
     assert len(polite) == 1, harden_zalo.to(user)[-5:]
-    record("checks", "rate limit Zalo", result=f"{statuses.count('rate_limited')} of 45 not processed, "
-                                                f"told politely {len(polite)} time")
+    record(
+        "checks",
+        "rate limit Zalo",
+        result=f"{statuses.count('rate_limited')} of 45 not processed, told politely {len(polite)} time",
+    )
 
 
 def test_web_rate_limit_replies_politely_once(harden_bot):
@@ -89,16 +96,17 @@ def test_web_rate_limit_replies_politely_once(harden_bot):
 def test_request_size_limits(harden_bot):
     url = harden_bot.url
     big = b'{"sender": "size", "message": "' + b"a" * 70_000 + b'"}'
-    assert harden_bot.ask(None, raw=big).status_code == 413                      # REST: 64 KB
+    assert harden_bot.ask(None, raw=big).status_code == 413  # REST: 64 KB
     huge = b"x" * (2 * 1024 * 1024)
     try:
         status = requests.post(f"{url}/webhooks/rest/webhook", data=huge, timeout=30).status_code
     except requests.ConnectionError:  # the server may close before the client finished sending
         status = 413
-    assert status == 413                                                          # server: 1 MiB
-    zalo = requests.post(f"{url}/webhooks/zalo/webhook", data=big, timeout=30,
-                         headers={"X-ZEvent-Signature": "mac=" + "0" * 64})
-    assert zalo.status_code == 413                                                # Zalo: 64 KB
+    assert status == 413  # server: 1 MiB
+    zalo = requests.post(
+        f"{url}/webhooks/zalo/webhook", data=big, timeout=30, headers={"X-ZEvent-Signature": "mac=" + "0" * 64}
+    )
+    assert zalo.status_code == 413  # Zalo: 64 KB
     w = Widget(url).open()
     try:
         assert w.post("42" + json.dumps(["user_uttered", {"message": "a" * 70_000}])).status_code == 413
@@ -110,8 +118,14 @@ def test_request_size_limits(harden_bot):
 
 # ------------------------------------------------------------------- no endpoint exposes leads
 def test_no_http_endpoint_exposes_leads_or_conversations(harden_bot):
-    for path in ("/conversations/load-x/tracker", "/conversations/load-x/story", "/status", "/leads",
-                 "/webhooks/rest/leads", "/api/leads"):
+    for path in (
+        "/conversations/load-x/tracker",
+        "/conversations/load-x/story",
+        "/status",
+        "/leads",
+        "/webhooks/rest/leads",
+        "/api/leads",
+    ):
         resp = requests.get(harden_bot.url + path, timeout=10)
         assert resp.status_code in (404, 405), (path, resp.status_code)
     record("checks", "HTTP access to leads / trackers", result="none: Rasa's HTTP API is off, no lead route")
@@ -125,15 +139,20 @@ def test_secrets_check_passes_on_the_repository_and_catches_a_planted_secret(tmp
     planted = tmp_path / "repo"
     (planted / "bot").mkdir(parents=True)
     (planted / "bot" / "credentials.yml").write_text(
-        "bot.channels.zalo.ZaloInput:\n  oa_secret_key: Zk8s7Qw2mT4vX9pL1aB3\n", encoding="utf-8")
+        "bot.channels.zalo.ZaloInput:\n  oa_secret_key: Zk8s7Qw2mT4vX9pL1aB3\n", encoding="utf-8"
+    )
     (planted / "deploy.sh").write_text(
         "export DATABASE_URL=postgresql://bot:S3cr3tPassw0rd@db:5432/kc\n",  # secrets-check: allow (planted)
-        encoding="utf-8")
-    (planted / "id_rsa").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n",  # secrets-check: allow
-                                    encoding="utf-8")
+        encoding="utf-8",
+    )
+    (planted / "id_rsa").write_text(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n",  # secrets-check: allow
+        encoding="utf-8",
+    )
     (planted / ".env").write_text("ZALO_APP_SECRET=abc\n", encoding="utf-8")
-    bad = subprocess.run([sys.executable, str(script), "--root", str(planted)], capture_output=True, text=True,
-                         timeout=60)
+    bad = subprocess.run(
+        [sys.executable, str(script), "--root", str(planted)], capture_output=True, text=True, timeout=60
+    )
     assert bad.returncode == 1, bad.stdout
     for needle in ("credentials.yml", "deploy.sh", "id_rsa", ".env"):
         assert needle in bad.stdout, (needle, bad.stdout)
@@ -153,8 +172,11 @@ def name_forms(name: str) -> Set[str]:
         forms |= {normalize_text(name), fold(normalize_text(name))}
     except ImportError:  # pragma: no cover
         pass
-    forms.add("".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
-              .replace("đ", "d").replace("Đ", "D"))
+    forms.add(
+        "".join(c for c in unicodedata.normalize("NFD", name) if not unicodedata.combining(c))
+        .replace("đ", "d")
+        .replace("Đ", "D")
+    )
     forms |= {f.upper() for f in forms} | {f.title() for f in forms}
     out = set()
     for form in forms:
@@ -165,8 +187,17 @@ def name_forms(name: str) -> Set[str]:
 def phone_patterns(phone: str) -> List[re.Pattern]:
     digits = re.sub(r"\D", "", phone)
     nsn = digits[1:] if digits.startswith("0") else digits[2:]
-    shapes = {phone, digits, "0" + nsn, "+84" + nsn, "84" + nsn, nsn,
-              f"0{nsn[:3]} {nsn[3:6]} {nsn[6:]}", f"0{nsn[:3]}.{nsn[3:6]}.{nsn[6:]}", f"+84 {nsn[:3]} {nsn[3:6]} {nsn[6:]}"}
+    shapes = {
+        phone,
+        digits,
+        "0" + nsn,
+        "+84" + nsn,
+        "84" + nsn,
+        nsn,
+        f"0{nsn[:3]} {nsn[3:6]} {nsn[6:]}",
+        f"0{nsn[:3]}.{nsn[3:6]}.{nsn[6:]}",
+        f"+84 {nsn[:3]} {nsn[3:6]} {nsn[6:]}",
+    }
     return [re.compile(r"(?<![\d])" + re.escape(s) + r"(?![\d])") for s in shapes]
 
 
@@ -187,8 +218,12 @@ def test_no_personal_data_in_any_log_at_debug_level(harden_bot, harden_zalo):
     bot = harden_bot
     bot.set_debug(True)
     run = uuid.uuid4().hex[:6]
-    people = {"rest": ("Đỗ Thị Thuý Hoà", "0987 654 321"), "web": ("Ngô Bảo Châu Dung", "+84 903 222 111"),
-              "zalo": ("Lương Văn Huy", "0912.888.777"), "outside": ("Không Dùng Tên", "0916 121 314")}
+    people = {
+        "rest": ("Đỗ Thị Thuý Hoà", "0987 654 321"),
+        "web": ("Ngô Bảo Châu Dung", "+84 903 222 111"),
+        "zalo": ("Lương Văn Huy", "0912.888.777"),
+        "outside": ("Không Dùng Tên", "0916 121 314"),
+    }
     # REST
     sender = f"pii-{run}-rest"
     assert "đã ghi nhận" in test_faults.lead_flow(bot, sender, *people["rest"])
@@ -203,7 +238,7 @@ def test_no_personal_data_in_any_log_at_debug_level(harden_bot, harden_zalo):
     finally:
         w.close()
     # Zalo
-    user = f"44{uuid.uuid4().int % 10 ** 6:06d}"
+    user = f"44{uuid.uuid4().int % 10**6:06d}"
     say(bot, harden_zalo, user, test_faults.WHERE)
     assert "Nghị định 13/2023/NĐ-CP" in say(bot, harden_zalo, user, "/leave_contact")
     assert "họ tên" in say(bot, harden_zalo, user, "đồng ý")
@@ -217,8 +252,11 @@ def test_no_personal_data_in_any_log_at_debug_level(harden_bot, harden_zalo):
     logs = "\n".join(p.read_text("utf-8", "replace") for p in bot.logs.values() if p.exists())
     assert "DEBUG" in logs and "processor.slots.log" in logs  # (really at DEBUG, slot values printed)
     found = find_personal_data(logs, everyone)
-    record("checks", "personal data in logs (DEBUG and INFO)",
-           result=f"{len(found)} found; searched {len(everyone)} people (names and phones, all forms) in "
-                  f"{len(logs) // 1024} KB of logs")
+    record(
+        "checks",
+        "personal data in logs (DEBUG and INFO)",
+        result=f"{len(found)} found; searched {len(everyone)} people (names and phones, all forms) in "
+        f"{len(logs) // 1024} KB of logs",
+    )
     assert found == [], found[:20]
     assert "[personal]" in logs and "[phone]" in logs  # the redaction did run

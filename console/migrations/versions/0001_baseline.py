@@ -10,6 +10,7 @@ migrated: ``python -m policy_kb build`` rebuilds them.
 Revision ID: 0001_baseline
 Revises:
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

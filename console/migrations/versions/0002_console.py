@@ -3,6 +3,7 @@
 Revision ID: 0002_console
 Revises: 0001_baseline
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -40,9 +41,12 @@ def upgrade() -> None:
             "console_sessions",
             sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
             sa.Column("token_hash", sa.String(64), nullable=False),
-            sa.Column("officer_id", sa.Integer, sa.ForeignKey("officers.id", ondelete="CASCADE",
-                                                               name="fk_console_sessions_officer"),
-                      nullable=False),
+            sa.Column(
+                "officer_id",
+                sa.Integer,
+                sa.ForeignKey("officers.id", ondelete="CASCADE", name="fk_console_sessions_officer"),
+                nullable=False,
+            ),
             sa.Column("csrf_token", sa.String(64), nullable=False),
             sa.Column("created_at", sa.DateTime, nullable=False),
             sa.Column("expires_at", sa.DateTime, nullable=False),

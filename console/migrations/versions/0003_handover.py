@@ -8,6 +8,7 @@ PostgreSQL and SQLite.
 Revision ID: 0003_handover
 Revises: 0002_console
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -42,8 +43,14 @@ def upgrade() -> None:
             sa.Column("closed_by", sa.String(120)),
             sa.Column("paused_until", sa.DateTime),
         )
-        op.create_index("uq_handovers_open_conversation", "handovers", ["conversation_id"], unique=True,
-                        postgresql_where=OPEN, sqlite_where=OPEN)
+        op.create_index(
+            "uq_handovers_open_conversation",
+            "handovers",
+            ["conversation_id"],
+            unique=True,
+            postgresql_where=OPEN,
+            sqlite_where=OPEN,
+        )
         op.create_index("ix_handovers_status_requested", "handovers", ["status", "requested_at"])
     if _missing("handover_pending_replies"):
         op.create_table(
@@ -53,8 +60,7 @@ def upgrade() -> None:
             sa.Column("text", sa.Text, nullable=False),
             sa.Column("queued_at", sa.DateTime, nullable=False),
         )
-        op.create_index("ix_handover_pending_replies_conversation_id", "handover_pending_replies",
-                        ["conversation_id"])
+        op.create_index("ix_handover_pending_replies_conversation_id", "handover_pending_replies", ["conversation_id"])
 
 
 def downgrade() -> None:
