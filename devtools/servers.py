@@ -3,7 +3,9 @@
 :class:`LiveBot` starts the action server and the Rasa server (REST channel) on free ports with
 the trained model (:func:`ensure_model` runs ``scripts/train.sh``, cached) and its own database;
 :func:`free_port` and :func:`wait_http` are the small helpers it is built on. ``tests/conftest.py``
-builds its fixtures on these; ``scripts/bench.py`` starts the same stack to measure it.
+builds its fixtures on these; ``scripts/bench.py`` starts the same stack to measure it, and
+:class:`ReplicaSet` (several Rasa processes behind nginx, sharing Redis) for its multi-process
+configuration. :func:`action_server_args` is the one home of the action server's command line.
 """
 
 from __future__ import annotations
@@ -244,7 +246,8 @@ class ReplicaSet:
         self.pg_url = pg_url
         self.ports = [free_port() for _ in range(replicas)]
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://127.0.0.1:{self.port}"  # nginx: the channels, as deploy/nginx.conf
+        self.direct_url = f"http://127.0.0.1:{self.ports[0]}"  # one replica, with its HTTP API
         self.env = dict(
             os.environ,
             DATABASE_URL=database_url,
@@ -316,6 +319,7 @@ class ReplicaSet:
                         str(port),
                         "--interface",
                         "127.0.0.1",
+                        "--enable-api",  # loopback only; nginx forwards the channels, never the API
                     ],
                 )
             )

@@ -7,6 +7,8 @@ mix of knowledge questions, an eligibility check, an estimate and a lead):
 * ``ours``          — the default deployment: Rasa server + separate action server;
 * ``ours-inproc``   — actions run inside the Rasa server (endpoints ``actions_module``,
   bot/rasa_patches.py patch 8): one process;
+* ``ours-2proc``    — two such Rasa processes behind nginx, sharing Redis as tracker and lock
+  store (devtools.servers.ReplicaSet: deploy/'s scale-out topology on one machine); needs nginx;
 * ``stock``         — ``rasa init``'s bot (DIET, TED, …), the baseline.
 
 Measured: cold start (process start → first answer), full-turn latency p50/p95/p99 and
@@ -45,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 from loadgen import run_load  # noqa: E402
 
-from devtools.servers import LiveBot, free_port, wait_http  # noqa: E402
+from devtools.servers import LiveBot, ReplicaSet, free_port, wait_http  # noqa: E402
 
 RASA = str(Path(sys.executable).parent / "rasa")
 ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore")
@@ -130,6 +132,8 @@ async def sequential(url: str, path: str, texts: List[str], n: int, body) -> Dic
             t0 = time.perf_counter()
             async with s.post(f"{url}{path}", json=body(texts[i % len(texts)], i)) as r:
                 await r.read()
+                if r.status != 200:  # an error answered fast is not a fast answer
+                    raise RuntimeError(f"{url}{path} answered {r.status}")
             lat.append((time.perf_counter() - t0) * 1000)
     return {"p50": statistics.median(lat), "p95": pct(lat, 0.95)}
 
@@ -254,7 +258,8 @@ def run_config(name: str, start, url_of, pids_of, args, log: Path, long_run: boo
         pids = pids_of(server)
         result["rss_start_mb"] = {k: round(rss_mb(p)) for k, p in pids.items()}
         result["knowledge_turn_ms"] = knowledge_turn(url_of(server), args.sequential)
-        result["parse_ms"] = parse_latency(url_of(server), args.sequential)
+        # /model/parse is Rasa's API, which a proxy never forwards: asked of one server directly
+        result["parse_ms"] = parse_latency(getattr(server, "direct_url", url_of(server)), args.sequential)
         result["levels"] = levels_of(url_of(server), args.levels, args.seconds, args.repeats, name)
         if long_run:
             progress(f"{name}: memory over {args.memory_messages} messages")
@@ -274,7 +279,12 @@ def med(values: List[float]) -> float:
 
 
 def table(data: Dict[str, Any]) -> str:
-    configs = [c for c in ("ours", "ours-inproc", "stock") if c in data["configs"]]
+    configs = [c for c in ("ours", "ours-inproc", "ours-2proc", "stock") if c in data["configs"]]
+    procs = [
+        p
+        for p in ("rasa", "rasa-2", "actions")
+        if any(p in r.get("rss_start_mb", {}) for r in data["configs"].values())
+    ]
     r = data["configs"]
     lines = [
         f"machine: {data['machine']['cores']} cores, {data['machine']['cpu']}, Rasa {data['machine']['rasa']}, "
@@ -318,13 +328,13 @@ def table(data: Dict[str, Any]) -> str:
     ):
         row(label, [f"{r[n][key]['p50']:.1f} / {r[n][key]['p95']:.1f}" for n in configs])
     for when in ("rss_start_mb", "rss_end_mb"):
-        for proc in ("rasa", "actions"):
+        for proc in procs:
             cells = [str(r[n][when].get(proc, "–")) if r[n][when].get(proc) else "–" for n in configs]
             row(f"RSS {proc} MB ({'after start' if when == 'rss_start_mb' else 'at the end'})", cells)
     for n in configs:
         if "memory" in r[n]:
             series = r[n]["memory"]
-            for proc in ("rasa", "actions"):
+            for proc in procs:
                 if series[0].get(proc):
                     lines.append(
                         f"memory {n} {proc} MB every {data['args']['memory_every']} msgs: "
@@ -356,13 +366,13 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=None, help="load duration per run (20; quick 6)")
     ap.add_argument("--levels", default=None, help="concurrency levels (1,10,20,50; quick 20,50)")
     ap.add_argument("--repeats", type=int, default=None, help="runs per level (3; quick 1)")
-    ap.add_argument("--configs", default=None, help="ours,ours-inproc,stock (quick: ours,stock)")
+    ap.add_argument("--configs", default=None, help="ours,ours-inproc,ours-2proc,stock (quick: ours,stock)")
     args = ap.parse_args()
     q = args.quick
     args.seconds = args.seconds or (6 if q else 20)
     args.levels = [int(x) for x in (args.levels or ("20,50" if q else "1,10,20,50")).split(",")]
     args.repeats = args.repeats or (1 if q else 3)
-    configs = (args.configs or ("ours,stock" if q else "ours,ours-inproc,stock")).split(",")
+    configs = (args.configs or ("ours,stock" if q else "ours,ours-inproc,ours-2proc,stock")).split(",")
     args.sequential = 40 if q else 200
     args.memory_messages = 1000 if q else 10_000
     args.memory_every = 250 if q else 1000
@@ -404,6 +414,21 @@ def main() -> int:
                     return {"rasa": rasa_proc.pid, **({} if inproc else {"actions": bot.procs[0].pid})}
 
                 data["configs"][name] = run_config(name, start, lambda b: b.url, pids, args, log, long_run=True)
+            elif name == "ours-2proc":
+                probe = ReplicaSet(tmp / name, db_url)
+                if probe.nginx is None:
+                    progress("ours-2proc: skipped (nginx is not installed: apt-get install nginx-light)")
+                    continue
+
+                def start_replicas():
+                    return ReplicaSet(tmp / name, db_url, replicas=2, tracker="redis").start()
+
+                def replica_pids(rs):
+                    return {"rasa": rs.rasa_procs[0].pid, "rasa-2": rs.rasa_procs[1].pid}
+
+                data["configs"][name] = run_config(
+                    name, start_replicas, lambda b: b.url, replica_pids, args, log, long_run=True
+                )
             elif name == "stock":
 
                 def start_stock():
