@@ -29,6 +29,7 @@ from policy_kb.loader import (
     DATA_DIR,
     KnowledgeDataError,
     date_field,
+    display_path,
     questions_field,
     read_yaml,
     source_field,
@@ -281,11 +282,6 @@ def _holds(key: str, expected: Any, facts: Dict[str, Any]) -> bool:
 # ---------------------------------------------------------------- loading and validation
 
 
-def _display(path: Path) -> str:
-    root = DATA_DIR.parent.parent
-    return str(path.relative_to(root)) if root in path.parents else str(path)
-
-
 def _when(value: Any, file: str, record: str, key: str = "when") -> Tuple[Tuple[str, Any], ...]:
     if value is None:
         return ()
@@ -456,7 +452,7 @@ def _dated(data: Dict[str, Any], key: str, file: str, parse) -> Tuple[Any, ...]:
 def load_rules(path: Path = RULES_FILE) -> RuleBook:
     """Read and validate eligibility.yml once; refuses unsourced records, naming file and record."""
     path = Path(path)
-    file = _display(path)
+    file = display_path(path)
     data = read_yaml(path) or {}
     return RuleBook(
         rule_sets=_dated(data, "rule_sets", file, _rule_set),

@@ -146,6 +146,13 @@ def _record(
     )
 
 
+def display_path(path: Path, data_dir: Path = DATA_DIR) -> str:
+    """A data file's path as error messages and fingerprints name it: relative to the repository
+    (``policy_kb/data/…``) when it is inside it, else as given."""
+    root = data_dir.parent.parent
+    return str(path.relative_to(root)) if root in path.parents else str(path)
+
+
 def read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
@@ -300,7 +307,7 @@ def read_data(data_dir: Path = DATA_DIR) -> KnowledgeData:
     for path in files:
         if not path.exists():
             raise KnowledgeDataError(path, None, "file not found")
-        rel = str(path.relative_to(data_dir.parent.parent)) if data_dir.parent.parent in path.parents else str(path)
+        rel = display_path(path, data_dir)
         digest.update(rel.encode() + b"\0" + path.read_bytes())
         if path.name == "documents.yml":
             parser = _documents

@@ -13,7 +13,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 
-from policy_kb.loader import DATA_DIR, KnowledgeDataError, date_field, read_yaml, source_field, status_field, text_field
+from policy_kb.loader import (
+    DATA_DIR,
+    KnowledgeDataError,
+    date_field,
+    display_path,
+    read_yaml,
+    source_field,
+    status_field,
+    text_field,
+)
 from vntext.normalize import strip_diacritics
 
 PROVINCES_FILE = DATA_DIR / "provinces.yml"
@@ -41,11 +50,6 @@ def name_key(name: str) -> str:
     return " ".join(words)
 
 
-def _display(path: Path) -> str:
-    root = DATA_DIR.parent.parent
-    return str(path.relative_to(root)) if root in path.parents else str(path)
-
-
 def _province(key: str, rec: object, file: str) -> Province:
     if not isinstance(rec, dict):
         raise KnowledgeDataError(file, key, "a province must be a mapping")
@@ -67,7 +71,7 @@ def _province(key: str, rec: object, file: str) -> Province:
 def load_provinces(path: Path = PROVINCES_FILE) -> Dict[str, Province]:
     """Province key → Province, validated once (the file must carry its source and status)."""
     path = Path(path)
-    file = _display(path)
+    file = display_path(path)
     data = read_yaml(path) or {}
     source_field(data.get("source"), file, "provinces")
     status_field(data, file, "provinces")
@@ -88,7 +92,7 @@ def _old_name_index(path: Path = PROVINCES_FILE) -> Dict[str, Tuple[Province, st
             if other and other[0].key != province.key:
                 # One old name in two units would make the answer depend on file order.
                 raise KnowledgeDataError(
-                    _display(Path(path)), province.key, f"old name {old!r} is also listed under {other[0].key}"
+                    display_path(Path(path)), province.key, f"old name {old!r} is also listed under {other[0].key}"
                 )
             index[key] = (province, old)
     return index
