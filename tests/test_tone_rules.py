@@ -48,3 +48,15 @@ def test_normalising_text_does_not_import_underthesea():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_officer_tools_load_without_the_nlu_stack():
+    """The leads CLI, the KB CLI and the console (and the province table they use) import neither
+    underthesea nor numpy nor Rasa (issue 16: policy_kb pulled underthesea through vntext)."""
+    code = (
+        "import sys, lead_store.cli, policy_kb.cli, console.__main__; "
+        "from policy_kb.provinces import load_provinces; load_provinces(); "
+        "print(sorted(m for m in ('underthesea', 'joblib', 'numpy', 'rasa', 'sklearn') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
