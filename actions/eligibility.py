@@ -15,7 +15,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.listen import say_note
+from actions.listen import FORM_SLOTS, say_note
 from actions.render import button
 from actions.verdict_text import verdict_text
 from actions.slots import YES_NO, latest_entity, named_province, parse_cost, parse_count
@@ -25,18 +25,9 @@ from vntext.statements import UNCLEAR, UNKNOWN
 from policy_kb.eligibility import BUSINESS_TYPES, INDUSTRIES, UNIT_TYPES, Profile, assess, missing_fields
 from policy_kb.provinces import load_provinces
 
-# Profile fields the conversation can ask, by slot name (same names).
-ASKABLE = [
-    "business_type",
-    "province",
-    "unit_type",
-    "craft_village",
-    "disadvantaged",
-    "industry",
-    "employees",
-    "revenue_vnd",
-    "capital_vnd",
-]
+# Profile fields the conversation can ask, by slot name (same names): the form's questions,
+# whose one home is actions.listen.FORM_SLOTS (the domain's required_slots, checked by a test).
+ASKABLE = FORM_SLOTS
 #: an answer not understood this many times is skipped ("không rõ"): never asked a third time
 MAX_UNCLEAR = 2
 

@@ -278,13 +278,15 @@ class ReplicaSet:
 
         url = make_url(self.pg_url)
         self._schema = self.prefix
+        # Rasa substitutes ${VAR} in endpoints.yml: the password stays out of the file
+        self.env["KC_TRACKER_DB_PASSWORD"] = url.password or ""
         engine = create_engine(self.pg_url, future=True, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{self.prefix}"'))
         engine.dispose()
         return (
             f"tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: {url.host}\n  port: {url.port or 5432}\n"
-            f'  db: {self.prefix}\n  username: {url.username}\n  password: "{url.password or ""}"\n'
+            f"  db: {self.prefix}\n  username: {url.username}\n  password: ${{KC_TRACKER_DB_PASSWORD}}\n"
             f"  login_db: {url.database}\n"
         )
 

@@ -150,3 +150,13 @@ def test_the_knowledge_question_intents_are_the_same_list_everywhere():
     assert knowledge <= set(phone), (
         f"flows.yml contact_phone's not_intent lacks the knowledge questions {sorted(knowledge - set(phone))}"
     )
+
+
+def test_the_eligibility_forms_questions_have_one_list_in_code_equal_to_the_domains():
+    """actions.listen.FORM_SLOTS is the code's one list of the eligibility form's questions (the
+    form's validation and the pre-check use it); it must be the domain's required_slots, in order."""
+    from actions import eligibility, listen
+
+    flows = yaml.safe_load((ROOT / "bot" / "domain" / "flows.yml").read_text("utf-8"))
+    assert list(listen.FORM_SLOTS) == flows["forms"]["eligibility_form"]["required_slots"]
+    assert eligibility.ASKABLE is listen.FORM_SLOTS

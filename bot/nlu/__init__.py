@@ -9,4 +9,5 @@ itself lives in :mod:`vntext`; these modules only adapt it to Rasa.
 - :mod:`bot.nlu.tokenizer`       -- ``VietnameseTokenizer``: underthesea words aligned onto the text.
 - :mod:`bot.nlu.extractors`      -- gazetteer keys, money amounts and xã/phường as entities.
 - :mod:`bot.nlu.stop_classifier` -- stop requests and English messages overrule the classifier.
+- :mod:`bot.nlu.stateless`       -- ``StatelessComponent``: the base of the components built without arguments.
 """

@@ -19,6 +19,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.stateless import StatelessComponent
 from vntext.fold import fold
 from vntext.gazetteer import Gazetteer
 from vntext.money import find_money
@@ -105,18 +106,8 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         return _add_entities(self, messages)
 
 
-class _RuleExtractor(GraphComponent, EntityExtractorMixin):
+class _RuleExtractor(StatelessComponent, EntityExtractorMixin):
     """A deterministic extractor: no training, ``find(text)`` gives the entities."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "_RuleExtractor":
-        return cls()
 
     def find(self, text: str) -> List[Dict[Text, Any]]:
         raise NotImplementedError

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.stateless import StatelessComponent
 from vntext.fold import align_key
 from vntext.normalize import normalize_text
 
@@ -42,18 +40,8 @@ def remap_entities(old: str, new: str, entities: List[Dict[Text, Any]]) -> List[
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class VietnameseNormalizer(GraphComponent):
+class VietnameseNormalizer(StatelessComponent):
     """Rewrites the message text to NFC, one tone convention, clean whitespace."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "VietnameseNormalizer":
-        return cls()
 
     @staticmethod
     def _normalize(message: Message) -> None:
