@@ -25,24 +25,6 @@ from policy_kb.provinces import load_provinces, old_name_used
 from vntext.fold import fold
 from vntext.statements import ANSWER_INTENTS, UNCLEAR, UNKNOWN, Context, changed, is_question, read
 
-#: slots this action owns (each has ``{type: custom, action: action_read_message}`` in the domain)
-READ_SLOTS = (
-    "business_type",
-    "industry",
-    "province",
-    "unit_type",
-    "craft_village",
-    "disadvantaged",
-    "employees",
-    "revenue_vnd",
-    "capital_vnd",
-    "money",
-    "women_owned",
-    "ethnic_minority_owned",
-    "exports",
-    "local_materials",
-    "fired_clay_brick",
-)
 #: questions of the eligibility form whose answer, when it cannot be read, is re-asked with help
 FORM_SLOTS = (
     "business_type",
@@ -57,6 +39,8 @@ FORM_SLOTS = (
 )
 #: what the establishment is (a change re-runs a verdict already given)
 PROFILE_SLOTS = FORM_SLOTS + ("women_owned", "ethnic_minority_owned", "exports", "local_materials", "fired_clay_brick")
+#: slots this action owns (each has ``{type: custom, action: action_read_message}`` in the domain)
+READ_SLOTS = PROFILE_SLOTS + ("money",)
 
 _GOODBYE = re.compile(
     r"\b(?:tam biet|bye|bai bai|chao (?:em|ban|nhe|nha|tam biet)|hen gap lai|cam on(?: em)?,? chao)\b"

@@ -418,34 +418,26 @@ def _keep_pause_across_sessions() -> None:
 # --------------------------------------------------------------------- speed: graph and events
 
 
-class GraphPlans:
-    """Patch 9: for a graph schema and a target list, the nodes to run, in dependency order."""
-
-    def __init__(self) -> None:
-        self._plans: Dict[Tuple[int, Tuple[str, ...]], List[Tuple[str, Tuple[str, ...]]]] = {}
-
-    def plan(self, schema: Any, targets: List[Text]) -> List[Tuple[str, Tuple[str, ...]]]:
-        key = (id(schema), tuple(targets))
-        if key not in self._plans:
-            order: List[Tuple[str, Tuple[str, ...]]] = []
-            done: set = set()
-
-            def visit(name: str) -> None:
-                if name in done or name not in schema.nodes:  # placeholders are inputs
-                    return
-                done.add(name)
-                needs = tuple(schema.nodes[name].needs.values())
-                for need in needs:
-                    visit(need)
-                order.append((name, needs))
-
-            for target in targets:
-                visit(target)
-            self._plans[key] = order
-        return self._plans[key]
+Plan = List[Tuple[str, Tuple[str, ...]]]
 
 
-_graph_plans = GraphPlans()
+def graph_plan(schema: Any, targets: List[Text]) -> Plan:
+    """Patch 9: the nodes ``targets`` need, in dependency order, each with the names it needs."""
+    order: Plan = []
+    done: set = set()
+
+    def visit(name: str) -> None:
+        if name in done or name not in schema.nodes:  # placeholders are inputs
+            return
+        done.add(name)
+        needs = tuple(schema.nodes[name].needs.values())
+        for need in needs:
+            visit(need)
+        order.append((name, needs))
+
+    for target in targets:
+        visit(target)
+    return order
 
 
 def _run_graph(
@@ -455,7 +447,12 @@ def _run_graph(
     from rasa.engine.exceptions import GraphRunError
 
     run_targets = targets if targets else self._graph_schema.target_names
-    plan = _graph_plans.plan(self._graph_schema, run_targets)
+    # Kept on the runner, which lives as long as its schema (a model loaded later gets its own).
+    plans: Dict[Tuple[str, ...], Plan] = self.__dict__.setdefault("_kc_plans", {})
+    key = tuple(run_targets)
+    if key not in plans:
+        plans[key] = graph_plan(self._graph_schema, run_targets)
+    plan = plans[key]
     results: Dict[str, Any] = {}
     for name, value in (inputs or {}).items():
         if isinstance(value, str) and value in self._graph_schema.nodes:

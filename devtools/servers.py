@@ -5,7 +5,9 @@ the trained model (:func:`ensure_model` runs ``scripts/train.sh``, cached) and i
 :func:`free_port` and :func:`wait_http` are the small helpers it is built on. ``tests/conftest.py``
 builds its fixtures on these; ``scripts/bench.py`` starts the same stack to measure it, and
 :class:`ReplicaSet` (several Rasa processes behind nginx, sharing Redis) for its multi-process
-configuration. :func:`action_server_args` is the one home of the action server's command line.
+configuration; all of them are :class:`ServerProcesses`. :func:`action_server_args` and
+:func:`rasa_server_args` are the one home of the servers' command lines, :func:`deploy_env` of the
+variables deploy/endpoints.yml reads.
 """
 
 from __future__ import annotations
@@ -77,20 +79,52 @@ def action_server_args(port: int) -> List[str]:
     return [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)]
 
 
-class LiveBot:
-    """The real action server + Rasa server (REST channel) as subprocesses."""
+def rasa_server_args(model: Path, endpoints: Path, credentials: Path, port: int, *extra: str) -> List[str]:
+    """The Rasa server's command line: ``python -m bot.serve run`` is ``rasa run`` without importing
+    TensorFlow (bot/no_tensorflow.py), as scripts/run.sh, the Dockerfile and Helm start it."""
+    return [
+        str(VENV_BIN / "python"),
+        "-m",
+        "bot.serve",
+        "run",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(credentials),
+        "--port",
+        str(port),
+        "--interface",
+        "127.0.0.1",
+        *extra,
+    ]
 
-    def __init__(
-        self,
-        tmp: Path,
-        database_url: str,
-        credentials: Optional[Path] = None,
-        extra_env: Optional[Dict[str, str]] = None,
-    ) -> None:
+
+def deploy_env(actions_port: int, tracker_db: str, redis_prefix: str) -> Dict[str, str]:
+    """The variables deploy/endpoints.yml reads, for this machine's PostgreSQL and Redis."""
+    return {
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
+        "TRACKER_DB_HOST": "127.0.0.1",
+        "TRACKER_DB_PORT": "5432",
+        "TRACKER_DB_NAME": tracker_db,
+        "TRACKER_DB_USER": "postgres",
+        "TRACKER_DB_PASSWORD": "",
+        "TRACKER_DB_LOGIN_DB": "test",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": "6379",
+        "REDIS_DB": "0",
+        "REDIS_KEY_PREFIX": redis_prefix,
+    }
+
+
+class ServerProcesses:
+    """The processes of one stack (the servers of a test or of a benchmark configuration): one
+    environment, a log file each under ``tmp``, stopped together."""
+
+    def __init__(self, tmp: Path, database_url: str, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.tmp = tmp
-        self.credentials = credentials or ROOT / "bot" / "credentials.yml"
-        self.actions_port, self.rasa_port = free_port(), free_port()
-        self.url = f"http://127.0.0.1:{self.rasa_port}"
+        tmp.mkdir(parents=True, exist_ok=True)
         self.env = dict(
             os.environ,
             DATABASE_URL=database_url,
@@ -116,6 +150,35 @@ class LiveBot:
         self.procs.append(proc)
         return proc
 
+    def alive(self) -> bool:
+        return all(p.poll() is None for p in self.procs)
+
+    def stop(self) -> None:
+        stop_processes(self.procs)
+
+    def save_logs(self, prefix: str = "") -> None:
+        """Copy the servers' logs to tests/artifacts/ (CI keeps them when a test fails)."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for name, log in self.logs.items():
+            if log.exists():
+                (ARTIFACTS / f"{prefix}{'-' if prefix else ''}{name}.log").write_bytes(log.read_bytes())
+
+
+class LiveBot(ServerProcesses):
+    """The real action server + Rasa server (REST channel) as subprocesses."""
+
+    def __init__(
+        self,
+        tmp: Path,
+        database_url: str,
+        credentials: Optional[Path] = None,
+        extra_env: Optional[Dict[str, str]] = None,
+    ) -> None:
+        super().__init__(tmp, database_url, extra_env)
+        self.credentials = credentials or ROOT / "bot" / "credentials.yml"
+        self.actions_port, self.rasa_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.rasa_port}"
+
     def start(self, enable_api: bool = False, in_process_actions: bool = False) -> "LiveBot":
         """``in_process_actions``: no action server; Rasa runs the actions itself (rasa_patches 8)."""
         endpoints = self.tmp / "endpoints.yml"
@@ -126,26 +189,11 @@ class LiveBot:
         )
         endpoints.write_text(f"action_endpoint:\n{where}  enable_selective_domain: true\n")
         actions = None if in_process_actions else self._spawn("actions", action_server_args(self.actions_port))
-        # python -m bot.serve = `rasa run` without importing TensorFlow (bot/no_tensorflow.py)
         rasa = self._spawn(
             "rasa",
-            [
-                str(VENV_BIN / "python"),
-                "-m",
-                "bot.serve",
-                "run",
-                "--model",
-                str(ensure_model()),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                str(self.credentials),
-                "--port",
-                str(self.rasa_port),
-                "--interface",
-                "127.0.0.1",
-                *(["--enable-api"] if enable_api else []),
-            ],
+            rasa_server_args(
+                ensure_model(), endpoints, self.credentials, self.rasa_port, *(["--enable-api"] if enable_api else [])
+            ),
         )
         if actions is not None:
             wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, actions)
@@ -169,19 +217,6 @@ class LiveBot:
         resp = self.ask(text, sender)
         assert resp.status_code == 200, resp.text
         return "\n".join(m.get("text") or "" for m in resp.json())
-
-    def alive(self) -> bool:
-        return all(p.poll() is None for p in self.procs)
-
-    def stop(self) -> None:
-        stop_processes(self.procs)
-
-    def save_logs(self, prefix: str = "") -> None:
-        """Copy both servers' logs to tests/artifacts/ (CI keeps them when a test fails)."""
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for name, log in self.logs.items():
-            if log.exists():
-                (ARTIFACTS / f"{prefix}{'-' if prefix else ''}{name}.log").write_bytes(log.read_bytes())
 
 
 NGINX_CONF = """\
@@ -221,7 +256,14 @@ http {{
 """
 
 
-class ReplicaSet:
+def nginx_binary() -> Optional[str]:
+    """nginx's path (Debian puts it in /usr/sbin, often not on a user's PATH), or None."""
+    import shutil
+
+    return shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+class ReplicaSet(ServerProcesses):
     """Several Rasa servers (custom actions in each, rasa_patches 8) sharing one tracker store and
     Redis locks, behind nginx: deploy/'s scale-out topology on one machine, as ``scripts/bench.py``
     measures it. ``tracker``: ``"redis"`` (Rasa's RedisTrackerStore) or ``"sql"`` (PostgreSQL,
@@ -237,35 +279,19 @@ class ReplicaSet:
         pg_url: str = "postgresql://postgres@127.0.0.1:5432/test",
         redis_db: int = 0,
     ) -> None:
-        import shutil
         import uuid
 
-        self.nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-        self.tmp, self.replicas, self.tracker, self.redis_db = tmp, replicas, tracker, redis_db
+        super().__init__(tmp, database_url)
+        self.nginx = nginx_binary()
+        self.replicas, self.tracker, self.redis_db = replicas, tracker, redis_db
         self.prefix = f"kc{uuid.uuid4().hex[:10]}"  # alphanumeric: Rasa ignores other key prefixes
         self.pg_url = pg_url
         self.ports = [free_port() for _ in range(replicas)]
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"  # nginx: the channels, as deploy/nginx.conf
         self.direct_url = f"http://127.0.0.1:{self.ports[0]}"  # one replica, with its HTTP API
-        self.env = dict(
-            os.environ,
-            DATABASE_URL=database_url,
-            RASA_TELEMETRY_ENABLED="false",
-            TF_CPP_MIN_LOG_LEVEL="2",
-            PYTHONWARNINGS="ignore",
-        )
-        self.procs: List[subprocess.Popen] = []
         self.rasa_procs: List[subprocess.Popen] = []
-        self.logs: Dict[str, Path] = {}
         self._schema: Optional[str] = None
-
-    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
-        log = self.tmp / f"{name}.log"
-        self.logs[name] = log
-        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-        self.procs.append(proc)
-        return proc
 
     def _tracker_store(self) -> str:
         if self.tracker == "redis":
@@ -293,7 +319,6 @@ class ReplicaSet:
     def start(self) -> "ReplicaSet":
         if self.nginx is None:
             raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
-        self.tmp.mkdir(parents=True, exist_ok=True)
         endpoints = self.tmp / "endpoints.yml"
         endpoints.write_text(
             "action_endpoint:\n  actions_module: actions\n  enable_selective_domain: true\n"
@@ -303,27 +328,10 @@ class ReplicaSet:
         )
         model = ensure_model()
         for i, port in enumerate(self.ports):
+            # --enable-api: loopback only; nginx forwards the channels, never the API
+            credentials = ROOT / "bot" / "credentials.yml"
             self.rasa_procs.append(
-                self._spawn(
-                    f"rasa{i}",
-                    [
-                        str(VENV_BIN / "python"),
-                        "-m",
-                        "bot.serve",
-                        "run",
-                        "--model",
-                        str(model),
-                        "--endpoints",
-                        str(endpoints),
-                        "--credentials",
-                        str(ROOT / "bot" / "credentials.yml"),
-                        "--port",
-                        str(port),
-                        "--interface",
-                        "127.0.0.1",
-                        "--enable-api",  # loopback only; nginx forwards the channels, never the API
-                    ],
-                )
+                self._spawn(f"rasa{i}", rasa_server_args(model, endpoints, credentials, port, "--enable-api"))
             )
         conf = self.tmp / "nginx.conf"
         conf.write_text(
@@ -338,7 +346,7 @@ class ReplicaSet:
         return self
 
     def stop(self) -> None:
-        stop_processes(self.procs)
+        super().stop()
         if self.tracker == "redis":
             import redis
 

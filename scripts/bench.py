@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 from loadgen import run_load  # noqa: E402
 
-from devtools.servers import LiveBot, ReplicaSet, free_port, wait_http  # noqa: E402
+from devtools.servers import LiveBot, ReplicaSet, free_port, nginx_binary, wait_http  # noqa: E402
 
 RASA = str(Path(sys.executable).parent / "rasa")
 ENV = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore")
@@ -415,8 +415,7 @@ def main() -> int:
 
                 data["configs"][name] = run_config(name, start, lambda b: b.url, pids, args, log, long_run=True)
             elif name == "ours-2proc":
-                probe = ReplicaSet(tmp / name, db_url)
-                if probe.nginx is None:
+                if nginx_binary() is None:
                     progress("ours-2proc: skipped (nginx is not installed: apt-get install nginx-light)")
                     continue
 

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 #: files and folders (read recursively) the model depends on
-INPUTS = ("config.yml", "pyproject.toml", "bot/domain", "bot/data", "nlu_data", "bot", "vntext", "policy_kb")
+INPUTS = ("config.yml", "pyproject.toml", "nlu_data", "bot", "vntext", "policy_kb")  # bot/: domain, rules too
 SUFFIXES = {".yml", ".yaml", ".py", ".toml", ".txt", ".json"}
 
 

@@ -160,3 +160,16 @@ def test_the_eligibility_forms_questions_have_one_list_in_code_equal_to_the_doma
     flows = yaml.safe_load((ROOT / "bot" / "domain" / "flows.yml").read_text("utf-8"))
     assert list(listen.FORM_SLOTS) == flows["forms"]["eligibility_form"]["required_slots"]
     assert eligibility.ASKABLE is listen.FORM_SLOTS
+
+
+def test_the_slots_the_message_reader_owns_are_the_domains():
+    """actions.listen.READ_SLOTS (derived from the form's and the profile's lists) is exactly the
+    set of slots the domain maps to action_read_message."""
+    from actions import listen
+
+    mapped = set()
+    for path in sorted((ROOT / "bot" / "domain").glob("*.yml")):
+        for name, slot in (yaml.safe_load(path.read_text("utf-8")).get("slots") or {}).items():
+            if any(m.get("action") == "action_read_message" for m in slot.get("mappings") or []):
+                mapped.add(name)
+    assert set(listen.READ_SLOTS) == mapped and len(listen.READ_SLOTS) == len(mapped)

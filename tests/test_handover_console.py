@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import subprocess
 import threading
@@ -35,12 +34,11 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from console.handover import HAND_BACK_TEXT
-from devtools.servers import action_server_args
+from devtools.servers import ServerProcesses, action_server_args, deploy_env, rasa_server_args
 from tests.conftest import (
     API_TOKEN,
     PG_BASE,
     ROOT,
-    VENV_BIN,
     channel_bot,
     ensure_model,
     free_port,
@@ -520,49 +518,24 @@ def test_a_reply_sent_while_the_widget_was_closed_is_shown_when_it_comes_back(bo
 
 
 # ----------------------------------------------------------------------------- scale-out
-class Cluster:
+class Cluster(ServerProcesses):
     """Action server + N Rasa replicas on PostgreSQL (KB, leads, handovers, tracker store) with the
     Redis lock store and socket.io's Redis client manager (as deploy/ does it)."""
 
     def __init__(self, tmp, db_url: str, tracker_db: str, prefix: str) -> None:
-        self.tmp, self.procs, self.logs = tmp, [], {}
-        tmp.mkdir(parents=True, exist_ok=True)
-        self.actions_port = free_port()
+        actions_port = free_port()
+        env = deploy_env(actions_port, tracker_db, f"{prefix}:")
+        env.update(SOCKETIO_REDIS_URL="redis://127.0.0.1:6379/0", SOCKETIO_REDIS_CHANNEL=f"{prefix}:socketio")
+        super().__init__(tmp, db_url, env)
+        self.actions_port = actions_port
         self.ports = [free_port(), free_port()]
         self.urls = [f"http://127.0.0.1:{p}" for p in self.ports]
         self.credentials = tmp / "credentials.yml"
         self.credentials.write_text(
             "bot.channels.rest.SafeRestInput:\nbot.channels.webchat.WebChatInput:\n", encoding="utf-8"
         )
-        self.env = dict(
-            os.environ,
-            DATABASE_URL=db_url,
-            RASA_TELEMETRY_ENABLED="false",
-            PYTHONWARNINGS="ignore",
-            TF_CPP_MIN_LOG_LEVEL="2",
-            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
-            TRACKER_DB_HOST="127.0.0.1",
-            TRACKER_DB_PORT="5432",
-            TRACKER_DB_NAME=tracker_db,
-            TRACKER_DB_USER="postgres",
-            TRACKER_DB_PASSWORD="",
-            TRACKER_DB_LOGIN_DB="test",
-            REDIS_HOST="127.0.0.1",
-            REDIS_PORT="6379",
-            REDIS_DB="0",
-            REDIS_KEY_PREFIX=f"{prefix}:",
-            SOCKETIO_REDIS_URL="redis://127.0.0.1:6379/0",
-            SOCKETIO_REDIS_CHANNEL=f"{prefix}:socketio",
-        )
         self.rasa: List[Optional[subprocess.Popen]] = [None, None]
         self.runs = 0
-
-    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
-        log = self.tmp / f"{name}.log"
-        self.logs[name] = log
-        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-        self.procs.append(proc)
-        return proc
 
     def start_actions(self) -> None:
         actions = self._spawn("actions", action_server_args(self.actions_port))
@@ -574,23 +547,15 @@ class Cluster:
         for i, port in enumerate(self.ports):
             self.rasa[i] = self._spawn(
                 f"rasa{i}-run{self.runs}",
-                [
-                    str(VENV_BIN / "rasa"),
-                    "run",
-                    "--model",
-                    str(model),
-                    "--endpoints",
-                    str(ROOT / "deploy" / "endpoints.yml"),
-                    "--credentials",
-                    str(self.credentials),
-                    "--port",
-                    str(port),
-                    "--interface",
-                    "127.0.0.1",
+                rasa_server_args(
+                    model,
+                    ROOT / "deploy" / "endpoints.yml",
+                    self.credentials,
+                    port,
                     "--enable-api",
                     "--auth-token",
                     API_TOKEN,
-                ],
+                ),
             )
         for port, proc in zip(self.ports, self.rasa):
             wait_http(f"http://127.0.0.1:{port}/", 180, proc)
@@ -605,16 +570,8 @@ class Cluster:
         resp.raise_for_status()
         return resp.json()
 
-    def stop(self) -> None:
-        stop_processes(self.procs)
-
-    def save_logs(self) -> None:
-        from tests.conftest import ARTIFACTS
-
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for name, log in self.logs.items():
-            if log.exists():
-                (ARTIFACTS / f"handover-cluster-{name}.log").write_bytes(log.read_bytes())
+    def save_logs(self, prefix: str = "handover-cluster") -> None:
+        super().save_logs(prefix)
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ event lost or duplicated, and every lead stored exactly once.
 """
 
 import asyncio
-import os
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -16,8 +14,8 @@ import aiohttp
 import pytest
 from sqlalchemy import create_engine, text
 
-from devtools.servers import action_server_args
-from tests.conftest import PG_BASE, ROOT, VENV_BIN, ensure_model, free_port, stop_processes, wait_http
+from devtools.servers import ServerProcesses, action_server_args, deploy_env, rasa_server_args
+from tests.conftest import PG_BASE, ROOT, ensure_model, free_port, wait_http
 
 CONVERSATIONS = 16
 
@@ -34,60 +32,22 @@ def script(i: int):
     return base
 
 
-class Cluster:
-    def __init__(self, tmp: Path, kb_url: str, tracker_db: str, redis_prefix: str) -> None:
-        self.tmp, self.procs, self.logs = tmp, [], {}
-        tmp.mkdir(parents=True, exist_ok=True)
-        self.actions_port = free_port()
-        self.ports = [free_port(), free_port()]
-        self.env = dict(
-            os.environ,
-            DATABASE_URL=kb_url,
-            RASA_TELEMETRY_ENABLED="false",
-            PYTHONWARNINGS="ignore",
-            TF_CPP_MIN_LOG_LEVEL="2",
-            ACTION_ENDPOINT_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
-            TRACKER_DB_HOST="127.0.0.1",
-            TRACKER_DB_PORT="5432",
-            TRACKER_DB_NAME=tracker_db,
-            TRACKER_DB_USER="postgres",
-            TRACKER_DB_PASSWORD="",
-            TRACKER_DB_LOGIN_DB="test",
-            REDIS_HOST="127.0.0.1",
-            REDIS_PORT="6379",
-            REDIS_DB="0",
-            REDIS_KEY_PREFIX=redis_prefix,
-        )
+class Cluster(ServerProcesses):
+    """The action server and N Rasa replicas with deploy/endpoints.yml (PostgreSQL tracker store,
+    Redis lock store)."""
 
-    def _spawn(self, name, args):
-        log = self.tmp / f"{name}.log"
-        self.logs[name] = log
-        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-        self.procs.append(proc)
-        return proc
+    def __init__(self, tmp: Path, kb_url: str, tracker_db: str, redis_prefix: str) -> None:
+        actions_port = free_port()
+        super().__init__(tmp, kb_url, deploy_env(actions_port, tracker_db, redis_prefix))
+        self.actions_port = actions_port
+        self.ports = [free_port(), free_port()]
 
     def start(self, replicas: int) -> "Cluster":
         model = ensure_model()
         actions = self._spawn("actions", action_server_args(self.actions_port))
+        endpoints, credentials = ROOT / "deploy" / "endpoints.yml", ROOT / "bot" / "credentials.yml"
         servers = [
-            self._spawn(
-                f"rasa{i}",
-                [
-                    str(VENV_BIN / "rasa"),
-                    "run",
-                    "--model",
-                    str(model),
-                    "--endpoints",
-                    str(ROOT / "deploy" / "endpoints.yml"),
-                    "--credentials",
-                    str(ROOT / "bot" / "credentials.yml"),
-                    "--port",
-                    str(port),
-                    "--interface",
-                    "127.0.0.1",
-                    "--enable-api",
-                ],
-            )
+            self._spawn(f"rasa{i}", rasa_server_args(model, endpoints, credentials, port, "--enable-api"))
             for i, port in enumerate(self.ports[:replicas])
         ]
         wait_http(f"http://127.0.0.1:{self.actions_port}/health", 120, actions)
@@ -95,9 +55,6 @@ class Cluster:
             wait_http(f"http://127.0.0.1:{port}/", 180, proc)
         self.urls = [f"http://127.0.0.1:{p}" for p in self.ports[:replicas]]
         return self
-
-    def stop(self):
-        stop_processes(self.procs)
 
 
 async def run_conversations(urls, prefix):
