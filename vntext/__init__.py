@@ -12,6 +12,7 @@ imported: see :mod:`vntext.normalize`) and the standard library only.
 - :mod:`vntext.places`       -- xã / phường / đặc khu named in a message.
 - :mod:`vntext.gazetteer`    -- phrase → canonical key matching on folded text (the lookup tables).
 - :mod:`vntext.statements`   -- the reader: what a message says about the person's own establishment.
+- :mod:`vntext.frames`       -- question frames: the thing asked about, the attribute, the time.
 - :mod:`vntext.stop_phrases` -- requests to stop ("thôi", "dừng lại"), by their words.
 - :mod:`vntext.language`     -- is a message English (not Vietnamese without diacritics)?
 - :mod:`vntext.phone`        -- Vietnamese phone numbers: validate, E.164, mask for logs.
