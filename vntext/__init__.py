@@ -14,6 +14,7 @@ imported: see :mod:`vntext.normalize`) and the standard library only.
 - :mod:`vntext.statements`   -- the reader: what a message says about the person's own establishment.
 - :mod:`vntext.frames`       -- question frames: the thing asked about, the attribute, the time.
 - :mod:`vntext.stop_phrases` -- requests to stop ("thôi", "dừng lại"), by their words.
+- :mod:`vntext.english`      -- an English question in the Vietnamese words of the records.
 - :mod:`vntext.language`     -- is a message English (not Vietnamese without diacritics)?
 - :mod:`vntext.phone`        -- Vietnamese phone numbers: validate, E.164, mask for logs.
 - :mod:`vntext.names`        -- a person's name as it may be stored (the lead form and the store).

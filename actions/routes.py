@@ -1,0 +1,694 @@
+"""How a knowledge question is answered: the turn read once, then an ordered table of routes.
+
+``Turn`` reads the message once: its text and frame (vntext.frames: the thing, the attribute,
+the time), the classifier's intent with its fallback, the entities, the person's province, and
+the conversation's context (the record, topic and activity of the last answer). The ranking of
+every record runs first, lazily, once.
+
+``ROUTES`` is the decision, in order: the first route that applies replies. Each route is a
+small function that says whether it applies and what it replies; ``docs/routes.md`` is printed
+from this table by a test (``tests/test_routes.py``), so "why did it answer that?" can be read
+without the code. ``actions/answer.py`` is the thin Rasa adapter around ``decide``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import answer_text as copy
+from actions import handover
+from actions.attribute_text import (
+    DOCUMENT_ATTRIBUTES,
+    ENGLISH_LEAD,
+    OVERVIEW_TOPICS,
+    brief,
+    item_title,
+    as_of_date,
+    document_attribute_answer,
+    level_as_of_answer,
+    overview_answer,
+)
+from actions.engine import (
+    AGREEMENT,
+    THRESHOLD,
+    TOPIC_TITLES,
+    Answerer,
+    accepts,
+    intent_of,
+    key_of,
+    without_places,
+)
+from actions.listen import PROFILE_SLOTS, changed_this_turn, replied_this_turn
+from actions.quick_check import asks_amount, describes_establishment, quick_check, verdict_again
+from actions.render import MAIN_MENU, button, topic_text
+from actions.slots import channel_of, latest_value, named_province
+from actions.support_levels import AMBIGUOUS, ask_activity, ask_which, levels_for, reply_level
+from bot.menu import menu_button
+from policy_kb import queries, unanswered
+from policy_kb.retrieval import INTENT_TOPICS, STOP, Hit, Record, lemmas, split_questions
+from vntext.english import looks_english, to_vietnamese
+from vntext.fold import fold
+from vntext.frames import Frame, read_frame
+from vntext.language import is_english
+
+logger = logging.getLogger(__name__)
+
+# "Am I covered?" topics: a question that says what the establishment is gets the quick check.
+QUICK_CHECK_TOPICS = {
+    "beneficiaries": menu_button("beneficiaries"),
+    "industries": button("Ngành nghề được hỗ trợ", "ask_industries"),
+}
+PAGE = 4  # facts per topic page
+# words nearly every question has: they do not make a question specific ("khuyến công hỗ trợ gì")
+GENERIC = frozenset({"khuyen", "cong", "ho", "tro", "chinh", "sach", "duoc", "nha", "nuoc"})
+#: a classifier this sure of an answer-like intent, after the reader answered the message, adds nothing
+SURE = 0.75
+#: a topic-wide question: the classifier at least this sure of the topic
+TOPIC_SURE = 0.5
+#: the best in-topic record of a topic-wide question must match at least this much to lead
+IN_TOPIC_FLOOR = 0.2
+#: the "Về <topic>" button under "em chưa có thông tin" needs the nearest record this close
+NEAR = THRESHOLD * 0.6
+#: the attributes that ask how much
+AMOUNT = ("amount", "share")
+
+# "… có được hỗ trợ không", "có thuộc đối tượng không", "đủ điều kiện không": am I covered?
+_ELIGIBILITY_QUESTION = re.compile(
+    r"\b(?:(?:co )?(?:duoc|dc|đc) (?:ho tro|khuyen cong|huong)\b[^?.]{0,20}\b(?:khong|ko|k|hong|hem|chua|ha|kg)\b"
+    r"|(?:co )?thuoc (?:doi tuong|dien)|du dieu kien|co du dk|co du dieu kien"
+    r"|(?:xin|nhan) (?:ho tro|duoc ho tro) (?:duoc|dc) (?:khong|ko|k|hong)"
+    r"|co (?:duoc|dc) khong|(?:duoc|dc) khong)\b"
+)
+
+
+# ---------------------------------------------------------------- the turn, read once
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation was about before this message (slots set by the last answer)."""
+
+    record: Optional[str] = None
+    topic: Optional[str] = None
+    activity: Optional[str] = None
+    offset: int = 0
+    last_reply: Optional[str] = None
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> "Context":
+        last = next(
+            (e.get("text") for e in reversed(tracker.events or []) if e.get("event") == "bot" and e.get("text")),
+            None,
+        )
+        return cls(
+            tracker.get_slot("last_record"),
+            tracker.get_slot("last_topic"),
+            tracker.get_slot("activity"),
+            int(tracker.get_slot("topic_offset") or 0),
+            last,
+        )
+
+
+class Turn:
+    """One message as the routes see it. The ranking is computed on first use, once."""
+
+    def __init__(self, tracker: Tracker, session=None) -> None:
+        self.tracker, self.session = tracker, session
+        self.text: str = tracker.latest_message.get("text") or ""
+        self.intent, self.confidence = intent_of(tracker)
+        self.raw_intent = (tracker.latest_message.get("intent") or {}).get("name")
+        self.entities: List[Dict[str, Any]] = tracker.latest_message.get("entities") or []
+        self.frame: Frame = read_frame(self.text)
+        self.context = Context.of(tracker)
+        self.named = named_province(tracker)
+
+    # ------------------------------------------------------------ what the message names
+    def entity(self, name: str) -> Optional[str]:
+        return latest_value(self.tracker, name)
+
+    @cached_property
+    def engine(self) -> Answerer:
+        return Answerer(self.tracker, self.session)
+
+    @cached_property
+    def context_record(self) -> Optional[Record]:
+        """The last answer's record, for an elliptical follow-up only; a full question starts
+        afresh."""
+        if not self.frame.elliptical or not self.context.record:
+            return None
+        return self.engine.by_id.get(self.context.record)
+
+    @cached_property
+    def question(self) -> str:
+        """The question clause of the message: a self-description before it ("chị làm nước
+        mắm ở xã …, hộ kinh doanh, …") fills the profile, the question decides the record."""
+        return question_clause(self.text)
+
+    @cached_property
+    def hits(self) -> List[Hit]:
+        return self.engine.rank(self.question, self.frame, self.context_record)
+
+    @property
+    def top(self) -> Optional[Hit]:
+        return self.hits[0] if self.hits else None
+
+    @cached_property
+    def accepted(self) -> bool:
+        return accepts(self.top, self.intent, self.confidence)
+
+    @cached_property
+    def parts(self) -> List[str]:
+        return split_questions(self.text)
+
+    @cached_property
+    def document(self) -> Optional[queries.DocumentView]:
+        """The document the question is about: a number it names, else (a follow-up) the last
+        answer's document."""
+        if self.frame.documents:
+            found = queries.find_document(self.session, self.text)
+            if found is not None:
+                return found
+            number = self.frame.documents[0]
+            if "/" not in number:  # "NĐ 235" without its year
+                return next((d for d in queries.documents(self.session) if d.number.startswith(f"{number}/")), None)
+        if self.frame.elliptical and (self.context.record or "").startswith("document."):
+            return queries.document(self.session, key_of(self.context.record))
+        return None
+
+    @cached_property
+    def activity(self) -> Optional[str]:
+        """The activity asked about: named now, else (a follow-up about a level) the last one."""
+        named = self.entity("activity")
+        if named:
+            return named
+        if self.frame.elliptical and (self.context.record or "").startswith("level."):
+            return key_of(self.context.record)
+        return None
+
+    @property
+    def asks_amount(self) -> bool:
+        return bool(set(self.frame.attributes) & set(AMOUNT)) or asks_amount(self.tracker)
+
+
+def question_clause(text: str) -> str:
+    """The last sentences of ``text`` that ask something, when it begins with a description
+    (more than ~25 words); else the whole text."""
+    if len(text.split()) <= 25:
+        return text
+    sentences = [
+        s
+        for s in re.split(r"(?<=[.!?\n])\s+|,\s+(?=(?:vậy|thế|cho (?:em|chị|anh) hỏi|xin hỏi|em hỏi))", text)
+        if s.strip()
+    ]
+    asking = [
+        s for s in sentences if "?" in s or re.search(r"\b(?:hoi|khong|ko|bao nhieu|bn|gi|nao|sao|dau|may)\b", fold(s))
+    ]
+    if not asking:
+        return text
+    last = asking[-1]
+    return last if len(last.split()) >= 5 else " ".join(sentences[-2:])
+
+
+# ---------------------------------------------------------------- the routes
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    applies: Callable[[Turn], bool]
+    reply: Callable[[Turn, CollectingDispatcher], List[Dict[Text, Any]]]
+
+    @property
+    def why(self) -> str:
+        return (self.applies.__doc__ or "").strip()
+
+    @property
+    def does(self) -> str:
+        return (self.reply.__doc__ or "").strip()
+
+
+def _answered(record: Record, topic: Optional[str] = None) -> List[Dict[Text, Any]]:
+    return [
+        SlotSet("last_record", record.id),
+        SlotSet("last_topic", topic or record.topic),
+        SlotSet("topic_offset", 0.0),
+    ]
+
+
+# 1 ------------------------------------------------------------- more of an earlier answer
+def wants_more(turn: Turn) -> bool:
+    """A button under an answer (``ask_more`` with a record and a view), or "xem thêm" typed
+    (the classifier's own intent, not its guess for a message it could not classify)."""
+    return turn.raw_intent == "ask_more"
+
+
+def more(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """The view asked (detail, earlier rule, the topic); typed "xem thêm": what the last answer
+    has not said yet (the next page of its topic, without the record already shown; a level's
+    detail)."""
+    record_id = turn.entity("record")
+    view = turn.entity("view")
+    ctx = turn.context
+    engine = turn.engine
+    if record_id is None and ctx.topic and (ctx.offset > 0 or not ctx.record):
+        return topic_page(dispatcher, turn, ctx.topic, ctx.offset)
+    record_id = record_id or ctx.record
+    record = engine.by_id.get(record_id or "")
+    if record is None:
+        dispatcher.utter_message(response="utter_help")
+        return []
+    if view == "topic" or (view is None and record.kind == "fact"):
+        topic = "legal_documents" if record.kind == "document" else record.topic
+        if topic == "support_levels":
+            ask_activity(dispatcher)
+            return []
+        return topic_page(dispatcher, turn, topic, 0, skip=record.id if view is None else None)
+    text = engine.history(record) if view == "history" else engine.detail(record)
+    dispatcher.utter_message(
+        text=text or engine.first_answer(record),
+        buttons=[b for b in engine.buttons(record) if '"topic"' in b["payload"]]
+        or (
+            [button("Quy định trước đây", "ask_more", record=record.id, view="history")]
+            if view != "history" and engine.history(record)
+            else []
+        ),
+    )
+    return [SlotSet("last_record", record.id)]
+
+
+def topic_page(
+    dispatcher: CollectingDispatcher, turn: Turn, topic: str, offset: int, skip: Optional[str] = None
+) -> List[Dict[Text, Any]]:
+    """A page of a whole topic (asked for with "Xem thêm về …"); ``skip``: a record just shown."""
+    answer = queries.topic_answer(turn.session, topic)
+    if answer is None:
+        dispatcher.utter_message(response="utter_help")
+        return []
+    current = [f for f in answer.current if f.id != skip]
+    shown = current[offset : offset + PAGE]
+    more_left = offset + PAGE < len(current)
+    dispatcher.utter_message(
+        text=topic_text(answer, shown, more=offset > 0),
+        buttons=([button("Xem thêm", "ask_more")] if more_left else []) + MAIN_MENU[:2],
+    )
+    return [SlotSet("last_topic", topic), SlotSet("topic_offset", float(offset + PAGE)), SlotSet("last_record", None)]
+
+
+# 2 ------------------------------------------------------------- English
+def in_english(turn: Turn) -> bool:
+    """The message is English (not Vietnamese typed without diacritics), or reads as English once
+    its in-scope words are known ("How much support can I get to buy machinery?")."""
+    return is_english(turn.text) or looks_english(turn.text)
+
+
+def english(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """An in-scope question: a one-line English lead-in and the Vietnamese answer of its
+    Vietnamese reading (vntext.english); otherwise a short English note and the menu."""
+    vietnamese = to_vietnamese(turn.text)
+    if vietnamese:
+        hits = turn.engine.rank(vietnamese, read_frame(vietnamese))
+        top = hits[0] if hits else None
+        if top is not None and top.score >= THRESHOLD - AGREEMENT:
+            if top.record.kind == "level":
+                text = "\n\n".join(
+                    copy.level_answer(a, turn.engine.cost(), turn.named) for a in levels_for(key_of(top.record.id))
+                )
+            else:
+                text = turn.engine.first_answer(top.record, read_frame(vietnamese))
+            dispatcher.utter_message(text=f"{ENGLISH_LEAD}\n{text}", buttons=turn.engine.buttons(top.record))
+            return _answered(top.record)
+    dispatcher.utter_message(text=copy.ENGLISH_REPLY, buttons=MAIN_MENU)
+    return []
+
+
+# 3 ------------------------------------------------------------- already answered by the reader
+def already_replied(turn: Turn) -> bool:
+    """The reader already answered the message (a correction confirmed, the 2025 merger
+    explained) and it is not clearly a question."""
+    return replied_this_turn(turn.tracker) and (
+        turn.intent in (None, "nlu_fallback", "out_of_scope") or turn.confidence < SURE
+    )
+
+
+def nothing(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """Nothing more: the reader's note was the reply."""
+    return []
+
+
+# 4 ------------------------------------------------------------- a correction after a verdict
+def corrects_verdict(turn: Turn) -> bool:
+    """After a verdict, the message changed something the verdict rested on."""
+    return bool(turn.tracker.get_slot("verdict")) and _verdict_changed(turn)
+
+
+def _verdict_changed(turn: Turn) -> bool:
+    return any(s in PROFILE_SLOTS for s in changed_this_turn(turn.tracker))
+
+
+def verdict_once_more(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """The verdict again, with what changed."""
+    return verdict_again(dispatcher, turn.tracker) or []
+
+
+# 5 ------------------------------------------------------------- "am I covered?" about this establishment
+def asks_if_covered(turn: Turn) -> bool:
+    """The message says what the establishment is (type, trade, exact place) and its question
+    asks whether it is covered ("… có được hỗ trợ không", "có thuộc đối tượng không"), or is a
+    who-is-covered question about it — not how much, not a document."""
+    if not describes_establishment(turn.tracker) or turn.asks_amount or turn.frame.documents:
+        return False
+    if _ELIGIBILITY_QUESTION.search(fold(turn.question)):
+        asked = set(turn.frame.attributes) - {"beneficiaries", "conditions", "state"}
+        return not asked
+    return INTENT_TOPICS.get(turn.intent or "") in QUICK_CHECK_TOPICS and not turn.frame.attributes
+
+
+def check_covered(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """The quick check: the rules what was said decides (✓/✗ with sources; a shop that only
+    sells is told trade and services are not covered), how many questions remain."""
+    general = QUICK_CHECK_TOPICS.get(INTENT_TOPICS.get(turn.intent or ""), QUICK_CHECK_TOPICS["beneficiaries"])
+    return quick_check(dispatcher, turn.tracker, general)
+
+
+# 6 ------------------------------------------------------------- an attribute of a document
+def asks_document_attribute(turn: Turn) -> bool:
+    """The question names a document (or follows one up) and asks one of its own attributes:
+    issued, in force, signer, replaces, amends, what it changed."""
+    return turn.document is not None and bool(set(turn.frame.attributes) & set(DOCUMENT_ATTRIBUTES))
+
+
+def document_attribute(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """Each attribute asked, in order, from the document's data, with its citation; the card
+    behind "Chi tiết"."""
+    doc = turn.document
+    asked = [a for a in turn.frame.attributes if a in DOCUMENT_ATTRIBUTES]
+    record = turn.engine.by_id.get(f"document.{doc.id}")
+    dispatcher.utter_message(
+        text=document_attribute_answer(doc, asked),
+        buttons=turn.engine.buttons(record) if record else MAIN_MENU[:2],
+    )
+    return _answered(record, "legal_documents") if record else []
+
+
+# 7 ------------------------------------------------------------- a support level (then, now, estimate)
+def asks_level(turn: Turn) -> bool:
+    """How much an activity gets: the message names an activity (or follows a level up) and
+    asks an amount, a share, an estimate, or the classifier says it asks the level — unless the
+    ranking's best record, on the text's own evidence, is not a level and the question asks
+    another attribute. Also: the best-ranked record is a level and is accepted."""
+    if turn.activity and (turn.intent == "ask_support_level" or turn.asks_amount or turn.entity("money")):
+        other = set(turn.frame.attributes) - set(AMOUNT) - {"list"}
+        return not other or (turn.top is not None and turn.top.record.kind == "level")
+    if turn.activity and turn.context_record is not None and turn.context_record.kind == "level":
+        # "còn hội chợ trong nước?" after a level: the same attribute of another activity
+        return turn.entity("activity") is not None and not turn.frame.attributes
+    top = turn.top
+    return (
+        top is not None
+        and top.record.kind == "level"
+        and turn.accepted
+        and not (set(turn.frame.attributes) - set(AMOUNT) - {"conditions", "list"})
+    )
+
+
+def level(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """The level: for a past time, the value in force then and the current one; else the
+    current figure (with the estimate when a cost was said) and the national-cap caveat; "hội
+    chợ" alone asks domestic or abroad."""
+    activity = turn.activity
+    levels = [h for h in turn.hits if h.record.kind == "level"]
+    # judged on the text's own evidence (score without priors), so that the entity's prior does
+    # not pick its own activity over the one the words describe ("thưởng sản phẩm tiêu biểu")
+    best = max(levels, key=lambda h: h.score - h.prior, default=None)
+    if best is not None and (best.score - best.prior >= THRESHOLD - AGREEMENT or activity is None):
+        activity = key_of(best.record.id)
+    if activity in AMBIGUOUS and ask_which(dispatcher, activity):
+        return []
+    frame = turn.frame
+    if frame.time in ("past", "original", "both") or frame.year:
+        answers = levels_for(activity)
+        if answers:
+            on = as_of_date(frame.time, frame.year, before=_before(turn.text))
+            text = "\n\n".join(level_as_of_answer(a, on, frame.time) for a in answers)
+            first = f"level.{answers[0].activity}"
+            dispatcher.utter_message(
+                text=text,
+                buttons=[button("Chi tiết", "ask_more", record=first, view="detail"), menu_button("procedure")],
+            )
+            return [
+                SlotSet("activity", activity),
+                SlotSet("last_record", first),
+                SlotSet("last_topic", "support_levels"),
+            ]
+    return reply_level(dispatcher, turn.tracker, activity, turn.engine.cost()) + [
+        SlotSet("last_topic", "support_levels")
+    ]
+
+
+def _before(text: str) -> bool:
+    return bool(re.search(r"\btruoc\b", fold(text)))
+
+
+# 8 ------------------------------------------------------------- which activity?
+def asks_amount_of_nothing(turn: Turn) -> bool:
+    """How much, without naming an activity, and the best candidates are several activities'
+    levels (or nothing answers): the person picks the activity."""
+    if turn.activity or not (turn.intent == "ask_support_level" or turn.asks_amount):
+        return False
+    top = turn.top
+    if top is None or not turn.accepted:
+        return turn.intent == "ask_support_level"
+    levels = {h.record.id for h in turn.hits[:3] if h.record.kind == "level"}
+    return top.record.kind == "level" and len(levels) >= 2 and top.score - turn.hits[1].score < 0.1
+
+
+def pick_activity(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """The activity picker (buttons)."""
+    ask_activity(dispatcher)
+    return []
+
+
+# 9 ------------------------------------------------------------- an overview
+def asks_overview(turn: Turn) -> bool:
+    """A question about a whole list (the activities, objectives, industries, beneficiaries,
+    priorities), naming no specific one."""
+    return turn.frame.overview and _overview_topic(turn) is not None and not turn.entity("activity")
+
+
+def _overview_topic(turn: Turn) -> Optional[str]:
+    topic = INTENT_TOPICS.get(turn.intent or "")
+    if topic in OVERVIEW_TOPICS:
+        return topic
+    top = turn.top
+    return top.record.topic if top is not None and top.record.topic in OVERVIEW_TOPICS else None
+
+
+def overview(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """The list, within ~450 characters, each item a button to its detail."""
+    topic = _overview_topic(turn)
+    answer = queries.topic_answer(turn.session, topic)
+    facts = [f for f in answer.current if f.document == answer.current[0].document] if answer.current else []
+    text, shown = overview_answer(answer.title, facts or answer.current)
+    buttons = [button(item_button(f), "ask_more", record=f.id, view="detail") for f in shown[:4]]
+    if len(shown) < len(answer.current):
+        buttons.append(button("Xem thêm", "ask_more", record=shown[0].id, view="topic"))
+    dispatcher.utter_message(text=text, buttons=buttons)
+    return [SlotSet("last_topic", topic), SlotSet("topic_offset", 0.0), SlotSet("last_record", None)]
+
+
+def item_button(fact) -> str:
+    title = item_title(fact)
+    return title if len(title) <= 40 else title[:40].rsplit(" ", 1)[0]
+
+
+# 10 ------------------------------------------------------------ several questions
+def asks_several(turn: Turn) -> bool:
+    """Several questions in one message (each part carries a question word)."""
+    return len(turn.parts) > 1
+
+
+def several(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """Each part answered in order (up to three), briefly; the parts nothing answers are named —
+    only parts that are questions."""
+    engine = turn.engine
+    answers, missing, shown = [], [], []
+    for part in turn.parts:
+        frame = read_frame(part)
+        hits = engine.rank(part, frame)
+        top = hits[0] if hits else None
+        if not accepts(top, turn.intent, turn.confidence):
+            missing.append(part)
+            unanswered.record(
+                part, channel_of(turn.tracker), top.score if top else 0.0, top.record.id if top else None, turn.intent
+            )
+            continue
+        if top.record.id in shown:
+            continue
+        shown.append(top.record.id)
+        if top.record.kind == "level":
+            answers.append("\n\n".join(copy.level_answer(a, None, None) for a in levels_for(key_of(top.record.id))))
+        else:
+            answers.append(engine.first_answer(top.record, frame))
+        if len(answers) == 3:
+            break
+    if not answers:
+        return unknown_reply(turn, dispatcher, record=False)
+    dispatcher.utter_message(
+        text=copy.combined([brief(a) for a in answers], missing),
+        buttons=[button(f"Chi tiết ý {i}", "ask_more", record=r, view="detail") for i, r in enumerate(shown, 1)],
+    )
+    return [SlotSet("last_record", shown[0])]
+
+
+# 11 ------------------------------------------------------------ a question about a whole topic
+def asks_topic(turn: Turn) -> bool:
+    """No record is good enough, but the question is about a whole topic: very confidently
+    classed, or short ("thủ tục thế nào", "ở Hà Giang thì sao")."""
+    if turn.accepted:
+        return False
+    topic = INTENT_TOPICS.get(turn.intent or "")
+    if topic in (None, "support_levels") or turn.confidence < TOPIC_SURE:
+        return False
+    words = [w for w in lemmas(without_places(turn.tracker, turn.text)) if w not in STOP and w not in GENERIC]
+    return turn.confidence >= SURE or len(words) <= 4
+
+
+def topic_best(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """The topic's best-matching record (its first, most general one on a tie) and the button to
+    the rest of the topic — not "em chưa có thông tin"."""
+    topic = INTENT_TOPICS[turn.intent]
+    engine = turn.engine
+    in_topic = [h for h in engine.index.search(turn.text, None, k=len(engine.index.records)) if h.record.topic == topic]
+    top = in_topic[0] if in_topic and in_topic[0].score > IN_TOPIC_FLOOR else None
+    record = top.record if top else next(r for r in engine.index.records if r.topic == topic)
+    dispatcher.utter_message(text=engine.first_answer(record, turn.frame), buttons=engine.buttons(record))
+    return _answered(record, topic)
+
+
+# 12 ------------------------------------------------------------ the best record
+def has_answer(turn: Turn) -> bool:
+    """The best record scores above the threshold (lower when the classifier agrees on its topic)."""
+    return turn.accepted
+
+
+def record_answer(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """The record's first answer — the sentence that states the attribute asked first — with its
+    status framing and citation; never the same reply twice in a row (then the next record)."""
+    engine = turn.engine
+    hits = [h for h in turn.hits if accepts(h, turn.intent, turn.confidence)] or turn.hits[:1]
+    for hit in hits:
+        record = hit.record
+        if record.kind == "level":
+            return level(turn, dispatcher)
+        text = engine.first_answer(record, turn.frame)
+        if text != turn.context.last_reply or hit is hits[-1]:
+            if text == turn.context.last_reply:
+                text = engine.detail(record) if record.kind != "fact" else text
+            dispatcher.utter_message(text=text, buttons=engine.buttons(record))
+            return _answered(record)
+    return []
+
+
+# 13 ------------------------------------------------------------ out of scope
+def out_of_scope(turn: Turn) -> bool:
+    """The classifier says out of scope and no record is good enough ("giá vàng hôm nay")."""
+    return turn.intent == "out_of_scope"
+
+
+def say_out_of_scope(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """The domain's out-of-scope reply; nothing recorded for officers."""
+    dispatcher.utter_message(response="utter_out_of_scope")
+    return []
+
+
+# 14 ------------------------------------------------------------ nothing answers
+def always(turn: Turn) -> bool:
+    """Every other message."""
+    return True
+
+
+def unknown(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """ "Em chưa có thông tin", whom to ask, the question recorded for officers (phones and names
+    removed); the nearest topic as a button; a person offered after two failures in a row."""
+    return unknown_reply(turn, dispatcher)
+
+
+def unknown_reply(turn: Turn, dispatcher: CollectingDispatcher, record: bool = True) -> List[Dict[Text, Any]]:
+    top = turn.top if record else None
+    if record:
+        unanswered.record(
+            turn.text, channel_of(turn.tracker), top.score if top else 0.0, top.record.id if top else None, turn.intent
+        )
+    near = []
+    if top is not None and top.score >= NEAR:
+        near.append(
+            button(
+                f"Về {TOPIC_TITLES.get(top.record.topic, 'chủ đề gần nhất')}",
+                "ask_more",
+                record=top.record.id,
+                view="topic",
+            )
+        )
+    again = handover.should_offer_after_failure(turn.tracker)
+    dispatcher.utter_message(
+        text=copy.no_answer(turn.named.unit if turn.named else None),
+        buttons=[] if again else near + MAIN_MENU[:3],
+        **handover.failed_turn_metadata(),
+    )
+    if again:
+        handover.offer(dispatcher, "not_understood")
+    return []
+
+
+#: the decision, in order: the first route that applies replies
+ROUTES: Sequence[Route] = (
+    Route("more", wants_more, more),
+    Route("english", in_english, english),
+    Route("already_replied", already_replied, nothing),
+    Route("verdict_again", corrects_verdict, verdict_once_more),
+    Route("quick_check", asks_if_covered, check_covered),
+    Route("document_attribute", asks_document_attribute, document_attribute),
+    Route("level", asks_level, level),
+    Route("activity_picker", asks_amount_of_nothing, pick_activity),
+    Route("overview", asks_overview, overview),
+    Route("several", asks_several, several),
+    Route("topic", asks_topic, topic_best),
+    Route("record", has_answer, record_answer),
+    Route("out_of_scope", out_of_scope, say_out_of_scope),
+    Route("unknown", always, unknown),
+)
+
+
+def decide(turn: Turn) -> Route:
+    """The first route of ``ROUTES`` that applies to ``turn``."""
+    route = next(r for r in ROUTES if r.applies(turn))
+    logger.info("answer route %s for intent %s (frame %s)", route.name, turn.intent, turn.frame)
+    return route
+
+
+def routes_markdown() -> str:
+    """The table as docs/routes.md shows it (printed by tests/test_routes.py)."""
+    lines = [
+        "# How the bot decides what to answer",
+        "",
+        "Generated from `actions/routes.py` (`ROUTES`) by `tests/test_routes.py`; do not edit by hand.",
+        "Every knowledge question goes to `action_answer`; it reads the turn once (text, frame, intent,",
+        "entities, province, the last answer's context), ranks every record, then the **first route",
+        "that applies** replies.",
+        "",
+        "| # | route | applies when | replies |",
+        "|---|---|---|---|",
+    ]
+    for i, r in enumerate(ROUTES, 1):
+        why = " ".join(r.why.split()).replace("|", "\\|")
+        does = " ".join(r.does.split()).replace("|", "\\|")
+        lines.append(f"| {i} | `{r.name}` | {why} | {does} |")
+    return "\n".join(lines) + "\n"
