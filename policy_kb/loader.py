@@ -1,7 +1,8 @@
 """Validate the YAML knowledge data and load it into SQL.
 
-A record without a source, with an unknown status or with a malformed date is refused with a
-message naming the file and the record, and nothing is written (one transaction).
+A record without a source, with an unknown status, a malformed date or an attribute name the
+question frames do not know (``vntext.frames.ATTRIBUTES``) is refused with a message naming the
+file and the record, and nothing is written (one transaction).
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from policy_kb.models import STATUSES, AnswerRecord, Base, Document, DocumentRelation, Fact, KBMeta, SupportLevel, Topic
+from vntext.frames import ATTRIBUTES
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 TOPICS = (
@@ -96,6 +98,36 @@ def source_field(src: Any, file: Path, record: str, key: str = "source") -> Dict
     return out
 
 
+def optional_text(rec: Dict[str, Any], key: str, file: Path | str, record: str) -> Optional[str]:
+    """An optional text field (a document's ``signer:``, ``changes:``): absent or null is None;
+    present, it must be a non-empty string."""
+    value = rec.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise KnowledgeDataError(file, record, f"'{key}' must be a non-empty string if present, got {value!r}")
+    return " ".join(value.split())
+
+
+def attributes_field(rec: Dict[str, Any], file: Path | str, record: str) -> List[str]:
+    """A fact's ``attributes:``: which attributes its text states a value for (a deadline, a
+    count, a place …), in the names of ``vntext.frames.ATTRIBUTES``, the names the question
+    frames use. Optional; an unknown name is refused (a typo would silently never match)."""
+    value = rec.get("attributes")
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        raise KnowledgeDataError(file, record, f"'attributes' must be a list of attribute names, got {value!r}")
+    unknown = [a for a in value if a not in ATTRIBUTES]
+    if unknown:
+        raise KnowledgeDataError(
+            file, record, f"unknown attribute {unknown[0]!r} in 'attributes' (known: {', '.join(ATTRIBUTES)})"
+        )
+    if len(set(value)) != len(value):
+        raise KnowledgeDataError(file, record, "the same attribute twice in 'attributes'")
+    return list(value)
+
+
 def _flag(rec: Dict[str, Any], key: str, file: Path | str, record: str, default: bool = True) -> bool:
     value = rec.get(key, default)
     if not isinstance(value, bool):
@@ -131,7 +163,14 @@ def questions_field(rec: Dict[str, Any], file: Path | str, record: str) -> List[
 
 
 def _record(
-    rid: str, kind: str, topic: str, status: str, text: str, src: Dict[str, str], questions: List[str]
+    rid: str,
+    kind: str,
+    topic: str,
+    status: str,
+    text: str,
+    src: Dict[str, str],
+    questions: List[str],
+    attributes: Iterable[str] = (),
 ) -> AnswerRecord:
     return AnswerRecord(
         id=rid,
@@ -143,6 +182,7 @@ def _record(
         source_document=src["document"],
         source_article=src["article"],
         questions=json.dumps(questions, ensure_ascii=False),
+        attributes=json.dumps(list(attributes)),
     )
 
 
@@ -180,12 +220,15 @@ def _documents(path: Path, rel: str) -> Iterable[Any]:
             state=text_field(rec, "state", rel, rid),
             summary=text_field(rec, "summary", rel, rid),
             state_verified=_flag(rec, "state_verified", rel, rid),
+            signer=optional_text(rec, "signer", rel, rid),
+            changes=optional_text(rec, "changes", rel, rid),
             status=status_field(rec, rel, rid),
             status_detail=rec.get("status_detail"),
             source_document=src["document"],
             source_article=src["article"],
             source_file=rel,
         )
+        relations = {relation: list(rec.get(relation) or []) for relation in ("replaces", "amends")}
         yield doc
         yield _record(
             f"document.{doc.id}",
@@ -195,10 +238,24 @@ def _documents(path: Path, rel: str) -> Iterable[Any]:
             f"{doc.kind} {doc.number}: {doc.title}. {doc.summary}",
             src,
             questions_field(rec, rel, rid),
+            document_attributes(doc, relations),
         )
-        for relation in ("replaces", "amends"):
-            for target in rec.get(relation) or []:
+        for relation, targets in relations.items():
+            for target in targets:
                 yield DocumentRelation(document_id=doc.id, relation=relation, target_number=str(target))
+
+
+def document_attributes(doc: Document, relations: Dict[str, List[Any]]) -> List[str]:
+    """What a document's record can answer: its dates and state always (an unknown date is an
+    answer too: the summary says it is not verified), the signer, its relations and what it
+    changed only where the data has them."""
+    out = ["issued", "effective", "state"]
+    if doc.signer:
+        out.append("signer")
+    out += [relation for relation in ("replaces", "amends") if relations[relation]]
+    if doc.changes:
+        out.append("changes")
+    return out
 
 
 def _facts(path: Path, rel: str) -> Iterable[Any]:
@@ -225,7 +282,16 @@ def _facts(path: Path, rel: str) -> Iterable[Any]:
             effective_to=date_field(rec.get("effective_to"), rel, rid, "effective_to", False),
         )
         yield fact
-        yield _record(fact.id, "fact", topic, fact.status, fact.text, src, questions_field(rec, rel, rid))
+        yield _record(
+            fact.id,
+            "fact",
+            topic,
+            fact.status,
+            fact.text,
+            src,
+            questions_field(rec, rel, rid),
+            attributes_field(rec, rel, rid),
+        )
 
 
 def _support_levels(path: Path, rel: str) -> Iterable[Any]:
@@ -287,6 +353,7 @@ def _support_levels(path: Path, rel: str) -> Iterable[Any]:
         f"{label}. {figures}",
         {"document": newest.source_document, "article": newest.source_article},
         questions,
+        ["amount"] + (["share"] if any(lv.share is not None for lv in levels) else []),
     )
 
 
@@ -340,8 +407,38 @@ def read_data(data_dir: Path = DATA_DIR) -> KnowledgeData:
     _check_questions(out.records)
     for i, record in enumerate(out.records):
         record.position = i
+    # The tables' shape is part of what was loaded: a new column (say kb_records.attributes) with
+    # unchanged data still means a rebuild, and a new digest tells running readers to reload.
+    digest.update(b"schema\0" + schema_fingerprint().encode())
     out.digest = digest.hexdigest()
     return out
+
+
+#: the tables the loader owns: dropped and recreated on every (re)build
+KB_MODELS = (Document, DocumentRelation, Topic, Fact, SupportLevel, AnswerRecord)
+
+
+def schema_fingerprint() -> str:
+    """The knowledge tables' columns as this code defines them (name, type, nullability)."""
+    return ";".join(
+        f"{m.__tablename__}("
+        + ",".join(f"{c.name} {c.type} {'NULL' if c.nullable else 'NOT NULL'}" for c in m.__table__.columns)
+        + ")"
+        for m in KB_MODELS
+    )
+
+
+def _schema_current(conn) -> bool:
+    """Every knowledge table exists with every column of its model (a database built by older
+    code lacks, e.g., kb_records.attributes: it is rebuilt, not read with a missing column)."""
+    inspector = inspect(conn)
+    for model in KB_MODELS:
+        if not inspector.has_table(model.__tablename__):
+            return False
+        have = {c["name"] for c in inspector.get_columns(model.__tablename__)}
+        if not {c.name for c in model.__table__.columns} <= have:
+            return False
+    return True
 
 
 # which knowledge topic an eligibility check belongs to (priors and "Xem thêm về …")
@@ -401,17 +498,10 @@ def build(engine: Engine, data_dir: Path = DATA_DIR, force: bool = False) -> boo
     Base.metadata.create_all(engine, tables=[KBMeta.__table__])
     with Session(engine, future=True) as session:
         current = session.execute(select(KBMeta.value).where(KBMeta.key == "data_digest")).scalar()
-        tables_exist = engine.dialect.has_table(session.connection(), Fact.__tablename__)
-    if current == data.digest and tables_exist and not force:
+        schema_current = _schema_current(session.connection())
+    if current == data.digest and schema_current and not force:
         return False
-    kb_tables = [
-        Document.__table__,
-        DocumentRelation.__table__,
-        Topic.__table__,
-        Fact.__table__,
-        SupportLevel.__table__,
-        AnswerRecord.__table__,
-    ]
+    kb_tables = [model.__table__ for model in KB_MODELS]
     # One transaction: readers keep the old KB until the new one is complete (PostgreSQL DDL
     # is transactional; SQLite takes a write lock for the duration).
     with Session(engine, future=True) as session, session.begin():

@@ -34,6 +34,8 @@ class Document(SourcedMixin, Base):
     # TT 46/2012 was replaced after NĐ 235/2025): the bot then never calls it "đang có hiệu lực".
     state_verified = Column(Boolean, nullable=False, default=True)
     summary = Column(Text, nullable=False)
+    signer = Column(String(120))  # the person who signed it, only where a source names them
+    changes = Column(Text)  # one sentence: what it changed against the document it amends/replaces
 
 
 class DocumentRelation(Base):
@@ -93,6 +95,10 @@ class AnswerRecord(Base):
     source_document = Column(String(200), nullable=False)
     source_article = Column(String(200), nullable=False)
     questions = Column(Text, nullable=False)  # JSON list of strings
+    # JSON list of the attributes (vntext.frames.ATTRIBUTES) the record states a value for: a
+    # fact's ``attributes:``; a document's dates, state, signer, relations and changes; a level's
+    # amount and share. NULL (a row written before the column existed) reads as none.
+    attributes = Column(Text)
 
 
 class KBMeta(Base):

@@ -80,6 +80,8 @@ class DocumentView:
     state_verified: bool = True
     source_document: str = ""
     source_article: str = ""
+    signer: Optional[str] = None  # only where a source names the person who signed it
+    changes: Optional[str] = None  # what it changed against the document it amends or replaces
 
 
 def _fact_view(f: Fact) -> FactView:
@@ -190,6 +192,8 @@ def documents(session: Session) -> List[DocumentView]:
                 state_verified=d.state_verified,
                 source_document=d.source_document,
                 source_article=d.source_article,
+                signer=d.signer,
+                changes=d.changes,
             )
         )
     return out

@@ -65,6 +65,7 @@ class Record:
     article: str
     questions: Tuple[str, ...] = ()
     position: int = 0
+    attributes: Tuple[str, ...] = ()  # what it states a value for (vntext.frames.ATTRIBUTES)
 
 
 def records_from_rows(rows: Iterable) -> List[Record]:
@@ -80,6 +81,7 @@ def records_from_rows(rows: Iterable) -> List[Record]:
             r.source_article,
             tuple(json.loads(r.questions or "[]")),
             r.position or 0,
+            tuple(json.loads(getattr(r, "attributes", None) or "[]")),  # NULL: a row from before the column
         )
         for r in rows
     ]

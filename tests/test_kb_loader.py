@@ -1,6 +1,7 @@
 """The knowledge loader accepts the real data and refuses unsourced or badly dated records."""
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -93,3 +94,115 @@ def test_bad_data_leaves_existing_database_untouched(tmp_path):
 
     with new_session(url) as s:
         assert topic_answer(s, "objectives", dt.date.today()).current
+
+
+# ---------------------------------------------------------------- attributes, signer, changes
+
+
+def test_unknown_attribute_is_refused_with_file_record_and_field(tmp_path):
+    data_dir = _copy_data(tmp_path)
+    rid = _edit_first_fact(data_dir, lambda f: f.update(attributes=["list", "deadlines"]))
+    with pytest.raises(KnowledgeDataError) as err:
+        read_data(data_dir)
+    message = str(err.value)
+    assert "objectives.yml" in message and rid in message
+    assert "'attributes'" in message and "'deadlines'" in message
+
+
+def test_attributes_must_be_a_list_of_names(tmp_path):
+    data_dir = _copy_data(tmp_path)
+    rid = _edit_first_fact(data_dir, lambda f: f.update(attributes="deadline"))
+    with pytest.raises(KnowledgeDataError, match=f"{rid}.*'attributes' must be a list"):
+        read_data(data_dir)
+
+
+def test_every_attribute_in_the_data_is_a_frame_attribute():
+    from vntext.frames import ATTRIBUTES
+
+    data = read_data()
+    for record in data.records:
+        assert set(json.loads(record.attributes)) <= set(ATTRIBUTES), record.id
+    tagged = [r for r in data.records if r.kind == "fact" and json.loads(r.attributes)]
+    assert len(tagged) >= 0.8 * len(data.facts)  # every fact that states a value says which
+
+
+def _edit_document(data_dir: Path, doc_id: str, edit) -> None:
+    path = data_dir / "documents.yml"
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    edit(next(d for d in doc["documents"] if d["id"] == doc_id))
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+@pytest.mark.parametrize("field, value", [("signer", " "), ("signer", ["Bùi Thanh Sơn"]), ("changes", 235)])
+def test_signer_and_changes_must_be_non_empty_text(tmp_path, field, value):
+    data_dir = _copy_data(tmp_path)
+    _edit_document(data_dir, "nd-235-2025", lambda d: d.update({field: value}))
+    with pytest.raises(KnowledgeDataError, match=f"documents.yml, record 'nd-235-2025': '{field}'"):
+        read_data(data_dir)
+
+
+def test_signer_and_changes_are_carried_to_the_document_view(kb_session):
+    from policy_kb.queries import document
+
+    nd235 = document(kb_session, "nd-235-2025")
+    assert nd235.signer == "Bùi Thanh Sơn"
+    assert "Thủ tướng" in nd235.changes and "toàn văn chưa được đọc hết" in nd235.changes.lower()
+    assert document(kb_session, "tt-28-2018-btc").signer == "Trần Xuân Hà"
+    # no source names the signer: none is made up
+    assert document(kb_session, "nd-45-2012").signer is None
+    assert document(kb_session, "qd-1288-ttg").changes is None  # it amends or replaces nothing
+    assert "chưa xác minh" in document(kb_session, "tt-64-2024-btc").changes
+
+
+def test_answer_records_carry_their_attributes(kb_session):
+    from policy_kb.retrieval import load_records
+
+    records = {r.id: r for r in load_records(kb_session)}
+    assert records["dossier.deadline_so"].attributes == ("deadline", "place")
+    assert records["dossier.three_sets"].attributes == ("count", "documents_needed", "place")
+    assert records["dossier.advance_70"].attributes == ("advance", "share")
+    assert records["typical_product.complaints"].attributes == ("deadline", "duration")
+    assert records["activities.fair_abroad_twice_a_year"].attributes == ("frequency",)
+    assert records["document.nd-235-2025"].attributes == ("issued", "effective", "state", "signer", "amends", "changes")
+    assert records["document.qd-1288-ttg"].attributes == ("issued", "effective", "state")
+    assert records["level.machinery"].attributes == ("amount", "share")
+    assert records["level.ccn_infrastructure"].attributes == ("amount",)  # a cap, no share
+    assert all(r.attributes == () for r in records.values() if r.kind == "rule")
+
+
+def test_a_null_attributes_column_reads_as_none():
+    from policy_kb.models import AnswerRecord
+    from policy_kb.retrieval import records_from_rows
+
+    row = AnswerRecord(id="x", kind="fact", topic="overview", position=0, status="VERIFIED", text="t")
+    row.source_document, row.source_article, row.questions, row.attributes = "d", "a", "[]", None
+    assert records_from_rows([row])[0].attributes == ()
+
+
+def test_a_database_of_the_old_schema_is_rebuilt(tmp_path):
+    """A KB built before kb_records.attributes existed (same data digest) is rebuilt, not read
+    with a missing column."""
+    from sqlalchemy import inspect, text
+
+    from policy_kb.db import new_session
+    from policy_kb.retrieval import load_records
+
+    url = f"sqlite:///{tmp_path / 'kb.db'}"
+    engine = get_engine(url)
+    assert build(engine) is True
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE kb_records DROP COLUMN attributes"))
+        conn.execute(text("ALTER TABLE kb_documents DROP COLUMN signer"))
+    assert build(engine) is True
+    assert "attributes" in {c["name"] for c in inspect(engine).get_columns("kb_records")}
+    assert build(engine) is False
+    with new_session(url) as s:
+        assert any(r.attributes for r in load_records(s))
+
+
+def test_verified_tt28_levels_say_tt64_may_have_changed_them():
+    """The fact sheet: TT 64/2024/TT-BTC amends TT 28/2018/TT-BTC and which levels it changed is
+    unverified, so every VERIFIED TT 28/2018 figure carries that caveat."""
+    for level in read_data().levels:
+        if level.status == "VERIFIED" and "28/2018/TT-BTC" in level.source_document:
+            assert level.caveat and "Chưa xác minh Thông tư 64/2024/TT-BTC" in level.caveat, level.activity

@@ -45,3 +45,17 @@ def test_find_document_by_loose_number(kb_session):
     assert find_document(kb_session, "thong tu 28/2018/TT-BTC con hieu luc ko").number.startswith("28/2018/TT-BTC")
     assert find_document(kb_session, "nđ 45/2012 là gì").number.startswith("45/2012")
     assert find_document(kb_session, "không có số nào") is None
+
+
+def test_document_view_built_positionally_as_before_has_no_signer_or_changes():
+    from policy_kb.queries import DocumentView
+
+    view = DocumentView("x", "1/2020/TT-BCT", "Thông tư", "t", None, None, None, "in_force", "VERIFIED", "s")
+    assert view.signer is None and view.changes is None and view.replaces == ()
+
+
+def test_document_signer_is_only_where_a_source_names_it(kb_session):
+    from policy_kb.queries import documents
+
+    signed = {d.number: d.signer for d in documents(kb_session) if d.signer}
+    assert signed == {"235/2025/NĐ-CP": "Bùi Thanh Sơn", "28/2018/TT-BTC": "Trần Xuân Hà"}
