@@ -254,3 +254,10 @@ def brief(answer: str) -> str:
         return answer
     kept = [lines[0]] + [line for line in lines[1:-1] if _CAVEAT.search(line)]
     return "\n".join(kept + [lines[-1]])
+
+
+#: when no record is clearly the answer but two or three are close: the person picks
+CLARIFY = (
+    "Dạ, em chưa chắc anh/chị hỏi ý nào. Anh/chị chọn một nội dung dưới đây, hoặc hỏi cán bộ; "
+    "em đã ghi lại câu hỏi để cán bộ bổ sung ạ."
+)

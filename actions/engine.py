@@ -45,8 +45,11 @@ CONTEXT_RECORD_PRIOR = 0.05
 
 
 def accepts(hit: Optional[Hit], intent: Optional[str], confidence: float = 0.0) -> bool:
-    """Does ``hit`` answer the question well enough to be stated? Two independent signals that
-    agree — a confident intent whose topic is the best record's topic — need less score."""
+    """Does ``hit`` answer the question well enough to be stated? (The score rule: used for
+    the parts of a several-question message and by the ranking's own evaluation; a whole
+    message is decided by ``decision.accept`` over all the ranking's features.) Two
+    independent signals that agree — a confident intent whose topic is the best record's topic
+    — need less score."""
     if hit is None:
         return False
     if intent == "out_of_scope":

@@ -27,6 +27,7 @@ from actions import answer_text as copy
 from actions import handover
 from actions.attribute_text import (
     DOCUMENT_ATTRIBUTES,
+    CLARIFY,
     ENGLISH_LEAD,
     OVERVIEW_TOPICS,
     brief,
@@ -36,6 +37,7 @@ from actions.attribute_text import (
     level_as_of_answer,
     overview_answer,
 )
+from actions.decision import accept, features, unsure
 from actions.engine import (
     AGREEMENT,
     THRESHOLD,
@@ -161,8 +163,21 @@ class Turn:
         return self.hits[0] if self.hits else None
 
     @cached_property
+    def evidence(self) -> Optional[Dict[str, float]]:
+        """The ranking's features for the best record (actions.decision)."""
+        if not self.hits:
+            return None
+        return features(
+            self.hits, self.question, self.intent, self.confidence, self.frame, self.engine.index.vocabulary
+        )
+
+    @cached_property
     def accepted(self) -> bool:
-        return accepts(self.top, self.intent, self.confidence)
+        """Is the best record the answer? Learned from all the ranking's evidence
+        (actions.decision); the score rule where no model ships."""
+        if self.top is None:
+            return False
+        return accept(self.evidence, accepts(self.top, self.intent, self.confidence))
 
     @cached_property
     def parts(self) -> List[str]:
@@ -265,6 +280,11 @@ def more(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
     if record is None:
         dispatcher.utter_message(response="utter_help")
         return []
+    if view == "answer":  # a button of "anh/chị hỏi về …?": the record's own first answer
+        if record.kind == "level":
+            return level_of(turn, dispatcher, key_of(record.id))
+        dispatcher.utter_message(text=engine.first_answer(record), buttons=engine.buttons(record))
+        return _answered(record)
     if view == "topic" or (view is None and record.kind == "fact"):
         topic = "legal_documents" if record.kind == "document" else record.topic
         if topic == "support_levels":
@@ -448,9 +468,13 @@ def level(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]
                 SlotSet("last_record", first),
                 SlotSet("last_topic", "support_levels"),
             ]
-    return reply_level(dispatcher, turn.tracker, activity, turn.engine.cost()) + [
-        SlotSet("last_topic", "support_levels")
-    ]
+    return level_of(turn, dispatcher, activity)
+
+
+def level_of(turn: Turn, dispatcher: CollectingDispatcher, activity: str) -> List[Dict[Text, Any]]:
+    """The current level of ``activity`` (and the estimate for a cost said)."""
+    events = reply_level(dispatcher, turn.tracker, activity, turn.engine.cost())
+    return events + [SlotSet("last_topic", "support_levels")]
 
 
 def _before(text: str) -> bool:
@@ -597,7 +621,43 @@ def record_answer(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Tex
     return []
 
 
-# 13 ------------------------------------------------------------ out of scope
+# 13 ------------------------------------------------------------ two or three close readings
+def is_unsure(turn: Turn) -> bool:
+    """No record is clearly the answer, but the evidence is not far from it (actions.decision:
+    the clarify band) and the classifier does not call the message out of scope."""
+    return turn.evidence is not None and turn.intent != "out_of_scope" and unsure(turn.evidence)
+
+
+def clarify(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """ "Anh/chị hỏi về …?" with the two or three best records as buttons (each opens its
+    answer), and a person offered; the question is recorded for officers."""
+    seen, options = set(), []
+    for hit in turn.hits:
+        title = option_title(hit.record)
+        if title in seen:
+            continue
+        seen.add(title)
+        options.append(button(title, "ask_more", record=hit.record.id, view="answer"))
+        if len(options) == 3:
+            break
+    top = turn.top
+    unanswered.record(turn.text, channel_of(turn.tracker), top.score, top.record.id, turn.intent)
+    dispatcher.utter_message(text=CLARIFY, buttons=options + [button("Hỏi cán bộ", "request_human")])
+    return []
+
+
+def option_title(record: Record) -> str:
+    """A button's title for a record: a level's label, a document's number, a fact's first clause."""
+    if record.kind == "level":
+        text = record.text.split(".")[0]
+    elif record.kind == "document":
+        text = record.text.split(":")[0]
+    else:
+        text = item_title(record)
+    return text if len(text) <= 40 else text[:40].rsplit(" ", 1)[0]
+
+
+# 14 ------------------------------------------------------------ out of scope
 def out_of_scope(turn: Turn) -> bool:
     """The classifier says out of scope and no record is good enough ("giá vàng hôm nay")."""
     return turn.intent == "out_of_scope"
@@ -609,7 +669,7 @@ def say_out_of_scope(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[
     return []
 
 
-# 14 ------------------------------------------------------------ nothing answers
+# 15 ------------------------------------------------------------ nothing answers
 def always(turn: Turn) -> bool:
     """Every other message."""
     return True
@@ -662,6 +722,7 @@ ROUTES: Sequence[Route] = (
     Route("several", asks_several, several),
     Route("topic", asks_topic, topic_best),
     Route("record", has_answer, record_answer),
+    Route("clarify", is_unsure, clarify),
     Route("out_of_scope", out_of_scope, say_out_of_scope),
     Route("unknown", always, unknown),
 )

@@ -251,6 +251,11 @@ class AnswerIndex:
         self._gram_index = tfidf.vocabulary_
         self._idf = tfidf.idf_
 
+    @property
+    def vocabulary(self) -> set:
+        """The BM25 terms of the index (a question's words it has never seen are evidence)."""
+        return self._vocab
+
     def _char_cosine(self, query: str) -> np.ndarray:
         counts: Dict[int, int] = {}
         for gram in self._analyze(char_view(query)):
