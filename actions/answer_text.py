@@ -1,5 +1,6 @@
 """Vietnamese copy for the answer engine: one record → a short first answer (≤ ~450 characters:
-the fact, its status framing, one citation line) and, behind buttons, its details and history.
+the fact, its status framing, its caveats, one citation line; shortened only by whole sentences,
+see ``compose``) and, behind buttons, its details and history.
 
 Status rules (docs/sources.md), enforced here and nowhere else:
 * VERIFIED: stated.
@@ -12,7 +13,7 @@ Status rules (docs/sources.md), enforced here and nowhere else:
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from actions.render import LOCAL_RULE, estimate_text, fmt_date, next_step, sources_line
 from policy_kb.queries import DocumentView, LevelAnswer, LevelView
@@ -76,19 +77,127 @@ def historical(text: str, document: str, until: Optional[object] = None, current
     )
 
 
-def _fit(lines: List[str], cite: str, optional: Sequence[str] = (), limit: int = MAX_FIRST) -> str:
-    """``lines`` (all kept) + each ``optional`` line that still fits + the citation, within
-    ``limit`` characters; if the kept lines alone are too long, the first is cut at a word."""
-    kept = list(lines)
-    for extra in optional:
-        if len("\n".join(kept + [extra, cite])) <= limit:
-            kept.append(extra)
-    text = "\n".join(kept + [cite])
-    if len(text) > limit:
-        room = limit - len(cite) - len("\n".join(kept[1:])) - 3
-        kept[0] = kept[0][: max(room, 80)].rsplit(" ", 1)[0] + "…"
-        text = "\n".join(kept + [cite])
-    return text
+# ---------------------------------------------------------------- composing a first message
+
+#: what a shortened answer says about the rest (the buttons under it carry it)
+MORE_DETAIL = "(Chi tiết: bấm “Chi tiết”.)"
+MORE_TOPIC = "(Còn nữa: bấm “Xem thêm” bên dưới.)"
+
+#: words after which "." does not end a sentence ("TP. Hồ Chí Minh"; "đ." is the đồng of a figure)
+_ABBREVIATIONS = frozenset({"đ", "tp", "tx", "tt", "nđ", "qđ", "ts", "ths", "pgs", "gs", "tr", "v.v", "đ/c"})
+#: the status framing of a fact: never dropped from an answer, never shortened
+_FRAMING = re.compile(r"chưa xác minh|trước đây", re.IGNORECASE)
+_OPEN, _CLOSE = "(“[", ")”]"
+
+
+def _sentence_end(text: str, i: int, depth: int) -> bool:
+    """Does the '.', '?' or '!' at ``i`` end a sentence (followed by a space and a capital)?"""
+    if depth or text[i] not in ".?!" or text[i + 1 : i + 2] != " ":
+        return False
+    nxt = text[i + 2 : i + 3]
+    if not nxt or not (nxt.isupper() or nxt in "“(\"'"):
+        return False
+    if text[i] != ".":
+        return True
+    word = text[:i].rsplit(" ", 1)[-1].lower()
+    # "TP. Hồ Chí Minh", "đ. Mỗi", "v.v. Các", "Điều 5. Nội dung": not a sentence end
+    return not (word in _ABBREVIATIONS or len(word) <= 1 or (word.isdigit() and len(word) <= 2))
+
+
+def units(line: str) -> List[Tuple[str, str]]:
+    """A line as (separator before, text) pieces that may be dropped whole: its sentences, the
+    items of a list joined by "; " and its "• " bullets; never split inside brackets or quotes,
+    nor after an abbreviation or a number ("TP. Hồ Chí Minh", "NĐ 45/2012", "1,5 lần", "2.")."""
+    out: List[Tuple[str, str]] = []
+    sep, start, depth, i = "", 0, 0, 0
+    while i < len(line):
+        ch = line[i]
+        cut = None
+        if ch == "\n":
+            cut = (i, i + (3 if line.startswith("\n• ", i) else 1))
+            depth = 0
+        elif depth == 0 and line.startswith("; ", i):
+            cut = (i, i + 2)
+        elif _sentence_end(line, i, depth):
+            cut = (i + 1, i + 2)
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+        if cut and line[start : cut[0]].strip():
+            out.append((sep, line[start : cut[0]]))
+            sep, start = line[cut[0] : cut[1]], cut[1]
+            i = cut[1]
+            continue
+        i += 1
+    if line[start:].strip() or not out:
+        out.append((sep, line[start:]))
+    return out
+
+
+def _ended(text: str) -> str:
+    """A shortened sentence list ended as a sentence: 'a; b' → 'a; b.', 'gồm:' stays."""
+    text = text.rstrip().rstrip(";,")
+    return text if text.endswith((".", "?", "!", ":", ".)", "ạ")) else text + "."
+
+
+def compose(
+    required: Sequence[str],
+    caveats: Sequence[str] = (),
+    optional: Sequence[str] = (),
+    cite: str = "",
+    limit: int = MAX_FIRST,
+    more: str = MORE_DETAIL,
+) -> str:
+    """One first message within ``limit`` characters, shortened only by whole sentences.
+
+    * ``required``: the fact, its status framing first; shortened if needed, by whole sentences,
+      list items ("; ") and bullets from the end of each line — the first piece of each line and
+      every piece with the status framing ("chưa xác minh", "trước đây") are always kept whole;
+      a line left shorter ends as a sentence, and ``more`` says where the rest is;
+    * ``caveats``: kept whole whatever the length (the limit is soft for them: correctness over
+      length) — the national-cap line, the level's caveat, what was asked for (the estimate);
+    * ``optional``: each line that still fits, when nothing had to be left out;
+    * ``cite``: the citation line, always last.
+    Never a word cut off with "…"."""
+    tail = [c for c in caveats if c]
+    end = [cite] if cite else []
+    pieces = [units(line) for line in required if line]
+
+    def assemble(keep, pointer: bool) -> List[str]:
+        lines = []
+        for n, line in enumerate(pieces):
+            kept = [j for j in range(len(line)) if (n, j) in keep]
+            text = "".join((line[j][0] if k else "") + line[j][1] for k, j in enumerate(kept))
+            if kept[-1] != len(line) - 1:  # the line lost its end: end it as a sentence
+                text = _ended(text)
+            lines.append(text)
+        if pointer:
+            lines[-1] = f"{_ended(lines[-1])} {more}" if more else lines[-1]
+        return lines
+
+    every = {(n, j) for n, line in enumerate(pieces) for j in range(len(line))}
+    lines = assemble(every, False) if pieces else []
+    if len("\n".join(lines + tail + end)) <= limit:
+        for extra in optional:
+            if len("\n".join(lines + tail + [extra] + end)) <= limit:
+                tail.append(extra)
+        return "\n".join(lines + tail + end)
+    # too long: the first piece of each line and the status framing, then whole pieces in order
+    keep = set()
+    for n, line in enumerate(pieces):
+        for j, (_, text) in enumerate(line):
+            heading = j > 0 and (n, j - 1) in keep and line[j - 1][1].endswith(":")  # "gồm:" and its first item
+            if j == 0 or heading or _FRAMING.search(text):
+                keep.add((n, j))
+    for n, line in enumerate(pieces):
+        for j in range(len(line)):
+            if (n, j) in keep:
+                continue
+            if len("\n".join(assemble(keep | {(n, j)}, True) + tail + end)) > limit:
+                break  # the rest of this line waits behind the button
+            keep.add((n, j))
+    return "\n".join(assemble(keep, keep != every) + tail + end)
 
 
 # ---------------------------------------------------------------- facts and rules
@@ -106,9 +215,9 @@ def statement(record: Record, until: Optional[object] = None) -> str:
 
 def fact_answer(record: Record, until: Optional[object] = None, province_line: Optional[str] = None) -> str:
     said = statement(record, until)
-    first = f"{province_line}\n{said}" if province_line else f"Dạ, {_after_da(said)}"
+    required = [province_line, said[:1].upper() + said[1:]] if province_line else [f"Dạ, {_after_da(said)}"]
     optional = [next_step()] if record.status == "UNVERIFIED" else []
-    return _fit([first], sources_line([Cited(record.document, record.article)]), optional)
+    return compose(required, (), optional, sources_line([Cited(record.document, record.article)]), more=MORE_TOPIC)
 
 
 # ---------------------------------------------------------------- support levels
@@ -118,43 +227,75 @@ def _level_line(label: str, current: LevelView) -> str:
     return f"Dạ, với “{label}”: {current.text.rstrip('.')}."
 
 
+def caveat_line(caveat: Optional[str]) -> Optional[str]:
+    """A level's caveat, short, for the first answer (the whole of it is in ``level_detail``):
+    'Chưa xác minh Thông tư 64/2024/TT-BTC (sửa đổi TT 28/2018) có thay đổi mức này hay không.'
+    → 'Lưu ý: chưa xác minh TT 64/2024/TT-BTC có thay đổi mức này hay không.'"""
+    text = re.sub(r"\s*\([^()]*\)", "", (caveat or "").strip()).strip()
+    if not text:
+        return None
+    for long, short in _KIND_SHORT:
+        text = re.sub(rf"\b{long} (?=\d)", f"{short} ", text)
+    return f"Lưu ý: {_after_da(text).rstrip('.')}."
+
+
+def _unverified_lines(label: str, current: Optional[LevelView]) -> List[str]:
+    """'No current figure is verified', longest first: the first that lets the answer fit is used."""
+    doc = f" ({short_doc(current.document)})" if current else ""
+    return [
+        f"Dạ, mức hiện hành cho “{label}” em chưa xác minh được theo văn bản đang có hiệu lực{doc}, nên em "
+        "không đưa con số.",
+        f"Dạ, với “{label}”: mức hiện hành{doc} em chưa xác minh được nên em không đưa con số.",
+        f"Dạ, với “{label}”: mức hiện hành{doc} em chưa xác minh được.",
+        f"Dạ, mức hiện hành{doc} cho hoạt động này em chưa xác minh được.",
+    ]
+
+
 def level_answer(answer: LevelAnswer, cost: Optional[int] = None, named=None) -> str:
     """The figure in effect (or that none is verified, and the earlier one), the national-cap
-    line, the estimate for a cost; the caveat and every earlier value are in ``level_detail``.
-    ``named``: the province the person named (actions.slots.NamedProvince), if any."""
+    line, the level's caveat, the estimate for a cost; every earlier value and the caveat in full
+    are in ``level_detail``. ``named``: the province the person named (actions.slots.NamedProvince)."""
     current = answer.current
-    lines: List[str] = []
+    caveats: List[Optional[str]] = []
     optional: List[str] = []
-    cited: List = []
     earlier = next((lv for lv in answer.earlier if lv.status != "UNVERIFIED"), None)
     limit = MAX_FIRST
-    if current is not None and current.status == "VERIFIED":
-        lines.append(_level_line(answer.label, current))
+    verified = current is not None and current.status == "VERIFIED"
+    if verified:
+        lines = [_level_line(answer.label, current)]
         if cost:
+            # asked for: kept whole, and it does not crowd out the level
             estimate = estimate_text(current, cost)
-            lines.append(estimate)
-            limit += len(estimate) + 1  # the estimate is asked for: it does not crowd out the level
+            caveats.append(estimate)
+            limit += len(estimate) + 1
         # always, however long the rest: a national cap is not what the province pays
-        lines.append(
+        caveats.append(
             f"Đây là mức tối đa quốc gia; mức ở {named.place} do tỉnh quy định, anh/chị hỏi Sở Công "
             f"Thương {named.unit.short_name}."
             if named
             else NATIONAL_CAP
         )
+        caveats.append(caveat_line(current.caveat))
         if not named:
             optional.append("Anh/chị hỏi Trung tâm Khuyến công tỉnh về mức đang áp dụng.")
-        cited.append(current)
+        cited = [current]
     else:
-        lines.append(
-            f"Dạ, mức hiện hành cho “{answer.label}” em chưa xác minh được theo văn bản đang có "
-            f"hiệu lực{f' ({short_doc(current.document)})' if current else ''}, nên em không đưa con số."
-        )
+        lines, cited = [], []
         if earlier is not None:
             lines.append(f"Theo {short_doc(earlier.document)} trước đây: {earlier.text.rstrip('.')}.")
+            caveats.append(caveat_line(earlier.caveat))
             cited.append(earlier)  # the figure stated is the earlier document's
-        lines.append(LOCAL_RULE)
+        caveats.append(LOCAL_RULE)
         optional.append(next_step(named.unit if named else None))
-    return _fit(lines, sources_line(cited) if cited else "", optional, limit).rstrip("\n")
+    cite = sources_line(cited) if cited else ""
+    kept = [c for c in caveats if c]
+    if not verified:
+        # no verified figure: the longest wording that lets the whole answer fit; else the
+        # shortest, so that the earlier figure loses as little as possible
+        wordings = _unverified_lines(answer.label, current)
+        first = next((w for w in wordings if len("\n".join([w, *lines, *kept, cite])) <= limit), wordings[-1])
+        lines.insert(0, first)
+    return compose(lines, kept, optional, cite, limit)
 
 
 def level_detail(answer: LevelAnswer, place_unit=None) -> str:
@@ -230,7 +371,7 @@ def document_answer(doc: DocumentView) -> str:
             lines.append(f"Văn bản này sửa đổi, bổ sung {', '.join(doc.amends)}.")
         if doc.replaces:
             lines.append(f"Văn bản này thay thế {', '.join(doc.replaces)}.")
-    return _fit(lines[:1], sources_line([Cited(doc.source_document, doc.source_article)]), lines[1:])
+    return compose(lines[:1], (), lines[1:], sources_line([Cited(doc.source_document, doc.source_article)]))
 
 
 def document_detail(doc: DocumentView) -> str:
