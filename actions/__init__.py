@@ -5,7 +5,11 @@ kb.py (database access) → render.py (Vietnamese copy + citations) → one modu
 The top layer: it may import every project package except ``tests`` (``tests/test_layers.py``).
 
 - :mod:`actions.kb`             -- knowledge-base access for actions.
-- :mod:`actions.answer`         -- ``action_answer``: the one answering path for knowledge questions.
+- :mod:`actions.answer`         -- ``action_answer``: the thin Rasa adapter of the route table.
+- :mod:`actions.routes`         -- the turn read once, and the ordered table of answer routes.
+- :mod:`actions.engine`         -- ranking for one turn (intent, entity, attribute, context priors), one record rendered.
+- :mod:`actions.decision`       -- answer or refuse, learned from the ranking's evidence.
+- :mod:`actions.attribute_text` -- the part asked: document attributes, levels as of a date, overviews.
 - :mod:`actions.answer_index`   -- the running server's answer index, rebuilt when the data changes.
 - :mod:`actions.answer_text`    -- one record → a short first answer with its citation.
 - :mod:`actions.render`         -- Vietnamese copy for knowledge answers.

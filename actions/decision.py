@@ -43,6 +43,7 @@ FEATURES = (
     "length",
     "level",
     "document",
+    "follow_up",
 )
 
 
@@ -53,6 +54,7 @@ def features(
     confidence: float,
     frame: Optional[Frame],
     vocabulary,
+    follow_up: bool = False,
 ) -> Dict[str, float]:
     """The evidence for stating ``hits[0]`` as the answer to ``query``."""
     top = hits[0]
@@ -79,6 +81,7 @@ def features(
         "length": min(len(words), 30) / 30.0,
         "level": float(top.record.kind == "level"),
         "document": float(top.record.kind == "document"),
+        "follow_up": float(follow_up),
     }
 
 

@@ -39,6 +39,10 @@ AGREEMENT = 0.2
 #: a record whose data says it states the attribute asked ("hạn", "mấy bộ") ranks up this much:
 #: enough to move a close call between two records of one topic, not to answer alone
 ATTRIBUTE_PRIOR = 0.08
+#: a question about the past ("trước đây", "hồi 2014", "bản gốc") ranks the earlier rules up; one
+#: about now ("hiện nay", "bây giờ") the rules in force
+PAST_PRIOR = 0.1
+NOW_PRIOR = 0.05
 #: an elliptical follow-up: records of the last answer's topic, and the last record itself
 CONTEXT_TOPIC_PRIOR = 0.1
 CONTEXT_RECORD_PRIOR = 0.05
@@ -134,6 +138,13 @@ class Answerer:
             for r in self.index.records:
                 if asked & set(getattr(r, "attributes", ()) or ()):
                     priors.records[r.id] = priors.records.get(r.id, 0.0) + ATTRIBUTE_PRIOR
+        time = frame.time if frame else None
+        if time in ("past", "original") or time == "now":
+            for r in self.index.records:
+                earlier = r.status == "HISTORICAL"
+                if (time != "now" and earlier) or (time == "now" and r.status == "VERIFIED" and not earlier):
+                    bonus = PAST_PRIOR if time != "now" else NOW_PRIOR
+                    priors.records[r.id] = priors.records.get(r.id, 0.0) + bonus
         if context is not None:
             priors.topics[context.topic] = priors.topics.get(context.topic, 0.0) + CONTEXT_TOPIC_PRIOR
             priors.records[context.id] = priors.records.get(context.id, 0.0) + CONTEXT_RECORD_PRIOR

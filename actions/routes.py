@@ -75,6 +75,8 @@ GENERIC = frozenset({"khuyen", "cong", "ho", "tro", "chinh", "sach", "duoc", "nh
 SURE = 0.75
 #: a topic-wide question: the classifier at least this sure of the topic
 TOPIC_SURE = 0.5
+#: at most this many content words (besides places and generic words): a question about the topic
+TOPIC_WORDS = 4
 #: the best in-topic record of a topic-wide question must match at least this much to lead
 IN_TOPIC_FLOOR = 0.2
 #: the "Về <topic>" button under "em chưa có thông tin" needs the nearest record this close
@@ -89,6 +91,19 @@ _ELIGIBILITY_QUESTION = re.compile(
     r"|(?:xin|nhan) (?:ho tro|duoc ho tro) (?:duoc|dc) (?:khong|ko|k|hong)"
     r"|co (?:duoc|dc) khong|(?:duoc|dc) khong)\b"
 )
+
+
+# time words of a question ("trước đây", "bây giờ"), on folded text
+_TIME_WORDS = re.compile(
+    r"\b(?:truoc day|truoc kia|hoi truoc|luc truoc|ngay truoc|bay gio|hien nay|hien tai|hien gio|gio day)\b"
+)
+
+
+def without_time(text: str) -> str:
+    """``text`` without its time words (folding keeps positions, so the spans are the same)."""
+    for m in reversed(list(_TIME_WORDS.finditer(fold(text)))):
+        text = text[: m.start()] + " " + text[m.end() :]
+    return text
 
 
 # ---------------------------------------------------------------- the turn, read once
@@ -146,6 +161,10 @@ class Turn:
         afresh."""
         if not self.frame.elliptical or not self.context.record:
             return None
+        if self.entity("activity") and f"level.{self.entity('activity')}" != self.context.record:
+            return None  # "còn hội chợ trong nước?": the activity named is the new subject
+        if self.frame.documents:
+            return None  # a document named is the subject
         return self.engine.by_id.get(self.context.record)
 
     @cached_property
@@ -156,7 +175,12 @@ class Turn:
 
     @cached_property
     def hits(self) -> List[Hit]:
-        return self.engine.rank(self.question, self.frame, self.context_record)
+        hits = self.engine.rank(self.question, self.frame, self.context_record)
+        context = self.context_record
+        if context is not None and not self.frame.attributes and self.frame.time is None:
+            # "còn máy cũ thì sao": something the last answer did not say, not that answer again
+            hits = [h for h in hits if h.record.id != context.id] or hits
+        return hits
 
     @property
     def top(self) -> Optional[Hit]:
@@ -168,7 +192,13 @@ class Turn:
         if not self.hits:
             return None
         return features(
-            self.hits, self.question, self.intent, self.confidence, self.frame, self.engine.index.vocabulary
+            self.hits,
+            self.question,
+            self.intent,
+            self.confidence,
+            self.frame,
+            self.engine.index.vocabulary,
+            self.context_record is not None,
         )
 
     @cached_property
@@ -544,7 +574,13 @@ def several(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any
     only parts that are questions."""
     engine = turn.engine
     answers, missing, shown = [], [], []
-    for part in turn.parts:
+    first = turn.parts[0]
+    for i, part in enumerate(turn.parts):
+        if i and part.startswith(first) and part != first:
+            # a short part carries the first part's subject, not its time: "trước đây ai phê
+            # duyệt, bây giờ ai" → "… phê duyệt bây giờ ai"
+            own = read_frame(part[len(first) :])
+            part = f"{without_time(first)} {part[len(first) :]}" if own.time else part
         frame = read_frame(part)
         hits = engine.rank(part, frame)
         top = hits[0] if hits else None
@@ -574,15 +610,16 @@ def several(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any
 
 # 11 ------------------------------------------------------------ a question about a whole topic
 def asks_topic(turn: Turn) -> bool:
-    """No record is good enough, but the question is about a whole topic: very confidently
-    classed, or short ("thủ tục thế nào", "ở Hà Giang thì sao")."""
+    """No record is good enough, but the question is about a whole topic: confidently classed
+    and short ("thủ tục thế nào", "ở Hà Giang thì sao"; a longer question asks something
+    specific, which the decision refused)."""
     if turn.accepted:
         return False
     topic = INTENT_TOPICS.get(turn.intent or "")
     if topic in (None, "support_levels") or turn.confidence < TOPIC_SURE:
         return False
     words = [w for w in lemmas(without_places(turn.tracker, turn.text)) if w not in STOP and w not in GENERIC]
-    return turn.confidence >= SURE or len(words) <= 4
+    return len(words) <= TOPIC_WORDS
 
 
 def topic_best(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
@@ -613,6 +650,11 @@ def record_answer(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Tex
         if record.kind == "level":
             return level(turn, dispatcher)
         text = engine.first_answer(record, turn.frame)
+        if turn.frame.time == "both" and record.status == "VERIFIED":
+            # "trước đây … bây giờ …": the rule now, then the earlier one (two parts)
+            earlier = engine.history(record)
+            if earlier:
+                text = f"{text}\n{earlier}"
         if text != turn.context.last_reply or hit is hits[-1]:
             if text == turn.context.last_reply:
                 text = engine.detail(record) if record.kind != "fact" else text
@@ -716,8 +758,8 @@ ROUTES: Sequence[Route] = (
     Route("verdict_again", corrects_verdict, verdict_once_more),
     Route("quick_check", asks_if_covered, check_covered),
     Route("document_attribute", asks_document_attribute, document_attribute),
-    Route("level", asks_level, level),
     Route("activity_picker", asks_amount_of_nothing, pick_activity),
+    Route("level", asks_level, level),
     Route("overview", asks_overview, overview),
     Route("several", asks_several, several),
     Route("topic", asks_topic, topic_best),

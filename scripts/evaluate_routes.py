@@ -94,6 +94,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--errors", action="store_true", help="list tuning-split errors")
     ap.add_argument("--only", help="classes to run, comma-separated")
+    ap.add_argument("--cuts", action="store_true", help="list tuning-split replies judged cut")
     ap.add_argument("--min-locked-right", type=float)
     ap.add_argument("--min-locked-decision", type=float)
     ap.add_argument("--max-cut", type=int)
@@ -169,6 +170,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             by_kind[i.get("kind") or "?"].append(bool(j["right"]))
     if by_kind:
         print("follow-ups by kind: " + ", ".join(f"{k} {sum(v)}/{len(v)}" for k, v in sorted(by_kind.items())))
+
+    if args.cuts:
+        print("\nCUT REPLIES (tuning split):")
+        for i, r, _ in rows:
+            if i["split"] == "tune" and r.route not in REFUSALS and is_cut(r.text):
+                print(f"  [{r.route}] {i['q'][:80]}\n      {r.text[-160:]!r}")
 
     if args.errors:
         print("\nTUNING-SPLIT ERRORS (the locked split is never listed):")

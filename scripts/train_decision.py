@@ -23,32 +23,42 @@ sys.path.insert(0, str(ROOT))
 def rows():
     from rasa_sdk import Tracker
 
-    from actions.decision import features, vector
+    from actions.decision import vector
     from actions.kb import kb_session
     from actions.routes import Turn
-    from devtools.answer_sim import AnswerSimulator
+    from devtools.answer_sim import AnswerSimulator, Conversation
     from scripts.evaluate_routes import load
 
     sim = AnswerSimulator()
-    singles, _ = load()
+    singles, conversations = load()
     X, y = [], []
-    with kb_session() as session:
-        for item in singles:
-            if item["split"] != "tune" or item.get("route") or item.get("parts") or item["cls"] == "english":
-                continue
-            message = dict(sim.parse(item["q"]), text=item["q"])
-            tracker = Tracker("train", {}, message, [], False, None, {}, "action_listen")
+
+    def add(text, label, conversation=None):
+        message = dict(sim.parse(text), text=text)
+        slots = dict(conversation.slots) if conversation else {}
+        for ent in message.get("entities") or []:
+            if ent.get("entity") in ("activity", "money"):
+                slots[ent["entity"]] = ent.get("value")
+        events = list(conversation.events) if conversation else []
+        tracker = Tracker("train", slots, message, events, False, None, {}, "action_listen")
+        with kb_session() as session:
             turn = Turn(tracker, session)
-            if not turn.hits:
-                continue
-            X.append(
-                vector(
-                    features(
-                        turn.hits, turn.question, turn.intent, turn.confidence, turn.frame, turn.engine.index.vocabulary
-                    )
-                )
-            )
-            y.append(0 if item["cls"] == "unanswerable" else 1)
+            if turn.evidence is not None:
+                X.append(vector(turn.evidence))
+                y.append(label)
+
+    for item in singles:
+        if item["split"] != "tune" or item.get("route") or item.get("parts") or item["cls"] == "english":
+            continue
+        add(item["q"], 0 if item["cls"] == "unanswerable" else 1)
+    for n, conv in enumerate(conversations):
+        if conv["split"] != "tune":
+            continue
+        c = Conversation(f"train-{n}")
+        for i, turn in enumerate(conv["turns"]):
+            if i and turn.get("kind") != "more":
+                add(turn["user"], 1, c)
+            sim.ask(turn["user"], c)
     return np.array(X), np.array(y)
 
 

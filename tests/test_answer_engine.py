@@ -24,6 +24,12 @@ UNANSWERABLE = [
     for p in sorted((ROOT / "tests" / "data" / "answer_eval").glob("*.yml"))
     for q in (yaml.safe_load(p.read_text("utf-8")).get("unanswerable") or [])
 ]
+FOLLOW_UPS = [
+    {"q": t["user"]}
+    for p in sorted((ROOT / "tests" / "data" / "answer_eval").glob("*.yml"))
+    for c in (yaml.safe_load(p.read_text("utf-8")).get("conversations") or [])
+    for t in c["turns"]
+]
 
 
 def run(tracker):
@@ -46,7 +52,7 @@ def test_every_fact_level_and_document_has_two_example_questions():
 
 def test_eval_set_is_large_enough_in_three_styles_and_not_leaked():
     assert len(EVAL) >= 250 and len(UNANSWERABLE) >= 30
-    assert {q["style"] for q in EVAL} == {"formal", "informal", "no_diacritics"}
+    assert {q["style"] for q in EVAL} == {"formal", "informal", "no_diacritics", "english"}
     record_questions = {key(q) for r in read_data().records for q in json.loads(r.questions)}
     training = set()
     for path in (ROOT / "nlu_data" / "train").glob("*.yml"):
@@ -56,7 +62,7 @@ def test_eval_set_is_large_enough_in_three_styles_and_not_leaked():
                 for line in (block.get("examples") or "").splitlines()
                 if line.startswith("- ")
             }
-    leaked = [q["q"] for q in EVAL + UNANSWERABLE if key(q["q"]) in record_questions | training]
+    leaked = [q["q"] for q in EVAL + UNANSWERABLE + FOLLOW_UPS if key(q["q"]) in record_questions | training]
     assert leaked == []
 
 

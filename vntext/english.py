@@ -56,7 +56,8 @@ _ENGLISH_WORDS = frozenset(
     """i my we our you your is are am was be can could would should will do does did what how
 which who whom whose why where when get got buy want need have has please tell about for with
 from and or of if any some there their they this that these those much many support help
-company business workshop factory my small our rural province apply""".split()
+company business workshop factory small rural province apply it going to in on at the a an me
+tomorrow today weather rain know like hi hello thanks thank""".split()
 )
 
 
