@@ -12,7 +12,7 @@ import re
 from typing import List, Optional, Sequence, Tuple
 
 from actions.answer_text import NATIONAL_CAP, Cited, document_state, short_doc
-from actions.render import LOCAL_RULE, fmt_date, sources_line
+from actions.render import LOCAL_RULE, fmt_date, next_step, sources_line
 from policy_kb.queries import DocumentView, FactView, LevelAnswer, LevelView
 from policy_kb.retrieval import Record
 from vntext.fold import fold
@@ -261,3 +261,11 @@ CLARIFY = (
     "Dạ, em chưa chắc anh/chị hỏi ý nào. Anh/chị chọn một nội dung dưới đây, hoặc hỏi cán bộ; "
     "em đã ghi lại câu hỏi để cán bộ bổ sung ạ."
 )
+
+
+def contact_text(unit=None) -> str:
+    """No phone numbers, addresses or names of officials are in the knowledge base: whom to ask."""
+    return (
+        "Dạ, em không có số điện thoại, địa chỉ hay tên cán bộ của các cơ quan trong tài liệu nên "
+        "không đưa để tránh sai. " + next_step(unit) + " Em đã ghi lại câu hỏi để cán bộ bổ sung ạ."
+    )

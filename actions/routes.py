@@ -26,6 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import answer_text as copy
 from actions import handover
 from actions.attribute_text import (
+    contact_text,
     DOCUMENT_ATTRIBUTES,
     CLARIFY,
     ENGLISH_LEAD,
@@ -77,6 +78,9 @@ SURE = 0.75
 TOPIC_SURE = 0.5
 #: at most this many content words (besides places and generic words): a question about the topic
 TOPIC_WORDS = 4
+#: a how-much question naming nothing (at most this many other content words) gets the picker
+PICKER_WORDS = 2
+_AMOUNT_WORDS = frozenset({"muc", "bao", "nhieu", "bn", "tien", "toi", "da", "phan", "tram", "tra", "vay", "nhiu"})
 #: the best in-topic record of a topic-wide question must match at least this much to lead
 IN_TOPIC_FLOOR = 0.2
 #: the "Về <topic>" button under "em chưa có thông tin" needs the nearest record this close
@@ -105,6 +109,13 @@ def without_time(text: str) -> str:
         text = text[: m.start()] + " " + text[m.end() :]
     return text
 
+
+# phone, hotline, email, address, website, the head of an office: never in the knowledge base
+_CONTACT = re.compile(
+    r"\b(?:so dien thoai|sdt|so dt|dien thoai|hotline|duong day nong|email|e-mail|mail|dia chi|website|trang web|"
+    r"fanpage|facebook|giam doc|pho giam doc|cuc truong|truong phong|chu tich|lam viec (?:thu|ngay|gio)|"
+    r"gio lam viec)\b"
+)
 
 # ---------------------------------------------------------------- the turn, read once
 
@@ -428,6 +439,22 @@ def check_covered(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Tex
     return quick_check(dispatcher, turn.tracker, general)
 
 
+# 5b ------------------------------------------------------------ contact details
+def asks_contact(turn: Turn) -> bool:
+    """The message asks for contact details or a person of an office (phone, hotline, email,
+    address, website, director): the knowledge base has none of them."""
+    return bool(_CONTACT.search(fold(turn.question)))
+
+
+def contact(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """Said plainly that the knowledge base has no contact details or names of officials; this
+    centre's own contact (configs/centre.yml) when it is the one asked about or the person named
+    no province; the question recorded for officers."""
+    unanswered.record(turn.text, channel_of(turn.tracker), 0.0, None, turn.intent)
+    dispatcher.utter_message(text=contact_text(turn.named.unit if turn.named else None), buttons=MAIN_MENU[:3])
+    return []
+
+
 # 6 ------------------------------------------------------------- an attribute of a document
 def asks_document_attribute(turn: Turn) -> bool:
     """The question names a document (or follows one up) and asks one of its own attributes:
@@ -519,7 +546,10 @@ def asks_amount_of_nothing(turn: Turn) -> bool:
         return False
     top = turn.top
     if top is None or not turn.accepted:
-        return turn.intent == "ask_support_level"
+        # "mức hỗ trợ bao nhiêu?" names nothing; "mức đóng bảo hiểm xã hội bao nhiêu?" names
+        # something the knowledge base does not have: that is refused, not a menu
+        words = [w for w in lemmas(turn.question) if w not in STOP and w not in GENERIC and w not in _AMOUNT_WORDS]
+        return turn.intent == "ask_support_level" and len(words) <= PICKER_WORDS
     levels = {h.record.id for h in turn.hits[:3] if h.record.kind == "level"}
     return top.record.kind == "level" and len(levels) >= 2 and top.score - turn.hits[1].score < 0.1
 
@@ -757,6 +787,7 @@ ROUTES: Sequence[Route] = (
     Route("already_replied", already_replied, nothing),
     Route("verdict_again", corrects_verdict, verdict_once_more),
     Route("quick_check", asks_if_covered, check_covered),
+    Route("contact", asks_contact, contact),
     Route("document_attribute", asks_document_attribute, document_attribute),
     Route("activity_picker", asks_amount_of_nothing, pick_activity),
     Route("level", asks_level, level),

@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 EVAL_DIR = ROOT / "tests" / "data" / "answer_eval"
 #: parts used to calibrate the ranking before the locked split existed: tuning only
 CALIBRATION_FILES = ("part_a.yml", "part_b.yml")
-REFUSALS = ("unknown", "out_of_scope")
-_CUT = re.compile(r"\w(?:…|\.\.\.)")
+REFUSALS = ("unknown", "out_of_scope", "contact")
+_CUT = re.compile(r"\w(?:…|\.\.\.)(?![)”])")
 
 
 def split_of(path: Path, text: str) -> str:
@@ -61,6 +61,13 @@ def is_cut(text: str) -> bool:
 def judge(item: dict, reply) -> Dict[str, Optional[bool]]:
     """right: the reply is the expected one; decision: it answered iff the item is answerable."""
     cls = item["cls"]
+    offered = set(re.findall(r'"record": "([^"]+)"', " ".join(b["payload"] for b in reply.buttons)))
+    if reply.route == "clarify":
+        # "anh/chị hỏi về …?": no fact stated; right for an answerable question when the
+        # expected record is one of the buttons
+        hit = bool(set(item.get("answers") or []) & offered)
+        refusable = cls == "unanswerable" or item.get("route") == "out_of_scope"
+        return {"right": refusable or hit, "decision": (not refusable) and hit, "phrases": None}
     answered = reply.route not in REFUSALS
     if cls == "unanswerable" or item.get("route") == "out_of_scope":
         return {"right": not answered, "decision": not answered, "phrases": None}
