@@ -1,8 +1,8 @@
 """Validate the YAML knowledge data and load it into SQL.
 
-A record without a source, with an unknown status, a malformed date or an attribute name the
-question frames do not know (``vntext.frames.ATTRIBUTES``) is refused with a message naming the
-file and the record, and nothing is written (one transaction).
+A record without a source, with an unknown status, a malformed date, an attribute name the
+question frames do not know (``vntext.frames.ATTRIBUTES``) or a fact without a short title is
+refused with a message naming the file and the record, and nothing is written (one transaction).
 """
 
 from __future__ import annotations
@@ -128,6 +128,22 @@ def attributes_field(rec: Dict[str, Any], file: Path | str, record: str) -> List
     return list(value)
 
 
+MAX_TITLE = 48
+
+
+def title_field(rec: Dict[str, Any], file: Path | str, record: str) -> str:
+    """A fact's ``title:``: the short name of what it is about, the bullet of a topic overview
+    and the button of a "which one did you mean?" reply. Required, a non-empty string of at most
+    ``MAX_TITLE`` characters (whitespace runs read as one space)."""
+    value = rec.get("title")
+    if not isinstance(value, str) or not value.strip():
+        raise KnowledgeDataError(file, record, f"missing or empty 'title' (a short name, ≤ {MAX_TITLE} characters)")
+    title = " ".join(value.split())
+    if len(title) > MAX_TITLE:
+        raise KnowledgeDataError(file, record, f"'title' longer than {MAX_TITLE} characters ({len(title)}): {title!r}")
+    return title
+
+
 def _flag(rec: Dict[str, Any], key: str, file: Path | str, record: str, default: bool = True) -> bool:
     value = rec.get(key, default)
     if not isinstance(value, bool):
@@ -171,6 +187,7 @@ def _record(
     src: Dict[str, str],
     questions: List[str],
     attributes: Iterable[str] = (),
+    title: Optional[str] = None,
 ) -> AnswerRecord:
     return AnswerRecord(
         id=rid,
@@ -183,6 +200,7 @@ def _record(
         source_article=src["article"],
         questions=json.dumps(questions, ensure_ascii=False),
         attributes=json.dumps(list(attributes)),
+        title=title,
     )
 
 
@@ -264,13 +282,20 @@ def _facts(path: Path, rel: str) -> Iterable[Any]:
     if topic != path.stem or topic not in TOPICS:
         raise KnowledgeDataError(rel, None, f"topic must be the file name and one of {TOPICS}, got {topic!r}")
     yield Topic(key=topic, title=text_field(data, "title", rel, topic))
+    titles: Dict[str, str] = {}  # a title's lowercase form → the fact that has it
     for i, rec in enumerate(data.get("facts") or []):
         rid = str(rec.get("id") or f"#{i + 1}")
         src = source_field(rec.get("source"), rel, rid)
+        title = title_field(rec, rel, rid)
+        if title.lower() in titles:
+            # two buttons of one topic with the same label could not be told apart
+            raise KnowledgeDataError(rel, rid, f"'title' {title!r} is also the title of '{titles[title.lower()]}'")
+        titles[title.lower()] = rid
         fact = Fact(
             id=text_field(rec, "id", rel, rid),
             topic=topic,
             key=rec.get("key"),
+            title=title,
             position=i,
             text=text_field(rec, "text", rel, rid),
             status=status_field(rec, rel, rid),
@@ -291,6 +316,7 @@ def _facts(path: Path, rel: str) -> Iterable[Any]:
             src,
             questions_field(rec, rel, rid),
             attributes_field(rec, rel, rid),
+            fact.title,
         )
 
 

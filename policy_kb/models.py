@@ -57,6 +57,10 @@ class Fact(SourcedMixin, Base):
     id = Column(String(120), primary_key=True)
     topic = Column(String(64), ForeignKey("kb_topics.key"), nullable=False, index=True)
     key = Column(String(64), index=True)
+    # a short name of what the fact is about ("Đào tạo nghề, truyền nghề"): the bullet of a topic
+    # overview and the button of a "which one did you mean?" reply. Required by the loader
+    # (≤ 48 characters); nullable so that a row of an older build reads as none.
+    title = Column(String(120))
     position = Column(Integer, nullable=False)  # order within its file
     text = Column(Text, nullable=False)
     effective_from = Column(Date, nullable=False)
@@ -99,6 +103,9 @@ class AnswerRecord(Base):
     # fact's ``attributes:``; a document's dates, state, signer, relations and changes; a level's
     # amount and share. NULL (a row written before the column existed) reads as none.
     attributes = Column(Text)
+    # a fact's ``title:`` (its bullet and button label); NULL for levels, documents and rules,
+    # which are named by their label or number
+    title = Column(String(120))
 
 
 class KBMeta(Base):

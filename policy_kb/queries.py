@@ -26,6 +26,7 @@ class FactView:
     article: str
     effective_from: dt.date
     effective_to: Optional[dt.date]
+    title: Optional[str] = None  # the fact's short name (``title:`` in the data): bullets, buttons
 
 
 @dataclass
@@ -86,7 +87,15 @@ class DocumentView:
 
 def _fact_view(f: Fact) -> FactView:
     return FactView(
-        f.id, f.key, f.text, f.status, f.source_document, f.source_article, f.effective_from, f.effective_to
+        f.id,
+        f.key,
+        f.text,
+        f.status,
+        f.source_document,
+        f.source_article,
+        f.effective_from,
+        f.effective_to,
+        f.title,
     )
 
 

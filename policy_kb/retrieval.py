@@ -66,6 +66,7 @@ class Record:
     questions: Tuple[str, ...] = ()
     position: int = 0
     attributes: Tuple[str, ...] = ()  # what it states a value for (vntext.frames.ATTRIBUTES)
+    title: str = ""  # a fact's short name (bullets, buttons); "" for levels, documents and rules
 
 
 def records_from_rows(rows: Iterable) -> List[Record]:
@@ -82,6 +83,7 @@ def records_from_rows(rows: Iterable) -> List[Record]:
             tuple(json.loads(r.questions or "[]")),
             r.position or 0,
             tuple(json.loads(getattr(r, "attributes", None) or "[]")),  # NULL: a row from before the column
+            getattr(r, "title", None) or "",  # NULL: not a fact, or a row from before the column
         )
         for r in rows
     ]

@@ -179,25 +179,44 @@ def test_a_null_attributes_column_reads_as_none():
     assert records_from_rows([row])[0].attributes == ()
 
 
-def test_a_database_of_the_old_schema_is_rebuilt(tmp_path):
-    """A KB built before kb_records.attributes existed (same data digest) is rebuilt, not read
-    with a missing column."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def kb_db_url(request, tmp_path):
+    """An empty database of either kind (PostgreSQL: a throw-away schema)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kb.db'}"
+        return
+    from tests.conftest import pg_schema
+
+    with pg_schema("kc_kb") as (_, url):
+        yield url
+        get_engine(url).dispose()
+
+
+def test_a_database_of_the_old_schema_is_rebuilt(kb_db_url):
+    """A KB built before kb_records.attributes, kb_facts.title or kb_records.title existed (same
+    data digest) is rebuilt, not read with a missing column: on SQLite and on PostgreSQL."""
     from sqlalchemy import inspect, text
 
     from policy_kb.db import new_session
+    from policy_kb.queries import fact
     from policy_kb.retrieval import load_records
 
-    url = f"sqlite:///{tmp_path / 'kb.db'}"
-    engine = get_engine(url)
+    engine = get_engine(kb_db_url)
     assert build(engine) is True
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE kb_records DROP COLUMN attributes"))
         conn.execute(text("ALTER TABLE kb_documents DROP COLUMN signer"))
+        conn.execute(text("ALTER TABLE kb_facts DROP COLUMN title"))
+        conn.execute(text("ALTER TABLE kb_records DROP COLUMN title"))
     assert build(engine) is True
-    assert "attributes" in {c["name"] for c in inspect(engine).get_columns("kb_records")}
+    assert {"attributes", "title"} <= {c["name"] for c in inspect(engine).get_columns("kb_records")}
+    assert "title" in {c["name"] for c in inspect(engine).get_columns("kb_facts")}
     assert build(engine) is False
-    with new_session(url) as s:
-        assert any(r.attributes for r in load_records(s))
+    with new_session(kb_db_url) as s:
+        records = load_records(s)
+        assert any(r.attributes for r in records)
+        assert all(r.title for r in records if r.kind == "fact")
+        assert fact(s, "activities.training").title == "Đào tạo nghề, truyền nghề"
 
 
 def test_verified_tt28_levels_say_tt64_may_have_changed_them():
@@ -206,3 +225,96 @@ def test_verified_tt28_levels_say_tt64_may_have_changed_them():
     for level in read_data().levels:
         if level.status == "VERIFIED" and "28/2018/TT-BTC" in level.source_document:
             assert level.caveat and "Chưa xác minh Thông tư 64/2024/TT-BTC" in level.caveat, level.activity
+
+
+# ---------------------------------------------------------------- titles
+
+
+@pytest.mark.parametrize(
+    "edit, problem",
+    [
+        (lambda f: f.pop("title"), "missing or empty 'title'"),
+        (lambda f: f.update(title="  "), "missing or empty 'title'"),
+        (lambda f: f.update(title=["Huy động nguồn lực"]), "missing or empty 'title'"),
+        (
+            lambda f: f.update(title="Huy động các nguồn lực trong nước và ngoài nước tham gia"),
+            "'title' longer than 48",
+        ),
+    ],
+    ids=["missing", "blank", "not-text", "too-long"],
+)
+def test_fact_without_a_short_title_is_refused_with_file_record_and_field(tmp_path, edit, problem):
+    data_dir = _copy_data(tmp_path)
+    rid = _edit_first_fact(data_dir, edit)
+    with pytest.raises(KnowledgeDataError) as err:
+        read_data(data_dir)
+    assert str(err.value).startswith(f"policy_kb/data/facts/objectives.yml, record '{rid}': ")
+    assert problem in str(err.value)
+
+
+def test_a_title_of_exactly_48_characters_is_accepted(tmp_path):
+    data_dir = _copy_data(tmp_path)
+    title = "Huy động nguồn lực trong và ngoài nước cho sản x"
+    assert len(title) == 48
+    rid = _edit_first_fact(data_dir, lambda f: f.update(title=f"  {title} "))
+    assert next(f for f in read_data(data_dir).facts if f.id == rid).title == title
+
+
+def test_the_same_title_twice_in_a_topic_is_refused(tmp_path):
+    data_dir = _copy_data(tmp_path)
+    path = data_dir / "facts" / "objectives.yml"
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    first, second = doc["facts"][0], doc["facts"][1]
+    second["title"] = first["title"].upper()
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+    with pytest.raises(KnowledgeDataError) as err:
+        read_data(data_dir)
+    message = str(err.value)
+    assert f"objectives.yml, record '{second['id']}': 'title'" in message and first["id"] in message
+
+
+def test_every_fact_has_a_short_title_unique_in_its_topic():
+    data = read_data()
+    by_topic = {}
+    for f in data.facts:
+        assert f.title and len(f.title) <= 48, f.id
+        assert f.title == " ".join(f.title.split()) and f.title[0].isupper(), f.id
+        assert f.title[-1] not in ".,;:!?…", f.id
+        assert (f.status == "UNVERIFIED") == ("chưa xác minh" in f.title), f.id
+        by_topic.setdefault(f.topic, []).append(f.title.lower())
+    for topic, titles in by_topic.items():
+        assert len(titles) == len(set(titles)), topic
+    records = {r.id: r for r in data.records}
+    assert all(records[f.id].title == f.title for f in data.facts)
+    assert all(r.title is None for r in data.records if r.kind != "fact")
+
+
+def test_titles_are_carried_to_the_fact_view_and_the_record(kb_session):
+    from policy_kb.queries import fact
+    from policy_kb.retrieval import load_records
+
+    training = next(f for f in topic_answer(kb_session, "activities").current if f.id == "activities.training")
+    assert training.title == "Đào tạo nghề, truyền nghề"
+    assert fact(kb_session, "dossier.deadline_so").title == "Hạn gửi hồ sơ cho Sở Công Thương"
+    records = {r.id: r for r in load_records(kb_session)}
+    assert records["activities.training"].title == "Đào tạo nghề, truyền nghề"
+    assert records["activities.nd235_article4_unverified"].title == "Điều 4 sau NĐ 235/2025 (chưa xác minh)"
+    assert all(r.title for r in records.values() if r.kind == "fact")
+    # levels and documents are named by their label or number; rules have no title
+    assert records["level.machinery"].title == records["document.nd-235-2025"].title == ""
+    assert all(r.title == "" for r in records.values() if r.kind == "rule")
+
+
+def test_fact_view_and_record_keep_their_positional_fields():
+    """``title`` is the last field of both, with a default: older positional constructions work."""
+    from policy_kb.models import AnswerRecord
+    from policy_kb.queries import FactView
+    from policy_kb.retrieval import Record, records_from_rows
+
+    view = FactView("x", None, "t", "VERIFIED", "d", "a", dt.date(2012, 7, 5), None)
+    assert view.title is None and view.effective_to is None
+    record = Record("x", "fact", "overview", "VERIFIED", "t", "d", "a", (), 0, ())
+    assert record.title == "" and record.attributes == ()
+    row = AnswerRecord(id="x", kind="fact", topic="overview", position=0, status="VERIFIED", text="t")
+    row.source_document, row.source_article, row.questions, row.title = "d", "a", "[]", None
+    assert records_from_rows([row])[0].title == ""  # NULL: a row from before the column
