@@ -208,8 +208,11 @@ OVERVIEW_LIMIT = 450
 
 
 def item_title(fact: FactView) -> str:
-    """A list item's short title: its first clause ("Đào tạo nghề, truyền nghề …" → "Đào tạo
-    nghề, truyền nghề"), cut only at a clause boundary, never inside one."""
+    """A list item's short title: the fact's ``title:`` (data, policy_kb/data/README.md); for a
+    record without one, its first clause, cut only at a clause boundary."""
+    title = getattr(fact, "title", None)
+    if title:
+        return title
     text = fact.text.strip()
     for sep in (":", ";", " (", ". "):
         if sep in text[:90]:
@@ -227,11 +230,11 @@ def overview_answer(title: str, facts: Sequence[FactView], heading: Optional[str
     shown: List[FactView] = []
     for f in facts:
         trial = shown + [f]
-        body = "\n".join([head] + [f"• {item_title(x)}" for x in trial] + [sources_line(trial)])
+        body = "\n".join([head] + [f"• {item_title(x)}." for x in trial] + [sources_line(trial)])
         if len(body) > OVERVIEW_LIMIT and shown:
             break
         shown = trial
-    lines = [head] + [f"• {item_title(x)}" for x in shown]
+    lines = [head] + [f"• {item_title(x)}." for x in shown]
     if len(shown) < len(facts):
         lines.append(f"Và {len(facts) - len(shown)} nội dung khác (bấm “Xem thêm”).")
     return "\n".join(lines + [sources_line(shown)]), shown

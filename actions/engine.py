@@ -113,7 +113,9 @@ def anchor_text(record: Optional[Record]) -> str:
     document's number, a fact's first clause."""
     if record is None:
         return ""
-    if record.kind in ("level", "document"):
+    if record.kind == "level":
+        return record.text.split(".")[0].split(",")[0]  # the label's head: "Ứng dụng máy móc thiết bị tiên tiến"
+    if record.kind == "document":
         return record.text.split(":")[0]
     first = record.text.split(".")[0]
     return " ".join(first.split()[:10])
@@ -150,22 +152,22 @@ class Answerer:
             priors.records[context.id] = priors.records.get(context.id, 0.0) + CONTEXT_RECORD_PRIOR
         return priors
 
-    def rank(self, text: str, frame: Optional[Frame] = None, context: Optional[Record] = None) -> List[Hit]:
+    def rank(self, text: str, frame: Optional[Frame] = None, context: Optional[Record] = None, k: int = 5) -> List[Hit]:
         """The five best records for ``text``. ``context``: the record the conversation was
         about, for an elliptical follow-up ("còn máy cũ thì sao"): the question is searched with
         what that record is about, and its topic ranks up."""
         query = f"{text} {anchor_text(context)}" if context is not None else text
         priors = self.priors(query, frame, context)
-        hits = self.index.search(query, priors, k=5)
+        hits = self.index.search(query, priors, k=k)
         bare = without_places(self.tracker, text)
         if bare != text:
             # a place name dilutes the match of a question that is about the rule, not the place
             # ("ở Đồng Nai … tỉnh có hỗ trợ riêng không"); pilot projects are found by their place
             best = {h.record.id: h for h in hits}
-            for h in self.index.search(bare, priors, k=5):
+            for h in self.index.search(bare, priors, k=k):
                 if h.record.id not in best or h.score > best[h.record.id].score:
                     best[h.record.id] = h
-            hits = sorted(best.values(), key=lambda h: -h.score)[:5]
+            hits = sorted(best.values(), key=lambda h: -h.score)[:k]
         logger.info(
             "answer ranking for intent %s: %s", intent_of(self.tracker)[0], " | ".join(h.explain() for h in hits[:3])
         )

@@ -110,10 +110,29 @@ def without_time(text: str) -> str:
     return text
 
 
+# "xem thêm", "chi tiết hơn", "còn gì nữa": a request for more of the last answer (the classifier
+# also calls "còn cấp quốc gia thì sao?" ask_more: that is a follow-up question, not "more")
+_MORE_WORDS = re.compile(
+    r"\b(?:xem them|them nua|chi tiet|con gi nua|con gi khong|con nua|noi them|ke them|ro hon|cu the hon|day du|"
+    r"tiep di|tiep theo|nua khong)\b"
+)
+# "nghị định này", "văn bản đó", "nó": the message refers back to what was just said
+_REFERS_BACK = re.compile(
+    r"\b(?:nghi dinh|thong tu|van ban|quyet dinh|chi thi|nghi quyet|de an|chuong trinh|quy dinh|muc|dieu khoan|"
+    r"cai|giai doan|uu tien|cong nghe|noi dung|hoat dong|khoan|dieu|nganh|cap|doi tuong|ho so|thu tuc)\s+"
+    r"(?:nay|do|day|ay|kia|tren)\b"
+)
+_IT = re.compile(r"(?:^|\s)nó(?:\s|$|[?.,])", re.IGNORECASE)
+# a yes/no question: "… có thuộc đối tượng không?", "… đã nhận hỗ trợ chưa?" (not an overview)
+_YES_NO = re.compile(r"\b(?:khong|ko|k|hong|hem|chua|ha|kg)\s*[?.!]*\s*(?:a|vay|z|nhi|nhe)?\s*[?.!]*\s*$")
+#: a follow-up without an elliptical form: at most this many content words, no subject of its own
+FOLLOW_UP_WORDS = 7
+
 # phone, hotline, email, address, website, the head of an office: never in the knowledge base
 _CONTACT = re.compile(
-    r"\b(?:so dien thoai|sdt|so dt|dien thoai|hotline|duong day nong|email|e-mail|mail|dia chi|website|trang web|"
-    r"fanpage|facebook|giam doc|pho giam doc|cuc truong|truong phong|chu tich|lam viec (?:thu|ngay|gio)|"
+    r"\b(?:so dien thoai|sdt|so dt|dien thoai|hotline|duong day nong|email|e-mail|dia chi|"
+    r"(?:website|trang web|fanpage|facebook) (?:cua|chinh thuc)|giam doc|pho giam doc|cuc truong|truong phong|"
+    r"lam viec (?:thu|ngay|gio)|"
     r"gio lam viec)\b"
 )
 
@@ -167,10 +186,26 @@ class Turn:
         return Answerer(self.tracker, self.session)
 
     @cached_property
+    def follows_up(self) -> bool:
+        """Does the message continue the last answer? Elliptical ("còn máy cũ thì sao", "ai
+        ký?"), referring back ("nghị định này", "nó"), or a short question with an attribute or a
+        time but no subject of its own ("theo quy định cũ thì mức hỗ trợ là bao nhiêu")."""
+        if not self.context.record:
+            return False
+        if self.frame.elliptical or _REFERS_BACK.search(fold(self.text)) or _IT.search(self.text):
+            return True
+        words = [w for w in lemmas(self.text) if w not in STOP and w not in GENERIC]
+        return (
+            self.frame.thing is None
+            and not self.frame.documents
+            and bool(self.frame.attributes or self.frame.time)
+            and len(words) <= FOLLOW_UP_WORDS
+        )
+
+    @cached_property
     def context_record(self) -> Optional[Record]:
-        """The last answer's record, for an elliptical follow-up only; a full question starts
-        afresh."""
-        if not self.frame.elliptical or not self.context.record:
+        """The last answer's record, for a follow-up only; a full question starts afresh."""
+        if not self.follows_up:
             return None
         if self.entity("activity") and f"level.{self.entity('activity')}" != self.context.record:
             return None  # "còn hội chợ trong nước?": the activity named is the new subject
@@ -186,11 +221,17 @@ class Turn:
 
     @cached_property
     def hits(self) -> List[Hit]:
-        hits = self.engine.rank(self.question, self.frame, self.context_record)
         context = self.context_record
-        if context is not None and not self.frame.attributes and self.frame.time is None:
-            # "còn máy cũ thì sao": something the last answer did not say, not that answer again
-            hits = [h for h in hits if h.record.id != context.id] or hits
+        if context is None:
+            return self.engine.rank(self.question, self.frame)
+        hits = self.engine.rank(self.question, self.frame, context, k=15)
+        # "còn máy cũ thì sao", "cấp xã ai chủ trì": something the last answer did not say, not
+        # that answer again; after a level, not another level (the level route answers "còn
+        # trước đây", "còn hội chợ trong nước": what reaches the ranking asks something else)
+        kept = [
+            h for h in hits if h.record.id != context.id and not (context.kind == "level" and h.record.kind == "level")
+        ]
+        return (kept or hits)[:5]
         return hits
 
     @property
@@ -235,8 +276,12 @@ class Turn:
             number = self.frame.documents[0]
             if "/" not in number:  # "NĐ 235" without its year
                 return next((d for d in queries.documents(self.session) if d.number.startswith(f"{number}/")), None)
-        if self.frame.elliptical and (self.context.record or "").startswith("document."):
-            return queries.document(self.session, key_of(self.context.record))
+        context = self.context_record
+        if context is not None and context.kind == "document":
+            return queries.document(self.session, key_of(context.id))
+        if context is not None and set(self.frame.attributes) & set(DOCUMENT_ATTRIBUTES):
+            # "văn bản đó ký ngày nào" after a fact: the document the fact cites
+            return queries.find_document(self.session, context.document)
         return None
 
     @cached_property
@@ -245,8 +290,9 @@ class Turn:
         named = self.entity("activity")
         if named:
             return named
-        if self.frame.elliptical and (self.context.record or "").startswith("level."):
-            return key_of(self.context.record)
+        context = self.context_record
+        if context is not None and context.kind == "level":
+            return key_of(context.id)
         return None
 
     @property
@@ -303,7 +349,9 @@ def _answered(record: Record, topic: Optional[str] = None) -> List[Dict[Text, An
 def wants_more(turn: Turn) -> bool:
     """A button under an answer (``ask_more`` with a record and a view), or "xem thêm" typed
     (the classifier's own intent, not its guess for a message it could not classify)."""
-    return turn.raw_intent == "ask_more"
+    if turn.text.startswith("/"):
+        return turn.raw_intent == "ask_more"
+    return turn.raw_intent == "ask_more" and bool(_MORE_WORDS.search(fold(turn.text)))
 
 
 def more(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
@@ -484,12 +532,17 @@ def asks_level(turn: Turn) -> bool:
     if turn.activity and (turn.intent == "ask_support_level" or turn.asks_amount or turn.entity("money")):
         other = set(turn.frame.attributes) - set(AMOUNT) - {"list"}
         return not other or (turn.top is not None and turn.top.record.kind == "level")
-    if turn.activity and turn.context_record is not None and turn.context_record.kind == "level":
+    context = turn.context_record
+    if context is not None and context.kind == "level" and (turn.frame.time or turn.frame.year):
+        return True  # "còn trước đây thì sao?" after a level: that level then
+    named, last = turn.entity("activity"), turn.context.record or ""
+    if named and last.startswith("level.") and last != f"level.{named}" and turn.frame.elliptical:
         # "còn hội chợ trong nước?" after a level: the same attribute of another activity
-        return turn.entity("activity") is not None and not turn.frame.attributes
+        return not turn.frame.attributes
     top = turn.top
     return (
         top is not None
+        and not turn.follows_up
         and top.record.kind == "level"
         and turn.accepted
         and not (set(turn.frame.attributes) - set(AMOUNT) - {"conditions", "list"})
@@ -505,6 +558,9 @@ def level(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]
     # judged on the text's own evidence (score without priors), so that the entity's prior does
     # not pick its own activity over the one the words describe ("thưởng sản phẩm tiêu biểu")
     best = max(levels, key=lambda h: h.score - h.prior, default=None)
+    from_context = turn.entity("activity") is None and turn.context_record is not None
+    if from_context:
+        best = None  # "còn trước đây thì sao?": the level of the conversation, not a neighbour
     if best is not None and (best.score - best.prior >= THRESHOLD - AGREEMENT or activity is None):
         activity = key_of(best.record.id)
     if activity in AMBIGUOUS and ask_which(dispatcher, activity):
@@ -563,8 +619,14 @@ def pick_activity(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Tex
 # 9 ------------------------------------------------------------- an overview
 def asks_overview(turn: Turn) -> bool:
     """A question about a whole list (the activities, objectives, industries, beneficiaries,
-    priorities), naming no specific one."""
-    return turn.frame.overview and _overview_topic(turn) is not None and not turn.entity("activity")
+    priorities), naming no specific one — not a yes/no question, not a follow-up, not about a
+    document or what changed."""
+    frame = turn.frame
+    if not frame.overview or turn.follows_up or frame.documents or frame.thing == "document":
+        return False
+    if "changes" in frame.attributes or _YES_NO.search(fold(turn.question)):
+        return False  # "… có thuộc đối tượng không?" asks one thing, "… sửa gì" a change
+    return _overview_topic(turn) is not None and not turn.entity("activity")
 
 
 def _overview_topic(turn: Turn) -> Optional[str]:
@@ -725,14 +787,16 @@ def option_title(record: Record) -> str:
     elif record.kind == "document":
         text = record.text.split(":")[0]
     else:
-        text = item_title(record)
+        text = record.title or item_title(record)
     return text if len(text) <= 40 else text[:40].rsplit(" ", 1)[0]
 
 
 # 14 ------------------------------------------------------------ out of scope
 def out_of_scope(turn: Turn) -> bool:
-    """The classifier says out of scope and no record is good enough ("giá vàng hôm nay")."""
-    return turn.intent == "out_of_scope"
+    """The classifier says out of scope, no record is good enough ("giá vàng hôm nay"), and the
+    message does not follow up an answer (the classifier often calls an elliptical follow-up
+    out of scope)."""
+    return turn.intent == "out_of_scope" and turn.context_record is None
 
 
 def say_out_of_scope(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:

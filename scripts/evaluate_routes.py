@@ -71,6 +71,10 @@ def judge(item: dict, reply) -> Dict[str, Optional[bool]]:
     answered = reply.route not in REFUSALS
     if cls == "unanswerable" or item.get("route") == "out_of_scope":
         return {"right": not answered, "decision": not answered, "phrases": None}
+    if reply.route == "quick_check" and not item.get("route"):
+        # the quick check states the eligibility rules that decide it, with their sources
+        answers = item.get("answers") or []
+        return {"right": any(a.startswith("rule.") for a in answers), "decision": True, "phrases": None}
     if item.get("route") == "quick_check":
         right = reply.route == "quick_check"
         if item.get("outcome") == "not_covered":

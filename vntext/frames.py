@@ -343,6 +343,11 @@ _ATTRIBUTE_PATTERNS: List[Tuple[str, int, str]] = [
         r"\bthay doi (?:gi|the nao|nhu the nao|ra sao|nhu nao|nhung gi|nhieu khong|so voi)\b",
     ),
     ("changes", 9, r"\bco (?:gi|diem gi|cai gi) (?:moi|khac|thay doi)\b"),
+    (
+        "changes",
+        9,
+        r"\bsua (?:cai |nhung |nhung noi dung |noi dung )?(?:gi|j)\b|\bsua nhung (?:noi dung|diem|dieu) nao\b",
+    ),
     ("changes", 9, r"\bdiem (?:gi )?(?:moi|khac)\b|\bnhung thay doi\b|\bco thay doi (?:gi|khong)\b"),
     (
         "changes",
