@@ -89,7 +89,8 @@ def document_attribute_lines(doc: DocumentView, attributes: Sequence[str]) -> Li
             else:
                 lines.append(_unknown(name, "ngày có hiệu lực"))
         elif attribute == "state":
-            lines.append(f"{name}: {document_state(doc)}.")
+            replaced = f", được thay thế bởi {', '.join(doc.replaced_by)}" if doc.replaced_by else ""
+            lines.append(f"{name}: {document_state(doc)}{replaced}.")
         elif attribute == "signer":
             signer = getattr(doc, "signer", None)
             lines.append(f"{name} do ông/bà {signer} ký." if signer else _unknown(name, "người ký"))
@@ -202,8 +203,6 @@ def _lower(text: str) -> str:
 
 # ---------------------------------------------------------------- overviews
 
-#: topics whose records are a list people ask for as a whole, with the article that lists them
-OVERVIEW_TOPICS = ("activities", "objectives", "industries", "beneficiaries", "priorities")
 OVERVIEW_LIMIT = 450
 
 
@@ -223,9 +222,11 @@ def item_title(fact: FactView) -> str:
     return text.rstrip(" ,.;")
 
 
-def overview_answer(title: str, facts: Sequence[FactView], heading: Optional[str] = None) -> Tuple[str, List[FactView]]:
+def overview_answer(
+    title: str, facts: Sequence, heading: Optional[str] = None, more_button: bool = True
+) -> Tuple[str, List]:
     """The topic as a list: as many items as fit in ~450 characters with the citation, and how
-    many more there are (behind "Xem thêm")."""
+    many more there are (behind "Xem thêm", or asked by name)."""
     head = heading or f"Dạ, {title[:1].lower() + title[1:]} gồm:"
     shown: List[FactView] = []
     for f in facts:
@@ -236,7 +237,12 @@ def overview_answer(title: str, facts: Sequence[FactView], heading: Optional[str
         shown = trial
     lines = [head] + [f"• {item_title(x)}." for x in shown]
     if len(shown) < len(facts):
-        lines.append(f"Và {len(facts) - len(shown)} nội dung khác (bấm “Xem thêm”).")
+        left = len(facts) - len(shown)
+        lines.append(
+            f"Và {left} nội dung khác (bấm “Xem thêm”)."
+            if more_button
+            else f"Và {left} nội dung khác: anh/chị hỏi theo tên để em trả lời cụ thể."
+        )
     return "\n".join(lines + [sources_line(shown)]), shown
 
 
@@ -269,6 +275,6 @@ CLARIFY = (
 def contact_text(unit=None) -> str:
     """No phone numbers, addresses or names of officials are in the knowledge base: whom to ask."""
     return (
-        "Dạ, em không có số điện thoại, địa chỉ hay tên cán bộ của các cơ quan trong tài liệu nên "
-        "không đưa để tránh sai. " + next_step(unit) + " Em đã ghi lại câu hỏi để cán bộ bổ sung ạ."
+        "Dạ, em chưa có thông tin về số điện thoại, địa chỉ hay tên cán bộ của các cơ quan trong tài "
+        "liệu nên không đưa để tránh sai. " + next_step(unit) + " Em đã ghi lại câu hỏi để cán bộ bổ sung ạ."
     )

@@ -30,7 +30,6 @@ from actions.attribute_text import (
     DOCUMENT_ATTRIBUTES,
     CLARIFY,
     ENGLISH_LEAD,
-    OVERVIEW_TOPICS,
     brief,
     item_title,
     as_of_date,
@@ -272,7 +271,7 @@ class Turn:
         if self.frame.documents:
             found = queries.find_document(self.session, self.text)
             if found is not None:
-                return found
+                return _of_kind_named(self.session, self.text, found)
             number = self.frame.documents[0]
             if "/" not in number:  # "NĐ 235" without its year
                 return next((d for d in queries.documents(self.session) if d.number.startswith(f"{number}/")), None)
@@ -298,6 +297,27 @@ class Turn:
     @property
     def asks_amount(self) -> bool:
         return bool(set(self.frame.attributes) & set(AMOUNT)) or asks_amount(self.tracker)
+
+
+#: the kind of document a number is given with ("TTLT 26/2014" is not "TT 26/2014")
+_KINDS = (
+    (re.compile(r"\b(?:ttlt|thong tu lien tich)\b"), "Thông tư liên tịch"),
+    (re.compile(r"\b(?:tt|thong tu)\b"), "Thông tư"),
+    (re.compile(r"\b(?:nd|nghi dinh)\b"), "Nghị định"),
+    (re.compile(r"\b(?:qd|quyet dinh)\b"), "Quyết định"),
+    (re.compile(r"\b(?:nq|nghi quyet)\b"), "Nghị quyết"),
+)
+
+
+def _of_kind_named(session, text: str, found: queries.DocumentView) -> queries.DocumentView:
+    """Of the documents with ``found``'s number, the one of the kind the text names."""
+    folded = fold(text)
+    for pattern, kind in _KINDS:
+        if pattern.search(folded):
+            number = found.number.split("/")[0] + "/" + found.number.split("/")[1]
+            same = [d for d in queries.documents(session) if d.number.startswith(number + "/") and d.kind == kind]
+            return same[0] if same else found
+    return found
 
 
 def question_clause(text: str) -> str:
@@ -498,7 +518,10 @@ def contact(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any
     """Said plainly that the knowledge base has no contact details or names of officials; this
     centre's own contact (configs/centre.yml) when it is the one asked about or the person named
     no province; the question recorded for officers."""
-    unanswered.record(turn.text, channel_of(turn.tracker), 0.0, None, turn.intent)
+    top = turn.top
+    unanswered.record(
+        turn.text, channel_of(turn.tracker), top.score if top else 0.0, top.record.id if top else None, turn.intent
+    )
     dispatcher.utter_message(text=contact_text(turn.named.unit if turn.named else None), buttons=MAIN_MENU[:3])
     return []
 
@@ -619,10 +642,11 @@ def pick_activity(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Tex
 # 9 ------------------------------------------------------------- an overview
 def asks_overview(turn: Turn) -> bool:
     """A question about a whole list (the activities, objectives, industries, beneficiaries,
-    priorities), naming no specific one — not a yes/no question, not a follow-up, not about a
-    document or what changed."""
+    priorities, agencies, documents, support levels …), naming no specific one — not a yes/no
+    question, not a follow-up, not about a document or what changed."""
     frame = turn.frame
-    if not frame.overview or turn.follows_up or frame.documents or frame.thing == "document":
+    listing = frame.overview or ("list" in frame.attributes and frame.thing in (None, "activity", "funding"))
+    if not listing or turn.follows_up or frame.documents or frame.thing == "document" and not frame.overview:
         return False
     if "changes" in frame.attributes or _YES_NO.search(fold(turn.question)):
         return False  # "… có thuộc đối tượng không?" asks one thing, "… sửa gì" a change
@@ -630,29 +654,71 @@ def asks_overview(turn: Turn) -> bool:
 
 
 def _overview_topic(turn: Turn) -> Optional[str]:
+    """The topic listed: the classifier's, else the best record's."""
     topic = INTENT_TOPICS.get(turn.intent or "")
-    if topic in OVERVIEW_TOPICS:
+    if topic is not None:
         return topic
     top = turn.top
-    return top.record.topic if top is not None and top.record.topic in OVERVIEW_TOPICS else None
+    return top.record.topic if top is not None else None
+
+
+#: the heading of a list of records (the facts' topics have their own titles)
+LISTED_HEADINGS = {
+    "support_levels": "Dạ, các mức hỗ trợ từ kinh phí khuyến công quốc gia (mức tối đa; tỉnh quy định mức riêng) gồm:",
+    "legal_documents": "Dạ, các văn bản về khuyến công em có gồm:",
+}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One bullet of an overview: a fact, a support level or a document."""
+
+    id: str
+    title: str
+    document: str
+    article: str
+
+
+def overview_items(turn: Turn, topic: str) -> List[Item]:
+    """The topic's items, most general first: its facts in force (those citing the topic's main
+    document first), every support level, or every document."""
+    records = turn.engine.index.records
+    if topic == "support_levels":
+        return [Item(r.id, option_title(r), r.document, r.article) for r in records if r.kind == "level"]
+    if topic == "legal_documents":
+        docs = [r for r in records if r.kind == "document" and r.status != "UNVERIFIED"]
+        return [Item(r.id, option_title(r), r.document, r.article) for r in docs]
+    answer = queries.topic_answer(turn.session, topic)
+    if answer is None or not answer.current:
+        return []
+    main = [f for f in answer.current if f.document == answer.current[0].document]
+    rest = [f for f in answer.current if f.document != answer.current[0].document]
+    return [Item(f.id, item_title(f), f.document, f.article) for f in main + rest]
 
 
 def overview(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
-    """The list, within ~450 characters, each item a button to its detail."""
+    """The list, within ~450 characters, each item a button to its detail; the rest behind
+    "Xem thêm"."""
     topic = _overview_topic(turn)
-    answer = queries.topic_answer(turn.session, topic)
-    facts = [f for f in answer.current if f.document == answer.current[0].document] if answer.current else []
-    text, shown = overview_answer(answer.title, facts or answer.current)
-    buttons = [button(item_button(f), "ask_more", record=f.id, view="detail") for f in shown[:4]]
-    if len(shown) < len(answer.current):
+    items = overview_items(turn, topic)
+    if not items:
+        return record_answer(turn, dispatcher) if turn.accepted else unknown(turn, dispatcher)
+    title = queries.topic_answer(turn.session, topic)
+    listed = topic in ("support_levels", "legal_documents")  # records, not a topic's facts
+    heading = LISTED_HEADINGS.get(topic)
+    text, shown = overview_answer(
+        title.title if title else TOPIC_TITLES.get(topic, topic), items, heading, more_button=not listed
+    )
+    view = "answer" if listed else "detail"
+    buttons = [button(item_button(f), "ask_more", record=f.id, view=view) for f in shown[:4]]
+    if len(shown) < len(items) and not listed:
         buttons.append(button("Xem thêm", "ask_more", record=shown[0].id, view="topic"))
     dispatcher.utter_message(text=text, buttons=buttons)
     return [SlotSet("last_topic", topic), SlotSet("topic_offset", 0.0), SlotSet("last_record", None)]
 
 
-def item_button(fact) -> str:
-    title = item_title(fact)
-    return title if len(title) <= 40 else title[:40].rsplit(" ", 1)[0]
+def item_button(item) -> str:
+    return item.title
 
 
 # 10 ------------------------------------------------------------ several questions
@@ -853,10 +919,10 @@ ROUTES: Sequence[Route] = (
     Route("quick_check", asks_if_covered, check_covered),
     Route("contact", asks_contact, contact),
     Route("document_attribute", asks_document_attribute, document_attribute),
+    Route("several", asks_several, several),
     Route("activity_picker", asks_amount_of_nothing, pick_activity),
     Route("level", asks_level, level),
     Route("overview", asks_overview, overview),
-    Route("several", asks_several, several),
     Route("topic", asks_topic, topic_best),
     Route("record", has_answer, record_answer),
     Route("clarify", is_unsure, clarify),

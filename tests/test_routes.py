@@ -17,20 +17,10 @@ from actions.kb import kb_session
 DOC = Path(__file__).resolve().parent.parent / "docs" / "routes.md"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def kb(tmp_path_factory):
-    from policy_kb.db import get_engine
-    from policy_kb.loader import build
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('kb')}/kb.db"
-    build(get_engine(url))
-    old = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = url
-    yield
-    if old is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = old
+@pytest.fixture(autouse=True)
+def kb(kb_url):
+    """The shared throwaway knowledge base (tests/conftest.py: DATABASE_URL points at it)."""
+    return kb_url
 
 
 def run(text, intent=None, confidence=0.95, entities=(), slots=None, last_reply=None):

@@ -42,6 +42,25 @@ GLOSSARY = (
     (r"cooperatives?", "hợp tác xã"),
     (r"household business(?:es)?", "hộ kinh doanh"),
     (r"small (?:and medium )?(?:enterprises?|companies|businesses)|smes?", "doanh nghiệp nhỏ và vừa"),
+    (r"support levels?|levels? of support", "mức hỗ trợ"),
+    (r"the same|differ(?:ent|s)?|vary|varies", "tỉnh quy định mức riêng"),
+    (r"second[- ]hand|used machines?|old machines?", "máy cũ"),
+    (r"legal basis|main (?:legal )?(?:document|decree|basis)|which decree", "văn bản gốc nghị định"),
+    (r"submit|send (?:my|the|our) application", "nộp hồ sơ ở đâu"),
+    (r"register(?:ing)?|registration|sign up", "đăng ký"),
+    (r"department of industry and trade|doit", "Sở Công Thương"),
+    (r"ministry of industry and trade|moit", "Bộ Công Thương"),
+    (r"every province|each province|provinces?|provincial", "tỉnh"),
+    (r"women|female", "phụ nữ làm chủ"),
+    (r"ethnic minorit(?:y|ies)", "dân tộc thiểu số"),
+    (r"food processing|processing", "chế biến thực phẩm nông sản"),
+    (r"(?:master )?artisans?|craftsm[ae]n", "nghệ nhân"),
+    (r"counterpart funding|co-?funding|own contribution|put in myself", "vốn đối ứng"),
+    (r"selection|contest|competition", "bình chọn"),
+    (r"how many levels|levels", "mấy cấp"),
+    (r"costs? (?:are )?covered|which costs|what costs|expenses", "chi phí được hỗ trợ"),
+    (r"national", "quốc gia"),
+    (r"project", "đề án"),
     (r"support|subsid(?:y|ies|ise|ize)|grants?|funding|help", "hỗ trợ"),
     (r"where", "ở đâu"),
     (r"when|deadline", "khi nào"),
@@ -61,6 +80,16 @@ tomorrow today weather rain know like hi hello thanks thank""".split()
 )
 
 
+#: a Vietnamese syllable typed without marks: onset, vowels, coda ("nghieng", "khuyen", "cong");
+#: English words such as "businesses", "priority", "owned" are not
+_SYLLABLE = re.compile(
+    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?"
+    r"(?:uye|uoi|uya|ieu|yeu|oai|oay|uay|uou|oeo|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue|ui|uo|uu|uy|ye|"
+    r"a|e|i|o|u|y)"
+    r"(?:ng|nh|ch|[cmnpt]|i|y|o|u)?$"
+)
+
+
 def looks_english(text: str) -> bool:
     """ASCII text whose words are mostly English, counting the glossary's phrases as English:
     "How much support can I get to buy machinery?" (Vietnamese typed without marks is ASCII
@@ -74,7 +103,7 @@ def looks_english(text: str) -> bool:
     for pattern, _ in _COMPILED:
         lowered = pattern.sub(" ", lowered)
     left = re.findall(r"[a-z']+", lowered)
-    english = (len(words) - len(left)) + sum(w in _ENGLISH_WORDS for w in left)
+    english = (len(words) - len(left)) + sum(w in _ENGLISH_WORDS or not _SYLLABLE.match(w) for w in left)
     return english / len(words) >= 0.6
 
 

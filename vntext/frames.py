@@ -356,7 +356,8 @@ _ATTRIBUTE_PATTERNS: List[Tuple[str, int, str]] = [
         r"(?: (?:the nao|nhu the nao|ra sao|o dau|cho nao|gi|nhu nao|nhau|nhieu))*\b",
     ),
     # article
-    ("article", 9, r"\b(?:dieu|khoan|chuong) (?:nao|may2|may|bao nhieu|so may|so bao nhieu)\b"),
+    # "những khoản nào" (which items of expense) is a list, not "which clause"
+    ("article", 9, r"\b(?<!nhung )(?<!cac )(?:dieu|khoan|chuong) (?:nao|may2|may|bao nhieu|so may|so bao nhieu)\b"),
     ("article", 9, r"\bquy dinh (?:o|tai) (?:dau|dieu|khoan|chuong|cho nao)\b|\bnam o (?:dieu|khoan)\b"),
     # approver
     (
@@ -450,6 +451,12 @@ _ATTRIBUTE_PATTERNS: List[Tuple[str, int, str]] = [
     ),
     # list
     ("list", 3, r"\bnhung (?:\S+ ){0,4}?(?:gi|nao)\b|\bliet ke\b"),
+    (
+        "list",
+        9,
+        r"\bke (?:het|ra|giup|gium|cho|ten)\b|\bdanh sach\b|\btom tat\b|\bbao nhieu loai\b|"
+        r"\bmay (?:kieu|loai|muc tieu|ben|hang muc|khoan|noi dung|phan|nhom|hinh thuc|van ban)\b",
+    ),
     (
         "list",
         3,
