@@ -89,8 +89,14 @@ def document_attribute_lines(doc: DocumentView, attributes: Sequence[str]) -> Li
             else:
                 lines.append(_unknown(name, "ngày có hiệu lực"))
         elif attribute == "state":
-            replaced = f", được thay thế bởi {', '.join(doc.replaced_by)}" if doc.replaced_by else ""
-            lines.append(f"{name}: {document_state(doc)}{replaced}.")
+            if doc.replaced_by:
+                more = f", được thay thế bởi {', '.join(doc.replaced_by)}"
+            elif doc.amended_by and doc.state_verified and doc.status != "UNVERIFIED":
+                by = ", ".join(doc.amended_by)
+                more = f" (bởi {by})" if doc.state == "amended" else f", đã được sửa đổi, bổ sung bởi {by}"
+            else:
+                more = ""
+            lines.append(f"{name}: {document_state(doc)}{more}.")
         elif attribute == "signer":
             signer = getattr(doc, "signer", None)
             lines.append(f"{name} do ông/bà {signer} ký." if signer else _unknown(name, "người ký"))

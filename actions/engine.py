@@ -19,7 +19,8 @@ from actions import answer_text as copy
 from actions.answer_index import answer_index
 from actions.attribute_text import lead_with
 from actions.render import button, province_note
-from actions.slots import latest_value, named_province, parse_cost
+from actions.quick_check import cost_said
+from actions.slots import named_province, parse_cost
 from bot.menu import menu_button
 from policy_kb import queries
 from policy_kb.eligibility import load_rules
@@ -175,7 +176,15 @@ class Answerer:
 
     # ------------------------------------------------------------ rendering one record
     def cost(self) -> Optional[int]:
-        return parse_cost(latest_value(self.tracker, "money"))
+        """The cost to estimate with: said in this message in the role of a cost, else the one
+        said earlier in the conversation (the money slot, set by the reader by role); a number
+        of this message in another role (revenue, capital) is not a cost."""
+        said = cost_said(self.tracker)
+        if said is not None:
+            return said
+        if any(e.get("entity") == "money" for e in self.tracker.latest_message.get("entities") or []):
+            return None
+        return parse_cost(self.tracker.get_slot("money"))
 
     def first_answer(self, record: Record, frame: Optional[Frame] = None) -> str:
         if record.kind == "level":

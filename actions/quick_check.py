@@ -31,6 +31,7 @@ from actions.support_levels import AMBIGUOUS, ask_which, reply_level
 from bot.menu import menu_button
 from vntext.statements import Context, read
 from vntext.normalize import strip_diacritics
+from vntext.trade import only_trades
 from policy_kb.eligibility import Profile, assess
 from policy_kb.provinces import old_name_used
 
@@ -64,7 +65,18 @@ def asks_amount(tracker: Tracker) -> bool:
     if not latest_entity(tracker, "activity"):
         return False
     text = strip_diacritics(tracker.latest_message.get("text") or "")
-    return bool(latest_entity(tracker, "money")) or bool(_AMOUNT_WORDS.search(text))
+    return cost_said(tracker) is not None or bool(_AMOUNT_WORDS.search(text))
+
+
+def cost_said(tracker: Tracker) -> Optional[int]:
+    """The cost this message says, read by role (vntext.statements): "máy sấy 800 triệu" is a
+    cost; "doanh thu 15 tỷ", "vốn 2 tỷ" are not."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    reading = read(
+        tracker.latest_message.get("text") or "", tracker.latest_message.get("entities") or [], Context(intent=intent)
+    )
+    value = reading.values.get("money")
+    return int(value) if isinstance(value, (int, float)) else None
 
 
 def said_now(tracker: Tracker) -> Profile:
@@ -77,8 +89,12 @@ def said_now(tracker: Tracker) -> Profile:
     reading = read(
         tracker.latest_message.get("text") or "", tracker.latest_message.get("entities") or [], Context(intent=intent)
     )
-    province = reading.values.get("province") or ""
-    return profile_of(reading.values.get, old_name_used(reading.old_province_name, province))
+    values = dict(reading.values)
+    if only_trades(tracker.latest_message.get("text") or ""):
+        # "thu mua rồi bán lại", "đại lý phân phối nước mắm": trade, whatever product it names
+        values["industry"] = "trade_services"
+    province = values.get("province") or ""
+    return profile_of(values.get, old_name_used(reading.old_province_name, province))
 
 
 def quick_check(

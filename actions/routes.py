@@ -49,7 +49,7 @@ from actions.engine import (
     without_places,
 )
 from actions.listen import PROFILE_SLOTS, changed_this_turn, replied_this_turn
-from actions.quick_check import asks_amount, describes_establishment, quick_check, verdict_again
+from actions.quick_check import asks_amount, cost_said, describes_establishment, quick_check, verdict_again
 from actions.render import MAIN_MENU, button, topic_text
 from actions.slots import channel_of, latest_value, named_province
 from actions.support_levels import AMBIGUOUS, ask_activity, ask_which, levels_for, reply_level
@@ -60,6 +60,7 @@ from vntext.english import looks_english, to_vietnamese
 from vntext.fold import fold
 from vntext.frames import Frame, read_frame
 from vntext.language import is_english
+from vntext.trade import only_trades
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ PAGE = 4  # facts per topic page
 GENERIC = frozenset({"khuyen", "cong", "ho", "tro", "chinh", "sach", "duoc", "nha", "nuoc"})
 #: a classifier this sure of an answer-like intent, after the reader answered the message, adds nothing
 SURE = 0.75
+#: the classifier this sure of the best record's topic, with the score rule, answers without the model
+SURE_TOPIC = 0.9
 #: a topic-wide question: the classifier at least this sure of the topic
 TOPIC_SURE = 0.5
 #: at most this many content words (besides places and generic words): a question about the topic
@@ -258,7 +261,17 @@ class Turn:
         (actions.decision); the score rule where no model ships."""
         if self.top is None:
             return False
-        return accept(self.evidence, accepts(self.top, self.intent, self.confidence))
+        rule = accepts(self.top, self.intent, self.confidence)
+        if (
+            rule
+            and not self.frame.attributes
+            and self.confidence >= SURE_TOPIC
+            and INTENT_TOPICS.get(self.intent or "") == self.top.record.topic
+        ):
+            # a question about a topic, no specific attribute asked ("tỉnh có hỗ trợ riêng
+            # không"): the score and a classifier sure of the same topic agree
+            return True
+        return accept(self.evidence, rule)
 
     @cached_property
     def parts(self) -> List[str]:
@@ -296,7 +309,13 @@ class Turn:
 
     @property
     def asks_amount(self) -> bool:
-        return bool(set(self.frame.attributes) & set(AMOUNT)) or asks_amount(self.tracker)
+        """How much: the frame says so; when it reads another attribute ("bao nhiêu ngày",
+        "mấy ảnh", "tạm ứng bao nhiêu"), not; else an activity with "bao nhiêu" or a cost."""
+        if set(self.frame.attributes) & set(AMOUNT):
+            return True
+        if self.frame.attributes:
+            return False
+        return asks_amount(self.tracker)
 
 
 #: the kind of document a number is given with ("TTLT 26/2014" is not "TT 26/2014")
@@ -369,7 +388,7 @@ def _answered(record: Record, topic: Optional[str] = None) -> List[Dict[Text, An
 def wants_more(turn: Turn) -> bool:
     """A button under an answer (``ask_more`` with a record and a view), or "xem thêm" typed
     (the classifier's own intent, not its guess for a message it could not classify)."""
-    if turn.text.startswith("/"):
+    if turn.text.startswith("/") or turn.entity("record") or turn.entity("view"):
         return turn.raw_intent == "ask_more"
     return turn.raw_intent == "ask_more" and bool(_MORE_WORDS.search(fold(turn.text)))
 
@@ -492,7 +511,11 @@ def asks_if_covered(turn: Turn) -> bool:
     """The message says what the establishment is (type, trade, exact place) and its question
     asks whether it is covered ("… có được hỗ trợ không", "có thuộc đối tượng không"), or is a
     who-is-covered question about it — not how much, not a document."""
-    if not describes_establishment(turn.tracker) or turn.asks_amount or turn.frame.documents:
+    if turn.asks_amount or turn.frame.documents:
+        return False
+    if only_trades(turn.text) and (_ELIGIBILITY_QUESTION.search(fold(turn.question)) or not turn.frame.attributes):
+        return True  # a shop or an agent: told plainly that trade is not covered
+    if not describes_establishment(turn.tracker):
         return False
     if _ELIGIBILITY_QUESTION.search(fold(turn.question)):
         asked = set(turn.frame.attributes) - {"beneficiaries", "conditions", "state"}
@@ -552,7 +575,7 @@ def asks_level(turn: Turn) -> bool:
     asks an amount, a share, an estimate, or the classifier says it asks the level — unless the
     ranking's best record, on the text's own evidence, is not a level and the question asks
     another attribute. Also: the best-ranked record is a level and is accepted."""
-    if turn.activity and (turn.intent == "ask_support_level" or turn.asks_amount or turn.entity("money")):
+    if turn.activity and (turn.intent == "ask_support_level" or turn.asks_amount or cost_said(turn.tracker)):
         other = set(turn.frame.attributes) - set(AMOUNT) - {"list"}
         return not other or (turn.top is not None and turn.top.record.kind == "level")
     context = turn.context_record

@@ -96,15 +96,21 @@ class AnswerSimulator:
 
         from actions.kb import kb_session
         from actions.routes import Turn, decide
+        from vntext.statements import Context, read
 
         conversation = conversation or Conversation("sim")
         message = dict(self.parse(text))
         message["text"] = text
         # the slot mappings that come from entities (activity, money, record, view)
         slots = dict(conversation.slots)
+        # the slot mappings: activity from its entity; money by role, as action_read_message
+        # reads it (vntext.statements: a revenue is not a cost)
         for ent in message.get("entities") or []:
-            if ent.get("entity") in ("activity", "money"):
-                slots[ent["entity"]] = ent.get("value")
+            if ent.get("entity") == "activity":
+                slots["activity"] = ent.get("value")
+        reading = read(text, message.get("entities") or [], Context(intent=(message.get("intent") or {}).get("name")))
+        if isinstance(reading.values.get("money"), (int, float)):
+            slots["money"] = reading.values["money"]
         tracker = Tracker(
             conversation.sender, slots, message, list(conversation.events), False, None, {}, "action_listen"
         )

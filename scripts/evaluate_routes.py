@@ -68,7 +68,7 @@ def judge(item: dict, reply) -> Dict[str, Optional[bool]]:
         hit = bool(set(item.get("answers") or []) & offered)
         refusable = cls == "unanswerable" or item.get("route") == "out_of_scope"
         return {"right": refusable or hit, "decision": (not refusable) and hit, "phrases": None}
-    answered = reply.route not in REFUSALS
+    answered = reply.route not in REFUSALS and not (reply.route == "english" and reply.record is None)
     if cls == "unanswerable" or item.get("route") == "out_of_scope":
         return {"right": not answered, "decision": not answered, "phrases": None}
     if reply.route == "quick_check" and not item.get("route"):
@@ -151,7 +151,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         dec_pos = sum(j["decision"] for _, _, j in answerable) / len(answerable) if answerable else None
         dec_neg = sum(j["right"] for _, _, j in refusable) / len(refusable) if refusable else None
         ph = [j["phrases"] for _, _, j in selected if j["phrases"] is not None]
-        cut = sum(is_cut(r.text) for _, r, _ in selected if r.route not in REFUSALS)
+        cut = sum(is_cut(r.text) for _, r, _ in selected if r.route not in REFUSALS and r.route != "english")
         return n, right / n if n else 0.0, dec_pos, dec_neg, (sum(ph) / len(ph) if ph else None), cut
 
     def fmt(x):

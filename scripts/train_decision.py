@@ -37,8 +37,8 @@ def rows():
         message = dict(sim.parse(text), text=text)
         slots = dict(conversation.slots) if conversation else {}
         for ent in message.get("entities") or []:
-            if ent.get("entity") in ("activity", "money"):
-                slots[ent["entity"]] = ent.get("value")
+            if ent.get("entity") == "activity":
+                slots["activity"] = ent.get("value")
         events = list(conversation.events) if conversation else []
         tracker = Tracker("train", slots, message, events, False, None, {}, "action_listen")
         with kb_session() as session:

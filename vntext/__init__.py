@@ -13,6 +13,7 @@ imported: see :mod:`vntext.normalize`) and the standard library only.
 - :mod:`vntext.gazetteer`    -- phrase → canonical key matching on folded text (the lookup tables).
 - :mod:`vntext.statements`   -- the reader: what a message says about the person's own establishment.
 - :mod:`vntext.frames`       -- question frames: the thing asked about, the attribute, the time.
+- :mod:`vntext.trade`        -- does an establishment only trade or serve, making nothing?
 - :mod:`vntext.stop_phrases` -- requests to stop ("thôi", "dừng lại"), by their words.
 - :mod:`vntext.english`      -- an English question in the Vietnamese words of the records.
 - :mod:`vntext.language`     -- is a message English (not Vietnamese without diacritics)?

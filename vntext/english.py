@@ -44,7 +44,7 @@ GLOSSARY = (
     (r"small (?:and medium )?(?:enterprises?|companies|businesses)|smes?", "doanh nghiệp nhỏ và vừa"),
     (r"support levels?|levels? of support", "mức hỗ trợ"),
     (r"the same|differ(?:ent|s)?|vary|varies", "tỉnh quy định mức riêng"),
-    (r"second[- ]hand|used machines?|old machines?", "máy cũ"),
+    (r"second[- ]hand(?: machines?| equipment)?|used machines?|old machines?", "máy cũ"),
     (r"legal basis|main (?:legal )?(?:document|decree|basis)|which decree", "văn bản gốc nghị định"),
     (r"submit|send (?:my|the|our) application", "nộp hồ sơ ở đâu"),
     (r"register(?:ing)?|registration|sign up", "đăng ký"),
