@@ -76,6 +76,8 @@ GENERIC = frozenset({"khuyen", "cong", "ho", "tro", "chinh", "sach", "duoc", "nh
 SURE = 0.75
 #: the classifier this sure of the best record's topic, with the score rule, answers without the model
 SURE_TOPIC = 0.9
+#: a list question whose best record leads the next by this much names that record, not the topic
+SPECIFIC_MARGIN = 0.25
 #: a topic-wide question: the classifier at least this sure of the topic
 TOPIC_SURE = 0.5
 #: at most this many content words (besides places and generic words): a question about the topic
@@ -192,7 +194,7 @@ class Turn:
         """Does the message continue the last answer? Elliptical ("còn máy cũ thì sao", "ai
         ký?"), referring back ("nghị định này", "nó"), or a short question with an attribute or a
         time but no subject of its own ("theo quy định cũ thì mức hỗ trợ là bao nhiêu")."""
-        if not self.context.record:
+        if not (self.context.record or self.context.topic):
             return False
         if self.frame.elliptical or _REFERS_BACK.search(fold(self.text)) or _IT.search(self.text):
             return True
@@ -673,6 +675,8 @@ def asks_overview(turn: Turn) -> bool:
         return False
     if "changes" in frame.attributes or _YES_NO.search(fold(turn.question)):
         return False  # "… có thuộc đối tượng không?" asks one thing, "… sửa gì" a change
+    if turn.accepted and len(turn.hits) > 1 and turn.top.score - turn.hits[1].score >= SPECIFIC_MARGIN:
+        return False  # "ngành nghề ưu tiên nhóm a gồm những gì": one record clearly named
     return _overview_topic(turn) is not None and not turn.entity("activity")
 
 
@@ -885,7 +889,7 @@ def out_of_scope(turn: Turn) -> bool:
     """The classifier says out of scope, no record is good enough ("giá vàng hôm nay"), and the
     message does not follow up an answer (the classifier often calls an elliptical follow-up
     out of scope)."""
-    return turn.intent == "out_of_scope" and turn.context_record is None
+    return turn.intent == "out_of_scope" and not turn.follows_up
 
 
 def say_out_of_scope(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
