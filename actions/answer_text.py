@@ -57,8 +57,14 @@ _LEAD = re.compile(r"^(?:Theo|Trước đây,? theo)\s[^,]{0,70},\s*")
 
 
 def _after_da(text: str) -> str:
-    """'Quy định …' → 'quy định …' mid-sentence (acronyms such as 'TT', 'NĐ' stay)."""
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+    """'Quy định …' → 'quy định …' mid-sentence. Acronyms ('TT', 'NĐ') and names stay: a
+    capitalised word among the next two ('Sở Công Thương', 'Trung tâm Khuyến công', 'Thủ tướng
+    Chính phủ') marks a proper name."""
+    if text[:2] == text[:2].upper():
+        return text
+    if any(w[:1].isupper() for w in text.split()[1:3]):
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _body(text: str) -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import List, Optional, Sequence, Tuple
 
-from actions.answer_text import NATIONAL_CAP, Cited, document_state, short_doc
+from actions.answer_text import NATIONAL_CAP, Cited, _after_da, document_state, short_doc
 from actions.render import LOCAL_RULE, fmt_date, next_step, sources_line
 from policy_kb.queries import DocumentView, FactView, LevelAnswer, LevelView
 from policy_kb.retrieval import Record
@@ -204,7 +204,7 @@ def level_as_of_answer(answer: LevelAnswer, on: Optional[dt.date], time: Optiona
 
 
 def _lower(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+    return _after_da(text)
 
 
 # ---------------------------------------------------------------- overviews
@@ -284,3 +284,16 @@ def contact_text(unit=None) -> str:
         "Dạ, em chưa có thông tin về số điện thoại, địa chỉ hay tên cán bộ của các cơ quan trong tài "
         "liệu nên không đưa để tránh sai. " + next_step(unit) + " Em đã ghi lại câu hỏi để cán bộ bổ sung ạ."
     )
+
+
+def pair_text(parts: Sequence[str]) -> str:
+    """Two records that both answer: each briefly (its framing, caveats and citation kept)."""
+    bodies = [p[4:] if p.startswith("Dạ, ") else p for p in parts]
+    head = "Dạ, có hai quy định liên quan:"
+    frame = bodies[0].split("; ", 1)[0]
+    if "chưa xác minh" in frame and all(b.startswith(frame + "; ") for b in bodies):
+        # the same caveat once, before both ("quy định hiện hành em chưa xác minh được")
+        head = f"Dạ, {frame}. Có hai quy định liên quan:"
+        bodies = [b[len(frame) + 2 :] for b in bodies]
+        bodies = [b[:1].upper() + b[1:] for b in bodies]
+    return head + "\n" + "\n".join(f"{i}. {b}" for i, b in enumerate(bodies, 1))

@@ -31,6 +31,7 @@ from actions.attribute_text import (
     CLARIFY,
     ENGLISH_LEAD,
     brief,
+    pair_text,
     item_title,
     as_of_date,
     document_attribute_answer,
@@ -76,6 +77,8 @@ GENERIC = frozenset({"khuyen", "cong", "ho", "tro", "chinh", "sach", "duoc", "nh
 SURE = 0.75
 #: the classifier this sure of the best record's topic, with the score rule, answers without the model
 SURE_TOPIC = 0.9
+#: two facts stating the attribute asked this close are both given
+TWIN_MARGIN = 0.08
 #: a list question whose best record leads the next by this much names that record, not the topic
 SPECIFIC_MARGIN = 0.25
 #: a topic-wide question: the classifier at least this sure of the topic
@@ -835,6 +838,11 @@ def record_answer(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Tex
         if record.kind == "level":
             return level(turn, dispatcher)
         text = engine.first_answer(record, turn.frame)
+        twin = _twin(turn, hit)
+        if twin is not None:
+            # "hạn gửi hồ sơ … là ngày nào": two records of one topic state the attribute asked
+            # and the ranking cannot tell them apart: both, briefly, each with its citation
+            text = pair_text([brief(text), brief(engine.first_answer(twin.record, turn.frame))])
         if turn.frame.time == "both" and record.status == "VERIFIED":
             # "trước đây … bây giờ …": the rule now, then the earlier one (two parts)
             earlier = engine.history(record)
@@ -846,6 +854,18 @@ def record_answer(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Tex
             dispatcher.utter_message(text=text, buttons=engine.buttons(record))
             return _answered(record)
     return []
+
+
+def _twin(turn: Turn, hit: Hit) -> Optional[Hit]:
+    """The runner-up when it is as good an answer: a fact of the same topic stating the same
+    attribute asked, within ``TWIN_MARGIN`` of the best."""
+    asked = set(turn.frame.attributes)
+    if not asked or hit is not turn.top or len(turn.hits) < 2 or hit.record.kind != "fact":
+        return None
+    second = turn.hits[1]
+    same = second.record.kind == "fact" and second.record.topic == hit.record.topic
+    stated = asked & set(hit.record.attributes) and asked & set(second.record.attributes)
+    return second if same and stated and hit.score - second.score < TWIN_MARGIN else None
 
 
 # 13 ------------------------------------------------------------ two or three close readings
