@@ -21,6 +21,8 @@ from actions.routes import Turn, decide
 
 
 class ActionAnswer(Action):
+    """Questions (the rules send every knowledge intent here)."""
+
     def name(self) -> Text:
         return "action_answer"
 
@@ -33,3 +35,12 @@ class ActionAnswer(Action):
         except KnowledgeUnavailable:
             dispatcher.utter_message(text=KB_DOWN)
             return []
+
+
+class ActionAnswerInform(ActionAnswer):
+    """Statements outside a flow (intents inform, deny): the same route table, whose statement
+    routes decide (estimate, level, quick check, estimate form, goodbye or help); a question the
+    classifier called a statement goes on to the question routes."""
+
+    def name(self) -> Text:
+        return "action_answer_inform"

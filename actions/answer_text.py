@@ -56,13 +56,25 @@ class Cited:
 _LEAD = re.compile(r"^(?:Theo|Trước đây,? theo)\s[^,]{0,70},\s*")
 
 
+#: the names of offices a sentence may start with: they keep their capital after "Dạ,"
+_PROPER_HEADS = (
+    "Sở ",
+    "Bộ ",
+    "Cục ",
+    "Trung tâm Khuyến công",
+    "Thủ tướng",
+    "Ủy ban",
+    "Uỷ ban",
+    "Chính phủ",
+    "Việt Nam",
+    "Hội đồng nhân dân",
+)
+
+
 def _after_da(text: str) -> str:
-    """'Quy định …' → 'quy định …' mid-sentence. Acronyms ('TT', 'NĐ') and names stay: a
-    capitalised word among the next two ('Sở Công Thương', 'Trung tâm Khuyến công', 'Thủ tướng
-    Chính phủ') marks a proper name."""
-    if text[:2] == text[:2].upper():
-        return text
-    if any(w[:1].isupper() for w in text.split()[1:3]):
+    """'Quy định …' → 'quy định …' mid-sentence. Acronyms ('TT', 'NĐ') and the names of offices
+    ('Sở Công Thương', 'Thủ tướng Chính phủ') stay."""
+    if text[:2] == text[:2].upper() or text.startswith(_PROPER_HEADS):
         return text
     return text[:1].lower() + text[1:]
 

@@ -8,9 +8,9 @@ flow for the rest:
 
 * ``quick_check``: the rules that what was said already decides (✓/✗ with sources), how many
   questions remain, a button to finish the check (the form then asks only those);
-* ``ActionAnswerInform`` (a statement outside a flow): cost + activity → the estimate; activity →
-  its support level; establishment details → the quick check; a cost alone → the estimate form
-  (which then asks only for the activity).
+* the statement routes of actions/routes.py (a statement outside a flow, ``action_answer_inform``):
+  cost + activity → the estimate; activity → its support level; establishment details → the
+  quick check; a cost alone → the estimate form (which then asks only for the activity).
 """
 
 from __future__ import annotations
@@ -18,16 +18,15 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.eligibility import give_verdict, profile_of
-from actions.listen import PROFILE_SLOTS, changed_this_turn, replied_this_turn, say_note
+from actions.listen import PROFILE_SLOTS, changed_this_turn
 from actions.verdict_text import OUTCOME_MARK, PRE_CHECK, place_text, verdict_text
 from actions.render import button, sources_line
-from actions.slots import latest_entity, latest_value, parse_cost
-from actions.support_levels import AMBIGUOUS, ask_which, reply_level
+from actions.slots import latest_entity
 from bot.menu import menu_button
 from vntext.statements import Context, read
 from vntext.normalize import strip_diacritics
@@ -142,35 +141,3 @@ def verdict_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optiona
     if tracker.get_slot("verdict") and any(s in PROFILE_SLOTS for s in changed_this_turn(tracker)):
         return give_verdict(dispatcher, tracker)
     return None
-
-
-class ActionAnswerInform(Action):
-    """A statement outside a flow ("chi phí máy khoảng 500tr", "htx em làm nước mắm")."""
-
-    def name(self) -> Text:
-        return "action_answer_inform"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[Dict]:
-        say_note(dispatcher, tracker)
-        again = verdict_again(dispatcher, tracker)
-        if again is not None:
-            return again
-        if replied_this_turn(tracker):
-            return []  # the message was answered as it was read (the 2025 merger explained)
-        cost = latest_value(tracker, "money")
-        said_activity = latest_value(tracker, "activity")
-        activity = said_activity or tracker.get_slot("activity")
-        if cost and activity and activity not in AMBIGUOUS:
-            return reply_level(dispatcher, tracker, activity, parse_cost(cost), buttons=ESTIMATE_NEXT)
-        if said_activity:
-            if ask_which(dispatcher, said_activity):
-                return []
-            return reply_level(dispatcher, tracker, said_activity)
-        if names_establishment(tracker):
-            return quick_check(dispatcher, tracker)
-        if cost:
-            # the cost is already in the money slot: the estimate form asks only for the activity
-            return [FollowupAction("estimate_form")]
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        dispatcher.utter_message(response="utter_goodbye" if intent == "deny" else "utter_help")
-        return []

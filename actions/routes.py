@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import Any, Callable, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answer_text as copy
@@ -50,7 +50,15 @@ from actions.engine import (
     without_places,
 )
 from actions.listen import PROFILE_SLOTS, changed_this_turn, replied_this_turn
-from actions.quick_check import asks_amount, cost_said, describes_establishment, quick_check, verdict_again
+from actions.quick_check import (
+    ESTIMATE_NEXT,
+    asks_amount,
+    cost_said,
+    describes_establishment,
+    names_establishment,
+    quick_check,
+    verdict_again,
+)
 from actions.render import MAIN_MENU, button, topic_text
 from actions.slots import channel_of, latest_value, named_province
 from actions.support_levels import AMBIGUOUS, ask_activity, ask_which, levels_for, reply_level
@@ -77,6 +85,8 @@ GENERIC = frozenset({"khuyen", "cong", "ho", "tro", "chinh", "sach", "duoc", "nh
 SURE = 0.75
 #: the classifier this sure of the best record's topic, with the score rule, answers without the model
 SURE_TOPIC = 0.9
+#: the words must point to another activity's level by this much more than to the one named
+OVERRIDE = 0.15
 #: two facts stating the attribute asked this close are both given
 TWIN_MARGIN = 0.08
 #: a list question whose best record leads the next by this much names that record, not the topic
@@ -487,7 +497,7 @@ def already_replied(turn: Turn) -> bool:
     """The reader already answered the message (a correction confirmed, the 2025 merger
     explained) and it is not clearly a question."""
     return replied_this_turn(turn.tracker) and (
-        turn.intent in (None, "nlu_fallback", "out_of_scope") or turn.confidence < SURE
+        turn.intent in (None, "nlu_fallback", "out_of_scope") or turn.confidence < SURE or is_statement(turn)
     )
 
 
@@ -509,6 +519,76 @@ def _verdict_changed(turn: Turn) -> bool:
 def verdict_once_more(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
     """The verdict again, with what changed."""
     return verdict_again(dispatcher, turn.tracker) or []
+
+
+# 4b ------------------------------------------------------------ statements outside a flow
+STATEMENT_INTENTS = ("inform", "deny")
+
+
+def is_statement(turn: Turn) -> bool:
+    """The classifier calls the message a statement ("chi phí máy khoảng 500tr", "htx em làm
+    nước mắm") and it asks nothing (no question mark, no attribute asked, no follow-up form): a
+    question classed as a statement ("một năm được mấy lần?") goes on to the question routes."""
+    if turn.raw_intent not in STATEMENT_INTENTS:
+        return False
+    asks = "?" in turn.text or turn.frame.attributes or turn.frame.overview or turn.frame.elliptical
+    return not asks
+
+
+def states_cost_and_activity(turn: Turn) -> bool:
+    """A statement with a cost (by role: not a revenue) and an activity, said now or before."""
+    activity = turn.entity("activity") or turn.tracker.get_slot("activity")
+    return is_statement(turn) and cost_said(turn.tracker) is not None and bool(activity) and activity not in AMBIGUOUS
+
+
+def estimate_for_statement(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """The estimate for that cost, and what people do next (leave contact, check, procedure)."""
+    activity = turn.entity("activity") or turn.tracker.get_slot("activity")
+    return reply_level(dispatcher, turn.tracker, activity, cost_said(turn.tracker), buttons=ESTIMATE_NEXT)
+
+
+def states_activity(turn: Turn) -> bool:
+    """A statement that names an activity ("em định mua máy sấy")."""
+    return is_statement(turn) and bool(turn.entity("activity"))
+
+
+def level_for_statement(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """Its support level ("hội chợ" alone: domestic or abroad?)."""
+    activity = turn.entity("activity")
+    if ask_which(dispatcher, activity):
+        return []
+    return reply_level(dispatcher, turn.tracker, activity)
+
+
+def states_establishment(turn: Turn) -> bool:
+    """A statement about the establishment or where it is."""
+    return is_statement(turn) and names_establishment(turn.tracker)
+
+
+def check_statement(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """The quick check of what it says."""
+    return quick_check(dispatcher, turn.tracker)
+
+
+def states_cost(turn: Turn) -> bool:
+    """A statement with a cost only."""
+    return is_statement(turn) and cost_said(turn.tracker) is not None
+
+
+def estimate_form(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """The estimate form, which asks only for the activity (the cost is kept)."""
+    return [FollowupAction("estimate_form")]
+
+
+def states_nothing_known(turn: Turn) -> bool:
+    """Any other statement ("không", "ok")."""
+    return is_statement(turn)
+
+
+def goodbye_or_help(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """A "no" gets goodbye, anything else the help menu."""
+    dispatcher.utter_message(response="utter_goodbye" if turn.raw_intent == "deny" else "utter_help")
+    return []
 
 
 # 5 ------------------------------------------------------------- "am I covered?" about this establishment
@@ -550,7 +630,15 @@ def contact(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any
     unanswered.record(
         turn.text, channel_of(turn.tracker), top.score if top else 0.0, top.record.id if top else None, turn.intent
     )
-    dispatcher.utter_message(text=contact_text(turn.named.unit if turn.named else None), buttons=MAIN_MENU[:3])
+    # a turn the bot could not answer: the second in a row offers a person
+    again = handover.should_offer_after_failure(turn.tracker)
+    dispatcher.utter_message(
+        text=contact_text(turn.named.unit if turn.named else None),
+        buttons=[] if again else MAIN_MENU[:3],
+        **handover.failed_turn_metadata(),
+    )
+    if again:
+        handover.offer(dispatcher, "not_understood")
     return []
 
 
@@ -612,6 +700,9 @@ def level(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]
     from_context = turn.entity("activity") is None and turn.context_record is not None
     if from_context:
         best = None  # "còn trước đây thì sao?": the level of the conversation, not a neighbour
+    named = next((h for h in levels if activity and h.record.id == f"level.{activity}"), None)
+    if best is not None and named is not None and (best.score - best.prior) - (named.score - named.prior) < OVERRIDE:
+        best = named  # "máy móc" names machinery; "dây chuyền … máy móc" is only close to it
     if best is not None and (best.score - best.prior >= THRESHOLD - AGREEMENT or activity is None):
         activity = key_of(best.record.id)
     if activity in AMBIGUOUS and ask_which(dispatcher, activity):
@@ -963,6 +1054,11 @@ ROUTES: Sequence[Route] = (
     Route("english", in_english, english),
     Route("already_replied", already_replied, nothing),
     Route("verdict_again", corrects_verdict, verdict_once_more),
+    Route("statement_estimate", states_cost_and_activity, estimate_for_statement),
+    Route("statement_level", states_activity, level_for_statement),
+    Route("statement_check", states_establishment, check_statement),
+    Route("statement_cost", states_cost, estimate_form),
+    Route("statement_other", states_nothing_known, goodbye_or_help),
     Route("quick_check", asks_if_covered, check_covered),
     Route("contact", asks_contact, contact),
     Route("document_attribute", asks_document_attribute, document_attribute),

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -27,6 +28,7 @@ class Reply:
     texts: List[str]
     buttons: List[Dict[str, Any]]
     slots: Dict[str, Any]
+    ms: float = 0.0  # the action's time in process: reading, ranking, routing, rendering (no NLU)
 
     @property
     def text(self) -> str:
@@ -115,10 +117,12 @@ class AnswerSimulator:
             conversation.sender, slots, message, list(conversation.events), False, None, {}, "action_listen"
         )
         dispatcher = CollectingDispatcher()
+        start = time.perf_counter()
         with kb_session() as session:
             turn = Turn(tracker, session)
             route = decide(turn)
             events = route.reply(turn, dispatcher)
+        ms = (time.perf_counter() - start) * 1000
         for e in events:
             if e.get("event") == "slot":
                 slots[e["name"]] = e["value"]
@@ -128,4 +132,5 @@ class AnswerSimulator:
         for t in texts:
             conversation.events.append({"event": "bot", "text": t})
         buttons = [b for m in dispatcher.messages for b in (m.get("buttons") or [])]
-        return Reply(route.name, texts, buttons, {e["name"]: e["value"] for e in events if e.get("event") == "slot"})
+        slots_set = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+        return Reply(route.name, texts, buttons, slots_set, ms)

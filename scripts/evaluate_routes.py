@@ -175,6 +175,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     for _, r, _ in rows:
         routes[r.route] += 1
     print("routes taken: " + ", ".join(f"{k} {v}" for k, v in sorted(routes.items(), key=lambda kv: -kv[1])))
+    times = sorted(r.ms for _, r, _ in rows)
+    if times:
+        p50, p95 = times[len(times) // 2], times[min(len(times) - 1, int(len(times) * 0.95))]
+        print(
+            f"action time in process (reading, ranking, routing, rendering; no NLU): p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+        )
     by_kind = defaultdict(list)
     for i, _, j in rows:
         if i["cls"] == "follow_up":

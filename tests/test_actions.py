@@ -281,7 +281,7 @@ def test_general_question_about_a_place_keeps_the_topic_answer(kb_url):
 
 
 def test_inform_cost_with_an_activity_known_is_estimated(kb_url):
-    from actions.quick_check import ActionAnswerInform
+    from actions.answer import ActionAnswerInform
 
     msgs, _ = run(
         ActionAnswerInform(),
@@ -296,7 +296,7 @@ def test_inform_cost_with_an_activity_known_is_estimated(kb_url):
 
 
 def test_inform_cost_alone_starts_the_estimate_form(kb_url):
-    from actions.quick_check import ActionAnswerInform
+    from actions.answer import ActionAnswerInform
 
     msgs, events = run(
         ActionAnswerInform(),
@@ -306,7 +306,7 @@ def test_inform_cost_alone_starts_the_estimate_form(kb_url):
 
 
 def test_inform_a_shop_is_not_eligible_with_the_reason(kb_url):
-    from actions.quick_check import ActionAnswerInform
+    from actions.answer import ActionAnswerInform
 
     msgs, events = run(
         ActionAnswerInform(),
@@ -333,7 +333,7 @@ def test_quick_check_judges_this_message_not_earlier_questions(kb_url):
 
 
 def test_inform_without_anything_usable_gets_the_help(kb_url):
-    from actions.quick_check import ActionAnswerInform
+    from actions.answer import ActionAnswerInform
 
     msgs, _ = run(ActionAnswerInform(), make_tracker("vâng thế này", "inform"))
     assert msgs[0]["response"] == "utter_help"

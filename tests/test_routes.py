@@ -51,7 +51,9 @@ def test_docs_show_the_route_table():
     expected = routes.routes_markdown()
     if os.environ.get("KC_WRITE_DOCS"):
         DOC.write_text(expected, "utf-8")
-    assert DOC.read_text("utf-8") == expected, "docs/routes.md is stale: run KC_WRITE_DOCS=1 pytest tests/test_routes.py"
+    assert DOC.read_text("utf-8") == expected, (
+        "docs/routes.md is stale: run KC_WRITE_DOCS=1 pytest tests/test_routes.py"
+    )
 
 
 def test_every_route_is_documented_by_its_functions():
@@ -60,7 +62,12 @@ def test_every_route_is_documented_by_its_functions():
 
 
 def test_a_button_for_more_takes_the_more_route():
-    name, text, slots, _ = run("/ask_more", "ask_more", 1.0, [{"entity": "record", "value": "level.machinery"}, {"entity": "view", "value": "history"}])
+    name, text, slots, _ = run(
+        "/ask_more",
+        "ask_more",
+        1.0,
+        [{"entity": "record", "value": "level.machinery"}, {"entity": "view", "value": "history"}],
+    )
     assert name == "more" and "200 triệu" in text
 
 
@@ -106,7 +113,9 @@ def test_a_level_states_the_figure_and_the_national_cap():
 
 
 def test_a_past_level_gets_the_value_then_and_now():
-    name, text, _, _ = run("Trước năm 2018 máy móc được tối đa bao nhiêu?", "ask_support_level", entities=[act("machinery")])
+    name, text, _, _ = run(
+        "Trước năm 2018 máy móc được tối đa bao nhiêu?", "ask_support_level", entities=[act("machinery")]
+    )
     assert name == "level"
     assert "200 triệu" in text and "300 triệu" in text and text.index("200 triệu") < text.index("300 triệu")
     assert "trước đây" in text
@@ -129,13 +138,17 @@ def test_several_questions_are_each_answered():
 
 
 def test_an_elliptical_condition_follows_the_last_level():
-    name, text, slots, _ = run("còn máy cũ thì sao?", "nlu_fallback", 0.3, slots={"last_record": "level.machinery", "activity": "machinery"})
+    name, text, slots, _ = run(
+        "còn máy cũ thì sao?", "nlu_fallback", 0.3, slots={"last_record": "level.machinery", "activity": "machinery"}
+    )
     assert slots.get("last_record") == "activities.machinery_must_be_new", (name, text)
     assert "mới" in text and "trước đây" in text
 
 
 def test_another_activity_after_a_level_is_its_level():
-    name, text, slots, _ = run("còn hội chợ trong nước?", "nlu_fallback", 0.3, [act("fair_domestic")], {"last_record": "level.machinery"})
+    name, text, slots, _ = run(
+        "còn hội chợ trong nước?", "nlu_fallback", 0.3, [act("fair_domestic")], {"last_record": "level.machinery"}
+    )
     assert name == "level" and slots["last_record"] == "level.fair_domestic"
 
 
