@@ -242,7 +242,19 @@ def fact_answer(record: Record, until: Optional[object] = None, province_line: O
 
 
 def _level_line(label: str, current: LevelView) -> str:
-    return f"Dạ, với “{label}”: {current.text.rstrip('.')}."
+    text = current.text.rstrip(".")
+    head, sep, rest = text.partition(":")
+    if sep and _same_head(head, label):
+        # "Mô hình trình diễn …: tối đa 30% …" under the label “Xây dựng mô hình trình diễn …”:
+        # the label once
+        text = rest.strip()
+    return f"Dạ, với “{label}”: {text}."
+
+
+def _same_head(head: str, label: str) -> bool:
+    """Does a value's lead-in name the same activity as the label (three words in common)?"""
+    words = set(head.lower().split())
+    return len(words & set(label.lower().split())) >= 3
 
 
 def caveat_line(caveat: Optional[str]) -> Optional[str]:

@@ -34,7 +34,8 @@ _CUES = {
     "conditions": r"dieu kien|phai\b",
     "documents_needed": r"ho so|giay|ban sao|don\b",
 }
-_SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-ZĐÀ-Ỹ])")
+# sentence ends only: a "; " joins the items of one sentence, which stay together
+_SENTENCE = re.compile(r"(?<=\.)\s+(?=[A-ZĐÀ-Ỹ])")
 
 
 def lead_with(record: Record, attributes: Sequence[str]) -> Record:

@@ -115,13 +115,14 @@ def accept(values: Dict[str, float], fallback: bool) -> bool:
 CLARIFY_BAND = 0.2
 
 
-def unsure(values: Dict[str, float]) -> bool:
-    """Not sure enough to state, not far enough to refuse: ask which record was meant."""
-    p = probability(values)
+def unsure(values: Optional[Dict[str, float]], band: float = CLARIFY_BAND) -> bool:
+    """Not sure enough to state, not far enough to refuse (within ``band`` below the threshold):
+    ask which record was meant, or answer from the topic asked."""
+    p = probability(values) if values else None
     if p is None:
         return False
     t = _model()["threshold"]
-    return t - CLARIFY_BAND <= p < t
+    return t - band <= p < t
 
 
 def vector(values: Dict[str, float]) -> List[float]:

@@ -24,6 +24,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answer_text as copy
+from actions.answer_text import MAX_FIRST
 from actions import handover
 from actions.attribute_text import (
     contact_text,
@@ -41,6 +42,7 @@ from actions.attribute_text import (
 from actions.decision import accept, features, unsure
 from actions.engine import (
     AGREEMENT,
+    LOCAL_TOPICS,
     THRESHOLD,
     TOPIC_TITLES,
     Answerer,
@@ -89,6 +91,10 @@ SURE_TOPIC = 0.9
 OVERRIDE = 0.15
 #: two facts stating the attribute asked this close are both given
 TWIN_MARGIN = 0.08
+#: a confident topic question is answered from its topic when the decision is this close to answering
+TOPIC_BAND = 0.3
+#: attributes that do not make a question specific ("thủ tục thế nào", "gồm những gì")
+GENERAL_ATTRIBUTES = frozenset({"list", "definition", "conditions", "beneficiaries"})
 #: a list question whose best record leads the next by this much names that record, not the topic
 SPECIFIC_MARGIN = 0.25
 #: a topic-wide question: the classifier at least this sure of the topic
@@ -469,6 +475,8 @@ def topic_page(
 def in_english(turn: Turn) -> bool:
     """The message is English (not Vietnamese typed without diacritics), or reads as English once
     its in-scope words are known ("How much support can I get to buy machinery?")."""
+    if turn.text.startswith("/"):
+        return False  # a button's payload
     return is_english(turn.text) or looks_english(turn.text)
 
 
@@ -898,7 +906,16 @@ def asks_topic(turn: Turn) -> bool:
     if topic in (None, "support_levels") or turn.confidence < TOPIC_SURE:
         return False
     words = [w for w in lemmas(without_places(turn.tracker, turn.text)) if w not in STOP and w not in GENERIC]
-    return len(words) <= TOPIC_WORDS
+    if len(words) <= TOPIC_WORDS:
+        return True
+    if turn.confidence >= SURE and turn.named and topic in LOCAL_TOPICS:
+        return True  # "ở Hà Giang thì nộp hồ sơ ở đâu": whom to ask in that province, and the rule
+    if turn.confidence < SURE or not unsure(turn.evidence, TOPIC_BAND):
+        return False  # the evidence is far from any record: refused, not a topic's first fact
+    # a confidently classed question: about the topic as a whole, or asking an attribute that a
+    # record of the topic states ("ở Hà Giang thì nộp hồ sơ ở đâu": where to submit)
+    asked = set(turn.frame.attributes) - GENERAL_ATTRIBUTES
+    return not asked or any(asked & set(r.attributes) for r in turn.engine.index.records if r.topic == topic)
 
 
 def topic_best(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
@@ -907,6 +924,9 @@ def topic_best(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, 
     topic = INTENT_TOPICS[turn.intent]
     engine = turn.engine
     in_topic = [h for h in engine.index.search(turn.text, None, k=len(engine.index.records)) if h.record.topic == topic]
+    asked = set(turn.frame.attributes) - GENERAL_ATTRIBUTES
+    stating = [h for h in in_topic if asked & set(h.record.attributes)]
+    in_topic = stating or in_topic  # the records that state the attribute asked come first
     top = in_topic[0] if in_topic and in_topic[0].score > IN_TOPIC_FLOOR else None
     record = top.record if top else next(r for r in engine.index.records if r.topic == topic)
     dispatcher.utter_message(text=engine.first_answer(record, turn.frame), buttons=engine.buttons(record))
@@ -933,7 +953,8 @@ def record_answer(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Tex
         if twin is not None:
             # "hạn gửi hồ sơ … là ngày nào": two records of one topic state the attribute asked
             # and the ranking cannot tell them apart: both, briefly, each with its citation
-            text = pair_text([brief(text), brief(engine.first_answer(twin.record, turn.frame))])
+            paired = pair_text([brief(text), brief(engine.first_answer(twin.record, turn.frame))])
+            text = paired if len(paired) <= MAX_FIRST else text  # both, when both fit a phone screen
         if turn.frame.time == "both" and record.status == "VERIFIED":
             # "trước đây … bây giờ …": the rule now, then the earlier one (two parts)
             earlier = engine.history(record)

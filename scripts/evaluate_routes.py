@@ -54,6 +54,8 @@ def load(directory: Path = EVAL_DIR):
 
 
 def is_cut(text: str) -> bool:
+    if re.fullmatch(r"(?:utter_\w+\n?)+", text):
+        return False  # a response of the domain (the sim shows its name)
     body = [line for line in text.split("\n") if line.strip() and not line.startswith("📄")]
     return bool(_CUT.search(text)) or bool(body and not re.search(r"[.?!:)ạ”»]\s*$", body[-1]))
 

@@ -455,7 +455,8 @@ _ATTRIBUTE_PATTERNS: List[Tuple[str, int, str]] = [
         "list",
         9,
         r"\bke (?:het|ra|giup|gium|cho|ten)\b|\bdanh sach\b|\btom tat\b|\bbao nhieu loai\b|"
-        r"\bmay (?:kieu|loai|muc tieu|ben|hang muc|khoan|noi dung|phan|nhom|hinh thuc|van ban)\b",
+        r"\bmay2? (?:kieu|loai|muc tieu|ben|hang muc|khoan|noi dung|phan|nhom|hinh thuc|van ban)\b|"
+        r"\bmay2? cai (?:gi|j)\b|\bnhung cai (?:gi|j)\b",
     ),
     (
         "list",
