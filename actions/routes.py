@@ -89,6 +89,8 @@ SURE = 0.75
 SURE_TOPIC = 0.9
 #: the words must point to another activity's level by this much more than to the one named
 OVERRIDE = 0.15
+#: two answers given together may take this much more than one (two citations)
+PAIR_LIMIT = MAX_FIRST + 110
 #: two facts stating the attribute asked this close are both given
 TWIN_MARGIN = 0.08
 #: a confident topic question is answered from its topic when the decision is this close to answering
@@ -897,9 +899,9 @@ def several(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any
 
 # 11 ------------------------------------------------------------ a question about a whole topic
 def asks_topic(turn: Turn) -> bool:
-    """No record is good enough, but the question is about a whole topic: confidently classed
-    and short ("thủ tục thế nào", "ở Hà Giang thì sao"; a longer question asks something
-    specific, which the decision refused)."""
+    """No record is stated, but the question is about a whole topic: classed with it and short
+    ("thủ tục thế nào", "ở Hà Giang thì sao"), or classed surely and either naming a province on
+    a local topic or close to an answer while asking nothing a record of the topic cannot state."""
     if turn.accepted:
         return False
     topic = INTENT_TOPICS.get(turn.intent or "")
@@ -935,7 +937,8 @@ def topic_best(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, 
 
 # 12 ------------------------------------------------------------ the best record
 def has_answer(turn: Turn) -> bool:
-    """The best record scores above the threshold (lower when the classifier agrees on its topic)."""
+    """The decision (actions/decision.py, learned from the ranking's evidence) states the best
+    record; or the score rule does and a classifier sure of the same topic agrees."""
     return turn.accepted
 
 
@@ -954,7 +957,7 @@ def record_answer(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Tex
             # "hạn gửi hồ sơ … là ngày nào": two records of one topic state the attribute asked
             # and the ranking cannot tell them apart: both, briefly, each with its citation
             paired = pair_text([brief(text), brief(engine.first_answer(twin.record, turn.frame))])
-            text = paired if len(paired) <= MAX_FIRST else text  # both, when both fit a phone screen
+            text = paired if len(paired) <= PAIR_LIMIT else text  # both, when both fit a phone screen
         if turn.frame.time == "both" and record.status == "VERIFIED":
             # "trước đây … bây giờ …": the rule now, then the earlier one (two parts)
             earlier = engine.history(record)
@@ -1108,9 +1111,9 @@ def routes_markdown() -> str:
         "# How the bot decides what to answer",
         "",
         "Generated from `actions/routes.py` (`ROUTES`) by `tests/test_routes.py`; do not edit by hand.",
-        "Every knowledge question goes to `action_answer`; it reads the turn once (text, frame, intent,",
-        "entities, province, the last answer's context), ranks every record, then the **first route",
-        "that applies** replies.",
+        "Every knowledge question goes to `action_answer`, every statement outside a flow to",
+        "`action_answer_inform`: both read the turn once (text, frame, intent, entities, province, the",
+        "last answer's context), rank every record, then the **first route that applies** replies.",
         "",
         "| # | route | applies when | replies |",
         "|---|---|---|---|",
