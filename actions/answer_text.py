@@ -424,10 +424,16 @@ def document_detail(doc: DocumentView) -> str:
 
 def combined(parts: Sequence[str], unanswered: Sequence[str]) -> str:
     """Several questions in one message: each answer in order, numbered; then what is not known."""
-    out = [f"{i}. {p[4:] if p.startswith('Dạ, ') else p}" for i, p in enumerate(parts, 1)]
+    bodies = [p[4:] if p.startswith("Dạ, ") else p for p in parts]
+    out = [f"{i}. {b[:1].upper() + b[1:]}" for i, b in enumerate(bodies, 1)]
     if unanswered:
-        out.append("Em chưa có thông tin về: " + "; ".join(f"“{u}”" for u in unanswered) + ".")
+        out.append(missing_line(unanswered))
     return "Dạ, em trả lời từng ý:\n" + "\n".join(out)
+
+
+def missing_line(unanswered: Sequence[str]) -> str:
+    """The parts of a message nothing answers, quoted, said as not known."""
+    return "Em chưa có thông tin về: " + "; ".join(f"“{u}”" for u in unanswered) + "."
 
 
 def no_answer(place_unit=None) -> str:

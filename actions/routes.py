@@ -89,6 +89,8 @@ SURE = 0.75
 SURE_TOPIC = 0.9
 #: the words must point to another activity's level by this much more than to the one named
 OVERRIDE = 0.15
+#: a part whose content words are at least this share in an answer already given is answered
+COVERED = 0.6
 #: two answers given together may take this much more than one (two citations)
 PAIR_LIMIT = MAX_FIRST + 110
 #: two facts stating the attribute asked this close are both given
@@ -873,11 +875,19 @@ def several(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any
         frame = read_frame(part)
         hits = engine.rank(part, frame)
         top = hits[0] if hits else None
-        if not accepts(top, turn.intent, turn.confidence):
-            missing.append(part)
-            unanswered.record(
-                part, channel_of(turn.tracker), top.score if top else 0.0, top.record.id if top else None, turn.intent
-            )
+        rule = accepts(top, turn.intent, turn.confidence)
+        evidence = features(hits, part, turn.intent, turn.confidence, frame, engine.index.vocabulary) if hits else None
+        if top is None or not accept(evidence, rule):
+            if not _covered(part, [engine.by_id[r] for r in shown]):
+                # "ảnh cỡ bao nhiêu" after the dossier list that says "10×15 cm" is answered
+                missing.append(part)
+                unanswered.record(
+                    part,
+                    channel_of(turn.tracker),
+                    top.score if top else 0.0,
+                    top.record.id if top else None,
+                    turn.intent,
+                )
             continue
         if top.record.id in shown:
             continue
@@ -890,11 +900,26 @@ def several(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any
             break
     if not answers:
         return unknown_reply(turn, dispatcher, record=False)
+    if len(answers) == 1:
+        # one part answered: that answer, and what is not known — not a numbered list of one
+        text = answers[0] + (f"\n{copy.missing_line(missing)}" if missing else "")
+        record = engine.by_id[shown[0]]
+        dispatcher.utter_message(text=text, buttons=engine.buttons(record))
+        return _answered(record)
     dispatcher.utter_message(
         text=copy.combined([brief(a) for a in answers], missing),
         buttons=[button(f"Chi tiết ý {i}", "ask_more", record=r, view="detail") for i, r in enumerate(shown, 1)],
     )
     return [SlotSet("last_record", shown[0])]
+
+
+def _covered(part: str, shown: Sequence[Record]) -> bool:
+    """Is ``part`` already answered by a record shown for another part (most of its content
+    words are in that record's text)?"""
+    words = {w for w in lemmas(part) if w not in STOP and w not in GENERIC and len(w) > 1}
+    if not words:
+        return True  # "ảnh?", "thế nào?": nothing of its own to answer
+    return any(len(words & set(lemmas(r.text))) >= max(1, int(len(words) * COVERED)) for r in shown)
 
 
 # 11 ------------------------------------------------------------ a question about a whole topic

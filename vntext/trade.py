@@ -25,8 +25,9 @@ _TRADE = re.compile(
 )
 #: making, processing, packing: a production activity, which khuyến công may cover
 _MAKES = re.compile(
-    r"\b(?:san xuat|che bien|gia cong|lam ra|tu lam|det|may mac|xuong|nha may|ren|dan|nung|say|ep|xay|rang|"
-    r"dong goi|dong chai|dong hop|lap rap|che tao|dieu khac|cham|khac|theu|uom|muoi|lo (?:gom|gach|say))\b"
+    r"\b(?:san xuat|che bien|gia cong|lam ra|tu lam|det|may mac|xuong|nha may|ren|dan lat|dan (?:ro|gio|thung)|"
+    r"nung|say kho|say|phoi kho|lam kho|ep|rang xay|xay xat|dong goi|dong chai|dong hop|lap rap|che tao|"
+    r"dieu khac|cham khac|cham bac|theu|uom to|lam muoi|lo (?:gom|gach|say))\b"
 )
 #: "không chế biến", "không sản xuất gì": the production words are denied
 _DENIED = re.compile(r"\b(?:khong|ko|k|chua)\s+(?:co\s+)?(?:tu\s+)?(?:san xuat|che bien|gia cong|lam ra)\b")
