@@ -100,7 +100,7 @@ def document_attribute_lines(doc: DocumentView, attributes: Sequence[str]) -> Li
             lines.append(f"{name}: {document_state(doc)}{more}.")
         elif attribute == "signer":
             signer = getattr(doc, "signer", None)
-            lines.append(f"{name} do ông/bà {signer} ký." if signer else _unknown(name, "người ký"))
+            lines.append(f"{name} do {signer} ký." if signer else _unknown(name, "người ký"))
         elif attribute == "replaces":
             if doc.replaces:
                 lines.append(f"{name} thay thế {', '.join(doc.replaces)}.")

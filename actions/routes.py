@@ -236,8 +236,8 @@ class Turn:
             return None
         if self.entity("activity") and f"level.{self.entity('activity')}" != self.context.record:
             return None  # "còn hội chợ trong nước?": the activity named is the new subject
-        if self.frame.documents:
-            return None  # a document named is the subject
+        if self.frame.documents and not _REFERS_BACK.search(fold(self.text)):
+            return None  # a document named is the subject (not "nghị định này … so với NĐ 45")
         return self.engine.by_id.get(self.context.record)
 
     @cached_property
@@ -300,12 +300,23 @@ class Turn:
 
     @cached_property
     def parts(self) -> List[str]:
-        return split_questions(self.text)
+        """The questions of the message; a part that asks nothing of its own ("Không, …", "dài
+        quá hông hiểu") is not a question."""
+        # after a self-description, the questions are those of its question clause
+        parts = split_questions(self.question)
+        if len(parts) < 2:
+            return [self.text] if self.question != self.text else parts
+        kept = [p for p in parts if _asks_something(p)]
+        return kept if len(kept) > 1 else [self.text]
 
     @cached_property
     def document(self) -> Optional[queries.DocumentView]:
         """The document the question is about: a number it names, else (a follow-up) the last
         answer's document."""
+        context = self.context_record
+        if context is not None and context.kind == "document" and _REFERS_BACK.search(fold(self.text)):
+            # "nghị định này thay đổi gì so với NĐ 45": this one is the last answer's document
+            return queries.document(self.session, key_of(context.id))
         if self.frame.documents:
             found = queries.find_document(self.session, self.text)
             if found is not None:
@@ -313,7 +324,6 @@ class Turn:
             number = self.frame.documents[0]
             if "/" not in number:  # "NĐ 235" without its year
                 return next((d for d in queries.documents(self.session) if d.number.startswith(f"{number}/")), None)
-        context = self.context_record
         if context is not None and context.kind == "document":
             return queries.document(self.session, key_of(context.id))
         if context is not None and set(self.frame.attributes) & set(DOCUMENT_ATTRIBUTES):
@@ -776,7 +786,9 @@ def asks_overview(turn: Turn) -> bool:
     priorities, agencies, documents, support levels …), naming no specific one — not a yes/no
     question, not a follow-up, not about a document or what changed."""
     frame = turn.frame
-    listing = frame.overview or ("list" in frame.attributes and frame.thing in (None, "activity", "funding"))
+    if "list" not in frame.attributes:
+        return False  # "khuyến công là gì" asks the definition, not a list
+    listing = frame.overview or frame.thing in (None, "activity", "funding")
     if not listing or turn.follows_up or frame.documents or frame.thing == "document" and not frame.overview:
         return False
     if "changes" in frame.attributes or _YES_NO.search(fold(turn.question)):
@@ -866,7 +878,17 @@ def several(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any
     engine = turn.engine
     answers, missing, shown = [], [], []
     first = turn.parts[0]
+    checked = False
     for i, part in enumerate(turn.parts):
+        if (
+            not checked
+            and _ELIGIBILITY_QUESTION.search(fold(part))
+            and (describes_establishment(turn.tracker) or only_trades(turn.text))
+        ):
+            # "HTX có thuộc đối tượng không, …": the quick check of what was said, first
+            quick_check(dispatcher, turn.tracker, QUICK_CHECK_TOPICS["beneficiaries"])
+            checked = True
+            continue
         if i and part.startswith(first) and part != first:
             # a short part carries the first part's subject, not its time: "trước đây ai phê
             # duyệt, bây giờ ai" → "… phê duyệt bây giờ ai"
@@ -893,13 +915,14 @@ def several(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any
             continue
         shown.append(top.record.id)
         if top.record.kind == "level":
-            answers.append("\n\n".join(copy.level_answer(a, None, None) for a in levels_for(key_of(top.record.id))))
+            cost, named = engine.cost(), turn.named  # "mua khoảng 400 triệu thì được bn": the estimate
+            answers.append("\n\n".join(copy.level_answer(a, cost, named) for a in levels_for(key_of(top.record.id))))
         else:
             answers.append(engine.first_answer(top.record, frame))
         if len(answers) == 3:
             break
     if not answers:
-        return unknown_reply(turn, dispatcher, record=False)
+        return [] if checked else unknown_reply(turn, dispatcher, record=False)
     if len(answers) == 1:
         # one part answered: that answer, and what is not known — not a numbered list of one
         text = answers[0] + (f"\n{copy.missing_line(missing)}" if missing else "")
@@ -911,6 +934,20 @@ def several(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any
         buttons=[button(f"Chi tiết ý {i}", "ask_more", record=r, view="detail") for i, r in enumerate(shown, 1)],
     )
     return [SlotSet("last_record", shown[0])]
+
+
+#: words that alone make no question: a "no", a complaint, a greeting
+_NOT_ASKING = frozenset(
+    "khong ko k hong hem chua dung roi da vang u ok dai qua hieu xin chao cam on oi nha nhe".split()
+)
+
+
+def _asks_something(part: str) -> bool:
+    """Does ``part`` ask something of its own (an attribute, or content words besides "không")?"""
+    if read_frame(part).attributes:
+        return True
+    words = [w for w in lemmas(part) if w not in STOP and w not in GENERIC and w not in _NOT_ASKING]
+    return len(words) >= 2
 
 
 def _covered(part: str, shown: Sequence[Record]) -> bool:

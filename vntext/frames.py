@@ -346,7 +346,7 @@ _ATTRIBUTE_PATTERNS: List[Tuple[str, int, str]] = [
     (
         "changes",
         9,
-        r"\bsua (?:cai |nhung |nhung noi dung |noi dung )?(?:gi|j)\b|\bsua nhung (?:noi dung|diem|dieu) nao\b",
+        r"\bsua (?:cai |nhung |nhung noi dung |noi dung )?(?:gi|j)\b|\bsua (?:nhung )?(?:noi dung|diem|dieu) (?:nao|gi|j)\b",
     ),
     ("changes", 9, r"\bdiem (?:gi )?(?:moi|khac)\b|\bnhung thay doi\b|\bco thay doi (?:gi|khong)\b"),
     (
