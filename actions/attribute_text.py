@@ -297,4 +297,4 @@ def pair_text(parts: Sequence[str]) -> str:
         head = f"Dạ, {frame}. Có hai quy định liên quan:"
         bodies = [b[len(frame) + 2 :] for b in bodies]
         bodies = [b[:1].upper() + b[1:] for b in bodies]
-    return head + "\n" + "\n".join(f"{i}. {b}" for i, b in enumerate(bodies, 1))
+    return head + "\n" + "\n".join(f"{i}. {b[:1].upper() + b[1:]}" for i, b in enumerate(bodies, 1))

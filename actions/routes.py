@@ -786,7 +786,7 @@ def asks_overview(turn: Turn) -> bool:
     priorities, agencies, documents, support levels …), naming no specific one — not a yes/no
     question, not a follow-up, not about a document or what changed."""
     frame = turn.frame
-    if "list" not in frame.attributes:
+    if not {"list", "beneficiaries"} & set(frame.attributes):
         return False  # "khuyến công là gì" asks the definition, not a list
     listing = frame.overview or frame.thing in (None, "activity", "funding")
     if not listing or turn.follows_up or frame.documents or frame.thing == "document" and not frame.overview:
