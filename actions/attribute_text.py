@@ -99,30 +99,29 @@ def document_attribute_lines(doc: DocumentView, attributes: Sequence[str]) -> Li
                 more = ""
             lines.append(f"{name}: {document_state(doc)}{more}.")
         elif attribute == "signer":
-            signer = getattr(doc, "signer", None)
-            lines.append(f"{name} do {signer} ký." if signer else _unknown(name, "người ký"))
-        elif attribute == "replaces":
-            if doc.replaces:
-                lines.append(f"{name} thay thế {', '.join(doc.replaces)}.")
-            elif doc.replaced_by:
-                lines.append(f"{name} đã được thay thế bởi {', '.join(doc.replaced_by)}.")
+            lines.append(f"{name} do {doc.signer} ký." if doc.signer else _unknown(name, "người ký"))
+        elif attribute in _RELATIONS:
+            outgoing, incoming, verb, passive, none = _RELATIONS[attribute]
+            if getattr(doc, outgoing):
+                lines.append(f"{name} {verb} {', '.join(getattr(doc, outgoing))}.")
+            elif getattr(doc, incoming):
+                lines.append(f"{name} {passive} {', '.join(getattr(doc, incoming))}.")
             else:
-                lines.append(f"Theo dữ liệu em có, {name} không thay thế văn bản nào.")
-        elif attribute == "amends":
-            if doc.amends:
-                lines.append(f"{name} sửa đổi, bổ sung {', '.join(doc.amends)}.")
-            elif doc.amended_by:
-                lines.append(f"{name} được sửa đổi, bổ sung bởi {', '.join(doc.amended_by)}.")
-            else:
-                lines.append(f"Theo dữ liệu em có, {name} không sửa đổi văn bản nào.")
+                lines.append(f"Theo dữ liệu em có, {name} {none}.")
         elif attribute == "changes":
-            changes = getattr(doc, "changes", None)
-            lines.append(f"{name} thay đổi: {changes}" if changes else f"Về {name}: {doc.summary}")
+            lines.append(f"{name} thay đổi: {doc.changes}" if doc.changes else f"Về {name}: {doc.summary}")
     out: List[str] = []
     for line in lines:  # "hiệu lực khi nào, còn hiệu lực không" → each thing once
         if line not in out:
             out.append(line)
     return out
+
+
+#: a relation between documents: (its field, the reverse field, the verb, the passive, none)
+_RELATIONS = {
+    "replaces": ("replaces", "replaced_by", "thay thế", "đã được thay thế bởi", "không thay thế văn bản nào"),
+    "amends": ("amends", "amended_by", "sửa đổi, bổ sung", "được sửa đổi, bổ sung bởi", "không sửa đổi văn bản nào"),
+}
 
 
 def _unknown(name: str, what: str) -> str:
@@ -134,7 +133,7 @@ def document_attribute_answer(doc: DocumentView, attributes: Sequence[str]) -> s
     if doc.status == "UNVERIFIED":
         lines.append("Thông tin về văn bản này em chưa xác minh được đầy đủ.")
     cite = sources_line([Cited(doc.source_document, doc.source_article)])
-    return f"Dạ, {_lower(chr(10).join(lines))}\n{cite}"
+    return f"Dạ, {_after_da(chr(10).join(lines))}\n{cite}"
 
 
 # ---------------------------------------------------------------- support levels as of a date
@@ -185,10 +184,10 @@ def level_as_of(answer: LevelAnswer, on: Optional[dt.date], time: Optional[str])
             lines.append(f"Dạ, thời điểm đó đang áp dụng mức hiện hành cho “{answer.label}”.")
     else:
         newer = values[values.index(past) - 1]
-        lines.append("Dạ, " + _lower(_value_line(answer.label, past, newer.effective_from - dt.timedelta(days=1))))
+        lines.append("Dạ, " + _after_da(_value_line(answer.label, past, newer.effective_from - dt.timedelta(days=1))))
         cited.append(past)
     if current is not None and current.status == "VERIFIED":
-        lines.append(f"Hiện nay: {_lower(_value_line(answer.label, current, None))}")
+        lines.append(f"Hiện nay: {_after_da(_value_line(answer.label, current, None))}")
         lines.append(NATIONAL_CAP)
         if current.caveat:
             lines.append(f"Lưu ý: {current.caveat}")
@@ -204,10 +203,6 @@ def level_as_of_answer(answer: LevelAnswer, on: Optional[dt.date], time: Optiona
     return f"{text}\n{sources_line(cited)}" if cited else text
 
 
-def _lower(text: str) -> str:
-    return _after_da(text)
-
-
 # ---------------------------------------------------------------- overviews
 
 OVERVIEW_LIMIT = 450
@@ -216,9 +211,8 @@ OVERVIEW_LIMIT = 450
 def item_title(fact: FactView) -> str:
     """A list item's short title: the fact's ``title:`` (data, policy_kb/data/README.md); for a
     record without one, its first clause, cut only at a clause boundary."""
-    title = getattr(fact, "title", None)
-    if title:
-        return title
+    if getattr(fact, "title", None):  # facts and overview items have one; other records may not
+        return fact.title
     text = fact.text.strip()
     for sep in (":", ";", " (", ". "):
         if sep in text[:90]:

@@ -74,7 +74,7 @@ def features(
         "confidence": confidence,
         "out_of_scope": float(intent == "out_of_scope") * confidence,
         "fallback": float(intent in (None, "nlu_fallback")),
-        "attribute_match": float(bool(asked & set(getattr(top.record, "attributes", ()) or ()))),
+        "attribute_match": float(bool(asked & set(top.record.attributes))),
         "attribute_asked": float(bool(asked)),
         "coverage": sum(w in view for w in words) / len(words) if words else 0.0,
         "unseen": sum(t not in vocabulary for t in q_terms) / len(q_terms) if q_terms else 0.0,

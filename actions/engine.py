@@ -11,6 +11,7 @@ records near that answer rank up). Every choice is logged with the scores it wei
 from __future__ import annotations
 
 import logging
+from functools import cached_property
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
@@ -139,7 +140,7 @@ class Answerer:
         asked = set(frame.attributes) if frame else set()
         if asked:
             for r in self.index.records:
-                if asked & set(getattr(r, "attributes", ()) or ()):
+                if asked & set(r.attributes):
                     priors.records[r.id] = priors.records.get(r.id, 0.0) + ATTRIBUTE_PRIOR
         time = frame.time if frame else None
         if time in ("past", "original") or time == "now":
@@ -175,13 +176,18 @@ class Answerer:
         return hits
 
     # ------------------------------------------------------------ rendering one record
+    @cached_property
+    def said_cost(self) -> Optional[int]:
+        """The cost this message says, by role (read once: the reader is not cheap)."""
+        return cost_said(self.tracker)
+
+    @cached_property
     def cost(self) -> Optional[int]:
         """The cost to estimate with: said in this message in the role of a cost, else the one
         said earlier in the conversation (the money slot, set by the reader by role); a number
-        of this message in another role (revenue, capital) is not a cost."""
-        said = cost_said(self.tracker)
-        if said is not None:
-            return said
+        of this message in another role (revenue, capital) is not a cost. Read once per turn."""
+        if self.said_cost is not None:
+            return self.said_cost
         if any(e.get("entity") == "money" for e in self.tracker.latest_message.get("entities") or []):
             return None
         return parse_cost(self.tracker.get_slot("money"))
@@ -189,7 +195,7 @@ class Answerer:
     def first_answer(self, record: Record, frame: Optional[Frame] = None) -> str:
         if record.kind == "level":
             answer = queries.support_level(self.session, key_of(record.id))
-            return copy.level_answer(answer, self.cost(), self.named)
+            return copy.level_answer(answer, self.cost, self.named)
         if record.kind == "document":
             return copy.document_answer(queries.document(self.session, key_of(record.id)))
         fact = queries.fact(self.session, record.id) if record.kind == "fact" else None

@@ -57,14 +57,19 @@ def describes_establishment(tracker: Tracker) -> bool:
 _AMOUNT_WORDS = re.compile(r"\b(?:bao nhieu|bn|bnhieu|may phan tram|muc ho tro|duoc may)\b")
 
 
-def asks_amount(tracker: Tracker) -> bool:
+#: ``asks_amount`` reads the cost itself unless the caller has read it
+_UNREAD = object()
+
+
+def asks_amount(tracker: Tracker, said=_UNREAD) -> bool:
     """Does the latest message ask how much an activity it names gets ("… mua máy sấy 800 triệu
     thì được hỗ trợ bao nhiêu?")? Long messages full of details are often classed as a question
     about beneficiaries or local levels; the amount is what the person wants first."""
     if not latest_entity(tracker, "activity"):
         return False
     text = strip_diacritics(tracker.latest_message.get("text") or "")
-    return cost_said(tracker) is not None or bool(_AMOUNT_WORDS.search(text))
+    said = cost_said(tracker) if said is _UNREAD else said
+    return said is not None or bool(_AMOUNT_WORDS.search(text))
 
 
 def cost_said(tracker: Tracker) -> Optional[int]:

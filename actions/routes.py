@@ -55,7 +55,6 @@ from actions.listen import PROFILE_SLOTS, changed_this_turn, replied_this_turn
 from actions.quick_check import (
     ESTIMATE_NEXT,
     asks_amount,
-    cost_said,
     describes_establishment,
     names_establishment,
     quick_check,
@@ -343,6 +342,10 @@ class Turn:
         return None
 
     @property
+    def said_cost(self) -> Optional[int]:
+        return self.engine.said_cost
+
+    @property
     def asks_amount(self) -> bool:
         """How much: the frame says so; when it reads another attribute ("bao nhiêu ngày",
         "mấy ảnh", "tạm ứng bao nhiêu"), not; else an activity with "bao nhiêu" or a cost."""
@@ -350,7 +353,7 @@ class Turn:
             return True
         if self.frame.attributes:
             return False
-        return asks_amount(self.tracker)
+        return asks_amount(self.tracker, self.said_cost)
 
 
 #: the kind of document a number is given with ("TTLT 26/2014" is not "TT 26/2014")
@@ -499,15 +502,16 @@ def english(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any
     Vietnamese reading (vntext.english); otherwise a short English note and the menu."""
     vietnamese = to_vietnamese(turn.text)
     if vietnamese:
-        hits = turn.engine.rank(vietnamese, read_frame(vietnamese))
+        frame = read_frame(vietnamese)
+        hits = turn.engine.rank(vietnamese, frame)
         top = hits[0] if hits else None
         if top is not None and top.score >= THRESHOLD - AGREEMENT:
             if top.record.kind == "level":
                 text = "\n\n".join(
-                    copy.level_answer(a, turn.engine.cost(), turn.named) for a in levels_for(key_of(top.record.id))
+                    copy.level_answer(a, turn.engine.cost, turn.named) for a in levels_for(key_of(top.record.id))
                 )
             else:
-                text = turn.engine.first_answer(top.record, read_frame(vietnamese))
+                text = turn.engine.first_answer(top.record, frame)
             dispatcher.utter_message(text=f"{ENGLISH_LEAD}\n{text}", buttons=turn.engine.buttons(top.record))
             return _answered(top.record)
     dispatcher.utter_message(text=copy.ENGLISH_REPLY, buttons=MAIN_MENU)
@@ -560,13 +564,13 @@ def is_statement(turn: Turn) -> bool:
 def states_cost_and_activity(turn: Turn) -> bool:
     """A statement with a cost (by role: not a revenue) and an activity, said now or before."""
     activity = turn.entity("activity") or turn.tracker.get_slot("activity")
-    return is_statement(turn) and cost_said(turn.tracker) is not None and bool(activity) and activity not in AMBIGUOUS
+    return is_statement(turn) and turn.said_cost is not None and bool(activity) and activity not in AMBIGUOUS
 
 
 def estimate_for_statement(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
     """The estimate for that cost, and what people do next (leave contact, check, procedure)."""
     activity = turn.entity("activity") or turn.tracker.get_slot("activity")
-    return reply_level(dispatcher, turn.tracker, activity, cost_said(turn.tracker), buttons=ESTIMATE_NEXT)
+    return reply_level(dispatcher, turn.tracker, activity, turn.said_cost, buttons=ESTIMATE_NEXT)
 
 
 def states_activity(turn: Turn) -> bool:
@@ -594,7 +598,7 @@ def check_statement(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[T
 
 def states_cost(turn: Turn) -> bool:
     """A statement with a cost only."""
-    return is_statement(turn) and cost_said(turn.tracker) is not None
+    return is_statement(turn) and turn.said_cost is not None
 
 
 def estimate_form(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
@@ -690,7 +694,7 @@ def asks_level(turn: Turn) -> bool:
     asks an amount, a share, an estimate, or the classifier says it asks the level — unless the
     ranking's best record, on the text's own evidence, is not a level and the question asks
     another attribute. Also: the best-ranked record is a level and is accepted."""
-    if turn.activity and (turn.intent == "ask_support_level" or turn.asks_amount or cost_said(turn.tracker)):
+    if turn.activity and (turn.intent == "ask_support_level" or turn.asks_amount or turn.said_cost):
         other = set(turn.frame.attributes) - set(AMOUNT) - {"list"}
         return not other or (turn.top is not None and turn.top.record.kind == "level")
     context = turn.context_record
@@ -750,7 +754,7 @@ def level(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]
 
 def level_of(turn: Turn, dispatcher: CollectingDispatcher, activity: str) -> List[Dict[Text, Any]]:
     """The current level of ``activity`` (and the estimate for a cost said)."""
-    events = reply_level(dispatcher, turn.tracker, activity, turn.engine.cost())
+    events = reply_level(dispatcher, turn.tracker, activity, turn.engine.cost)
     return events + [SlotSet("last_topic", "support_levels")]
 
 
@@ -824,16 +828,15 @@ class Item:
     article: str
 
 
-def overview_items(turn: Turn, topic: str) -> List[Item]:
-    """The topic's items, most general first: its facts in force (those citing the topic's main
-    document first), every support level, or every document."""
+def overview_items(turn: Turn, topic: str, answer: Optional[queries.TopicAnswer]) -> List[Item]:
+    """The topic's items, most general first: its facts in force (``answer``; those citing the
+    topic's main document first), every support level, or every document."""
     records = turn.engine.index.records
     if topic == "support_levels":
         return [Item(r.id, option_title(r), r.document, r.article) for r in records if r.kind == "level"]
     if topic == "legal_documents":
         docs = [r for r in records if r.kind == "document" and r.status != "UNVERIFIED"]
         return [Item(r.id, option_title(r), r.document, r.article) for r in docs]
-    answer = queries.topic_answer(turn.session, topic)
     if answer is None or not answer.current:
         return []
     main = [f for f in answer.current if f.document == answer.current[0].document]
@@ -845,25 +848,23 @@ def overview(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, An
     """The list, within ~450 characters, each item a button to its detail; the rest behind
     "Xem thêm"."""
     topic = _overview_topic(turn)
-    items = overview_items(turn, topic)
+    answer = queries.topic_answer(turn.session, topic)
+    items = overview_items(turn, topic, answer)
     if not items:
         return record_answer(turn, dispatcher) if turn.accepted else unknown(turn, dispatcher)
-    title = queries.topic_answer(turn.session, topic)
-    listed = topic in ("support_levels", "legal_documents")  # records, not a topic's facts
-    heading = LISTED_HEADINGS.get(topic)
+    listed = topic in LISTED_HEADINGS  # records, not a topic's facts
     text, shown = overview_answer(
-        title.title if title else TOPIC_TITLES.get(topic, topic), items, heading, more_button=not listed
+        answer.title if answer else TOPIC_TITLES.get(topic, topic),
+        items,
+        LISTED_HEADINGS.get(topic),
+        more_button=not listed,
     )
     view = "answer" if listed else "detail"
-    buttons = [button(item_button(f), "ask_more", record=f.id, view=view) for f in shown[:4]]
+    buttons = [button(f.title, "ask_more", record=f.id, view=view) for f in shown[:4]]
     if len(shown) < len(items) and not listed:
         buttons.append(button("Xem thêm", "ask_more", record=shown[0].id, view="topic"))
     dispatcher.utter_message(text=text, buttons=buttons)
     return [SlotSet("last_topic", topic), SlotSet("topic_offset", 0.0), SlotSet("last_record", None)]
-
-
-def item_button(item) -> str:
-    return item.title
 
 
 # 10 ------------------------------------------------------------ several questions
@@ -915,7 +916,7 @@ def several(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any
             continue
         shown.append(top.record.id)
         if top.record.kind == "level":
-            cost, named = engine.cost(), turn.named  # "mua khoảng 400 triệu thì được bn": the estimate
+            cost, named = engine.cost, turn.named  # "mua khoảng 400 triệu thì được bn": the estimate
             answers.append("\n\n".join(copy.level_answer(a, cost, named) for a in levels_for(key_of(top.record.id))))
         else:
             answers.append(engine.first_answer(top.record, frame))

@@ -92,30 +92,34 @@ class AnswerSimulator:
             "intent_ranking": [],
         }
 
-    def ask(self, text: str, conversation: Optional[Conversation] = None) -> Reply:
+    def tracker(self, text: str, conversation: Optional[Conversation] = None):
+        """The tracker the action sees for ``text`` in ``conversation``: the parse, the slots
+        so far, and the slot mappings of this message — activity from its entity; money by role,
+        as action_read_message reads it (vntext.statements: a revenue is not a cost)."""
         from rasa_sdk import Tracker
-        from rasa_sdk.executor import CollectingDispatcher
 
-        from actions.kb import kb_session
-        from actions.routes import Turn, decide
         from vntext.statements import Context, read
 
         conversation = conversation or Conversation("sim")
-        message = dict(self.parse(text))
-        message["text"] = text
-        # the slot mappings that come from entities (activity, money, record, view)
+        message = dict(self.parse(text), text=text)
         slots = dict(conversation.slots)
-        # the slot mappings: activity from its entity; money by role, as action_read_message
-        # reads it (vntext.statements: a revenue is not a cost)
         for ent in message.get("entities") or []:
             if ent.get("entity") == "activity":
                 slots["activity"] = ent.get("value")
         reading = read(text, message.get("entities") or [], Context(intent=(message.get("intent") or {}).get("name")))
         if isinstance(reading.values.get("money"), (int, float)):
             slots["money"] = reading.values["money"]
-        tracker = Tracker(
-            conversation.sender, slots, message, list(conversation.events), False, None, {}, "action_listen"
-        )
+        return Tracker(conversation.sender, slots, message, list(conversation.events), False, None, {}, "action_listen")
+
+    def ask(self, text: str, conversation: Optional[Conversation] = None) -> Reply:
+        from rasa_sdk.executor import CollectingDispatcher
+
+        from actions.kb import kb_session
+        from actions.routes import Turn, decide
+
+        conversation = conversation or Conversation("sim")
+        tracker = self.tracker(text, conversation)
+        slots = dict(tracker.slots)
         dispatcher = CollectingDispatcher()
         start = time.perf_counter()
         with kb_session() as session:

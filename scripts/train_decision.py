@@ -21,8 +21,6 @@ sys.path.insert(0, str(ROOT))
 
 
 def rows():
-    from rasa_sdk import Tracker
-
     from actions.decision import vector
     from actions.kb import kb_session
     from actions.routes import Turn
@@ -34,13 +32,7 @@ def rows():
     X, y = [], []
 
     def add(text, label, conversation=None):
-        message = dict(sim.parse(text), text=text)
-        slots = dict(conversation.slots) if conversation else {}
-        for ent in message.get("entities") or []:
-            if ent.get("entity") == "activity":
-                slots["activity"] = ent.get("value")
-        events = list(conversation.events) if conversation else []
-        tracker = Tracker("train", slots, message, events, False, None, {}, "action_listen")
+        tracker = sim.tracker(text, conversation or Conversation("train"))
         with kb_session() as session:
             turn = Turn(tracker, session)
             if turn.evidence is not None:
