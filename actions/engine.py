@@ -11,6 +11,7 @@ records near that answer rank up). Every choice is logged with the scores it wei
 from __future__ import annotations
 
 import logging
+import re
 from functools import cached_property
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -119,7 +120,9 @@ def anchor_text(record: Optional[Record]) -> str:
         return record.text.split(".")[0].split(",")[0]  # the label's head: "Ứng dụng máy móc thiết bị tiên tiến"
     if record.kind == "document":
         return record.text.split(":")[0]
-    first = record.text.split(".")[0]
+    # a fact's first clause, without its dates and document references: "từ 01/07/2025 (TT 38/2025)"
+    # would pull the document's own card into the follow-up's ranking
+    first = re.sub(r"\([^)]*\)|\b(?:từ|đến)?\s*\d{1,2}/\d{1,2}/\d{4}", " ", record.text.split(".")[0])
     return " ".join(first.split()[:10])
 
 
@@ -228,16 +231,23 @@ class Answerer:
         if record.kind == "level":
             answer = queries.support_level(self.session, key_of(record.id))
             return copy.level_history(answer) if answer else None
-        if record.kind != "fact" or record.status != "VERIFIED":
+        best = self.earlier_facts(record)
+        if not best:
             return None
-        answer = queries.topic_answer(self.session, record.topic)
-        if not answer or not answer.historical:
-            return None
-        words = set(lemmas(record.text))
-        best = sorted(answer.historical, key=lambda f: -len(words & set(lemmas(f.text))))[:2]
         lines = ["Dạ, theo quy định trước đây:"]
         lines += [f"• {copy.historical(f.text, f.document, f.effective_to, True)}" for f in best]
         return "\n".join(lines + [copy.sources_line(best)])
+
+    def earlier_facts(self, record: Record) -> List[Any]:
+        """For a current fact: the (at most two) HISTORICAL facts of its topic that share most
+        words with it — the earlier rule on the same point."""
+        if record.kind != "fact" or record.status != "VERIFIED":
+            return []
+        answer = queries.topic_answer(self.session, record.topic)
+        if not answer or not answer.historical:
+            return []
+        words = set(lemmas(record.text))
+        return sorted(answer.historical, key=lambda f: -len(words & set(lemmas(f.text))))[:2]
 
     def detail(self, record: Record) -> str:
         if record.kind == "level":

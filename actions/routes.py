@@ -153,6 +153,10 @@ _IT = re.compile(r"(?:^|\s)nó(?:\s|$|[?.,])", re.IGNORECASE)
 _YES_NO = re.compile(r"\b(?:khong|ko|k|hong|hem|chua|ha|kg)\s*[?.!]*\s*(?:a|vay|z|nhi|nhe)?\s*[?.!]*\s*$")
 #: a follow-up without an elliptical form: at most this many content words, no subject of its own
 FOLLOW_UP_WORDS = 7
+#: words that only ask or date ("theo quy định trước đây, mức hỗ trợ là bao nhiêu"): not a subject
+_ASKING = frozenset(
+    "theo quy dinh truoc day hoi gio hien nay cu moi muc la bao nhieu nhiu lau may2 the nao sao gi thi con vay".split()
+)
 
 # phone, hotline, email, address, website, the head of an office: never in the knowledge base
 _CONTACT = re.compile(
@@ -216,11 +220,11 @@ class Turn:
         """Does the message continue the last answer? Elliptical ("còn máy cũ thì sao", "ai
         ký?"), referring back ("nghị định này", "nó"), or a short question with an attribute or a
         time but no subject of its own ("theo quy định cũ thì mức hỗ trợ là bao nhiêu")."""
-        if not (self.context.record or self.context.topic):
-            return False
+        if not (self.context.record or self.context.topic or self.context.activity):
+            return False  # (after a quick check only the activity is known: "hồi trước hỗ trợ nhiêu")
         if self.frame.elliptical or _REFERS_BACK.search(fold(self.text)) or _IT.search(self.text):
             return True
-        words = [w for w in lemmas(self.text) if w not in STOP and w not in GENERIC]
+        words = [w for w in lemmas(self.text) if w not in STOP and w not in GENERIC and w not in _ASKING]
         return (
             self.frame.thing is None
             and not self.frame.documents
@@ -339,6 +343,8 @@ class Turn:
         context = self.context_record
         if context is not None and context.kind == "level":
             return key_of(context.id)
+        if self.follows_up and not self.context.record and self.asks_amount:
+            return self.context.activity  # a quick check named the activity: "hồi trước được nhiêu"
         return None
 
     @property
@@ -686,6 +692,28 @@ def document_attribute(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dic
         buttons=turn.engine.buttons(record) if record else MAIN_MENU[:2],
     )
     return _answered(record, "legal_documents") if record else []
+
+
+# 6b ------------------------------------------------------------ the earlier rule of the last answer
+def asks_earlier_rule(turn: Turn) -> bool:
+    """ "Trước đây thì sao?", "hồi trước thế nào?" after a current fact: only a time is asked,
+    nothing else named — the earlier rule on the same point, when the knowledge base has one."""
+    context, frame = turn.context_record, turn.frame
+    if context is None or frame.time not in ("past", "original") or frame.thing or frame.documents:
+        return False
+    return not frame.attributes and bool(turn.engine.earlier_facts(context))
+
+
+def earlier_rule(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]:
+    """The earlier rule (framed as such, with its document) and the button back to the current one."""
+    context = turn.context_record
+    facts = turn.engine.earlier_facts(context)
+    dispatcher.utter_message(
+        text=turn.engine.history(context),
+        buttons=[button("Quy định hiện hành", "ask_more", record=context.id, view="answer")]
+        + [b for b in turn.engine.buttons(context) if '"topic"' in b["payload"]],
+    )
+    return _answered(turn.engine.by_id.get(facts[0].id) or context)
 
 
 # 7 ------------------------------------------------------------- a support level (then, now, estimate)
@@ -1149,6 +1177,7 @@ ROUTES: Sequence[Route] = (
     Route("quick_check", asks_if_covered, check_covered),
     Route("contact", asks_contact, contact),
     Route("document_attribute", asks_document_attribute, document_attribute),
+    Route("earlier_rule", asks_earlier_rule, earlier_rule),
     Route("several", asks_several, several),
     Route("activity_picker", asks_amount_of_nothing, pick_activity),
     Route("level", asks_level, level),
