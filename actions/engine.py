@@ -134,6 +134,7 @@ class Answerer:
         self.index = answer_index(session)
         self.named = named_province(tracker)
         self.by_id = {r.id: r for r in self.index.records}
+        self._earlier: Dict[str, List[Any]] = {}
 
     # ------------------------------------------------------------ ranking
     def priors(self, text: str, frame: Optional[Frame] = None, context: Optional[Record] = None) -> Priors:
@@ -243,11 +244,12 @@ class Answerer:
         words with it — the earlier rule on the same point."""
         if record.kind != "fact" or record.status != "VERIFIED":
             return []
-        answer = queries.topic_answer(self.session, record.topic)
-        if not answer or not answer.historical:
-            return []
-        words = set(lemmas(record.text))
-        return sorted(answer.historical, key=lambda f: -len(words & set(lemmas(f.text))))[:2]
+        if record.id not in self._earlier:  # asked by the route, its reply and the history view
+            answer = queries.topic_answer(self.session, record.topic)
+            words = set(lemmas(record.text))
+            historical = answer.historical if answer else []
+            self._earlier[record.id] = sorted(historical, key=lambda f: -len(words & set(lemmas(f.text))))[:2]
+        return self._earlier[record.id]
 
     def detail(self, record: Record) -> str:
         if record.kind == "level":

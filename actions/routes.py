@@ -155,7 +155,7 @@ _YES_NO = re.compile(r"\b(?:khong|ko|k|hong|hem|chua|ha|kg)\s*[?.!]*\s*(?:a|vay|
 FOLLOW_UP_WORDS = 7
 #: words that only ask or date ("theo quy định trước đây, mức hỗ trợ là bao nhiêu"): not a subject
 _ASKING = frozenset(
-    "theo quy dinh truoc day hoi gio hien nay cu moi muc la bao nhieu nhiu lau may2 the nao sao gi thi con vay".split()
+    "theo quy dinh truoc day hoi gio hien nay cu moi muc la bao nhieu nhiu lau the nao sao gi thi con vay".split()
 )
 
 # phone, hotline, email, address, website, the head of an office: never in the knowledge base
