@@ -13,6 +13,19 @@ says honestly when to expect a reply (``policy_kb.centre``: office hours) and re
 that changes) until an officer hands back (``resume``), a Zalo OA pause runs out, or the person
 sends /restart — which Rasa always handles, paused or not; ``action_restart`` here closes the
 conversation's open handover first, so the inbox does not list a conversation nobody waits in.
+
+While paused, the person is never left in silence and can always get the bot back (issue 28):
+Rasa runs ``action_while_handed_over`` for every message of a paused conversation
+(``bot/rasa_patches.py``, patch 11) and that action decides, in this order:
+
+* "quay lại trợ lý", "Tiếp tục với trợ lý" (its button, or the offer's old one) → the bot resumes
+  and says so; the handover stays open in the console's inbox, so the officer still answers;
+* out of office hours, a question about the policy → the bot resumes and answers it now, after a
+  line saying the officer will still reply (nobody should wait until 7:30 for a fact the bot has)
+  — unless an officer has already written (then the person is talking with them);
+* anything else → "cán bộ đã nhận tin nhắn, sẽ trả lời …" with the way back, at most once every
+  ``waiting_notice_minutes`` (configs/centre.yml) and not right after an officer wrote; the
+  message is kept in the conversation for the officer either way.
 """
 
 from __future__ import annotations
@@ -22,20 +35,39 @@ import logging
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, Restarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, ConversationResumed, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from lead_store import handovers
+from actions.render import MAIN_MENU
 from policy_kb.db import get_engine
+from vntext.requests import wants_the_bot_back
 
 logger = logging.getLogger(__name__)
 
 ACCEPT = {"title": "Gặp cán bộ", "payload": "/handover_accept"}
 DECLINE = {"title": "Tiếp tục với trợ lý", "payload": "/handover_decline"}
+#: on the pause message and the waiting notices: gets the bot back while an officer has it
+RESUME = {"title": "Tiếp tục với trợ lý", "payload": "/resume_bot"}
+#: messages that ask the bot back while paused: a tapped button, the words (vntext.requests), or
+#: the classifier when it is sure (unsure, it read "em cần gấp" as handover_decline, 0.40)
+RESUME_INTENTS = {"resume_bot", "handover_decline"}
+RESUME_CONFIDENCE = 0.8
+#: out of office hours, these are answered by the bot at once (the officer still replies later)
+KNOWLEDGE_INTENTS = {
+    "ask_overview", "ask_objectives", "ask_beneficiaries", "ask_industries", "ask_priorities",
+    "ask_activities", "ask_support_level", "ask_conditions", "ask_procedure", "ask_dossier",
+    "ask_typical_product", "ask_legal_documents", "ask_agencies", "ask_pilot_projects",
+    "ask_local_levels", "check_eligibility", "estimate_support",
+}  # fmt: skip
+#: …when the classifier is at least this sure ("sao lâu vậy" is no question for the bot)
+KNOWLEDGE_CONFIDENCE = 0.5
 #: metadata keys on bot messages (kept in the tracker; channels ignore unknown keys, the web
 #: widget shows ``handover`` as its "waiting for an officer" state)
 NO_ANSWER_KEY = "no_answer"
 OFFER_KEY = "handover_offer"
+#: the waiting notice's metadata value (its time rate-limits the next one)
+NOTICE_KEY = "handover_notice"
 
 
 def _centre():
@@ -138,9 +170,20 @@ class ActionHandover(Action):
         logger.info("conversation handed over (handover %s, %s)", handover_id, channel)
         when = dt.datetime.now(dt.timezone.utc)
         expectation = place.reply_expectation(when) if place else "Cán bộ sẽ trả lời anh/chị tại đây ạ."
+        if place is None or place.is_open(when):
+            meanwhile = (
+                "Trong lúc chờ, anh/chị cứ nhắn nội dung cần hỏi, cán bộ sẽ đọc được. Muốn hỏi tiếp "
+                "trợ lý tự động, anh/chị nhắn “quay lại trợ lý” hoặc bấm nút dưới đây ạ."
+            )
+        else:
+            meanwhile = (
+                "Trong lúc chờ, anh/chị cứ hỏi em về chính sách khuyến công, em vẫn trả lời và cán bộ "
+                "vẫn sẽ trả lời anh/chị sau. Muốn hỏi tiếp trợ lý, anh/chị nhắn “quay lại trợ lý” "
+                "hoặc bấm nút dưới đây ạ."
+            )
         dispatcher.utter_message(
-            text=f"Dạ, em đã chuyển cuộc trò chuyện cho cán bộ. {expectation}\n\n"
-            "Trong lúc chờ, em tạm dừng trả lời; anh/chị cứ nhắn nội dung cần hỏi, cán bộ sẽ đọc được ạ.",
+            text=f"Dạ, em đã chuyển cuộc trò chuyện cho cán bộ. {expectation}\n\n{meanwhile}",
+            buttons=[RESUME],
             handover="waiting",
         )
         events: List[Dict[Text, Any]] = []
@@ -150,6 +193,111 @@ class ActionHandover(Action):
         # first message after a resume (console hand-back, /restart aside) must follow one, or the
         # rules do not match it and the person gets the fallback
         return events + [ConversationPaused(), ActionExecuted("action_listen")]
+
+
+def _timestamp(event: Dict[Text, Any]) -> float:
+    try:
+        return float(event.get("timestamp") or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _recently_heard(events: List[Dict[Text, Any]], now: float, seconds: float) -> bool:
+    """Has the person, within ``seconds``, had a waiting notice or an officer's message? Then a
+    notice now would only repeat it (the pause message itself does not count: it is one turn
+    old, and the first message after it should still be acknowledged)."""
+    for event in reversed(events):
+        if event.get("event") in ("restart", "session_started"):
+            return False
+        if event.get("event") != "bot":
+            continue
+        if now - _timestamp(event) > seconds:
+            return False
+        meta = event.get("metadata") or {}
+        if meta.get(NOTICE_KEY) or meta.get("officer"):
+            return True
+    return False
+
+
+def _officer_engaged(events: List[Dict[Text, Any]]) -> bool:
+    """Has an officer written since the person asked for one (or, for a Zalo OA admin's pause,
+    at all this session)? Then the person is talking with that officer, and a question is
+    theirs to answer, not the bot's."""
+    for event in reversed(events):
+        if event.get("event") in ("restart", "session_started"):
+            return False
+        if event.get("event") != "bot":
+            continue
+        meta = event.get("metadata") or {}
+        if meta.get("officer"):
+            return True
+        if meta.get("handover") == "waiting" and not meta.get(NOTICE_KEY):
+            return False  # the pause message of action_handover: nobody has answered since
+    return False
+
+
+class ActionWhileHandedOver(Action):
+    """A message while an officer has the conversation (see the module doc for the three cases).
+
+    Run by the Rasa server for a paused conversation instead of predicting (patch 11 in
+    bot/rasa_patches.py). Its events are applied as they are, without an ``ActionExecuted`` of its
+    own; when it resumes the bot and ends with ``action_listen`` the turn is over, when it resumes
+    without one Rasa goes on to predict the answer to the message as usual.
+    """
+
+    def name(self) -> Text:
+        return "action_while_handed_over"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        intent = (message.get("intent") or {}).get("name")
+        confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
+        tapped = text.startswith("/")
+        place = _centre()
+        now = dt.datetime.now(dt.timezone.utc)
+        open_now = place is None or place.is_open(now)
+        expectation = place.reply_expectation(now) if place else "Cán bộ sẽ trả lời anh/chị tại đây ạ."
+        resume = intent in RESUME_INTENTS and (tapped or confidence >= RESUME_CONFIDENCE)
+        if resume or wants_the_bot_back(text):
+            logger.info("the person took the conversation back from the handover")
+            dispatcher.utter_message(
+                text="Dạ, em quay lại hỗ trợ anh/chị ạ. Yêu cầu gặp cán bộ vẫn được giữ: "
+                f"{_lower_first(expectation)}\n\nAnh/chị cần hỏi gì ạ?",
+                buttons=MAIN_MENU,
+                handover="resumed",
+                handover_by="user",
+            )
+            return [ConversationResumed(), ActionExecuted("action_listen")]
+        question = intent in KNOWLEDGE_INTENTS and confidence >= KNOWLEDGE_CONFIDENCE
+        if not open_now and question and not _officer_engaged(tracker.events or []):
+            logger.info("out of hours: a question while waiting is answered by the bot")
+            when = f", sớm nhất {place.next_opening_text(now)}" if place else ""
+            dispatcher.utter_message(
+                text=f"Dạ, cán bộ vẫn sẽ trả lời anh/chị vào giờ làm việc{when}. Trong lúc chờ, "
+                "em xin trả lời trước ạ:",
+                handover="resumed",
+                handover_by="question",
+            )
+            return [ConversationResumed()]
+        if intent == "handover_accept" or not _recently_heard(
+            tracker.events or [], now.timestamp(), (place.waiting_notice_minutes if place else 5.0) * 60
+        ):
+            if open_now:
+                notice = "Dạ, cán bộ đã nhận tin nhắn của anh/chị và sẽ trả lời sớm ạ."
+            else:
+                notice = f"Dạ, cán bộ đã nhận tin nhắn của anh/chị. {expectation}"
+            dispatcher.utter_message(
+                text=f"{notice} Muốn hỏi tiếp trợ lý tự động, anh/chị bấm “Tiếp tục với trợ lý” ạ.",
+                buttons=[RESUME],
+                handover="waiting",
+                **{NOTICE_KEY: True},
+            )
+        return []
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 class ActionRestart(Action):
@@ -178,6 +326,7 @@ __all__ = [
     "DECLINE",
     "ActionHandover",
     "ActionOfferHandover",
+    "ActionWhileHandedOver",
     "ActionRestart",
     "failed_turn_metadata",
     "offer",

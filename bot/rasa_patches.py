@@ -54,6 +54,14 @@
 10. Speed: event types. Reading stored events resolves each event's class by walking every
    subclass of ``Event`` (``all_subclasses``, recursive, with ``inspect.isabstract`` on each):
    ~5 % of the CPU per message. The classes are looked up once per type name and remembered.
+11. Live handover the person controls (issue 28). A paused conversation predicts nothing, so a
+   person waiting for an officer got no reply to anything ("quay lại trợ lý", the "Tiếp tục với
+   trợ lý" button, a new question) until an officer acted. Now every message of a paused
+   conversation (except /restart, which Rasa handles itself) runs ``action_while_handed_over``
+   (actions/handover.py decides: resume, answer out of hours, or a rate-limited "cán bộ đã nhận").
+   Its events are applied the way Rasa applies ``action_extract_slots``' (no ``ActionExecuted``
+   of its own, so the rules still see the message right after ``action_listen``); if it resumed
+   the bot without closing the turn, Rasa predicts the answer to the message as usual.
 
 Every patch was written against one Rasa version (``WRITTEN_FOR``): another version refuses to
 start the server until each patch has been re-checked (tests/test_rasa_patches.py has a test per
@@ -352,6 +360,34 @@ def _patch_processor() -> None:
     MessageProcessor._handle_message_with_tracker = _handle_message_with_tracker
 
 
+WHILE_HANDED_OVER = "action_while_handed_over"
+
+
+def _patch_paused_turns() -> None:
+    """Patch 11: a message of a paused conversation runs ``action_while_handed_over``."""
+    from rasa.core.actions.action import action_for_name_or_text
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME, USER_INTENT_RESTART
+    from rasa.shared.core.events import ActionExecuted
+
+    original = MessageProcessor._run_prediction_loop
+
+    async def _run_prediction_loop(self, output_channel, tracker):  # type: ignore[no-untyped-def]
+        latest = tracker.latest_message
+        restart = latest is not None and latest.intent.get("name") == USER_INTENT_RESTART
+        if tracker.is_paused() and not restart and WHILE_HANDED_OVER in self.domain.action_names_or_texts:
+            action = action_for_name_or_text(WHILE_HANDED_OVER, self.domain, self.action_endpoint)
+            events = await action.run(output_channel, self.nlg, tracker, self.domain)
+            await self._send_bot_messages(events, tracker, output_channel)
+            tracker.update_with_events(events, self.domain)
+            last = tracker.events[-1] if tracker.events else None
+            if tracker.is_paused() or (isinstance(last, ActionExecuted) and last.action_name == ACTION_LISTEN_NAME):
+                return None  # still with the officer, or the action answered the turn itself
+        return await original(self, output_channel, tracker)
+
+    MessageProcessor._run_prediction_loop = _run_prediction_loop
+
+
 def _no_traceback_locals() -> None:
     try:
         import structlog
@@ -535,6 +571,7 @@ def apply() -> None:
     _patch_processor()
     _patch_interpolator()
     _keep_pause_across_sessions()
+    _patch_paused_turns()
     _patch_graph_runner()
     _remember_event_types()
     _applied = True

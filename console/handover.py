@@ -42,6 +42,11 @@ HAND_BACK_TEXT = (
 )
 PAUSED_NOTE = "Đã chuyển cho cán bộ"
 RESUMED_NOTE = "Trợ lý tự động tiếp tục"
+#: the person took the bot back while waiting (actions/handover.py): the handover is still open
+RESUMED_BY_NOTES = {
+    "user": "Người dân chọn quay lại trợ lý tự động · yêu cầu gặp cán bộ vẫn mở",
+    "question": "Ngoài giờ: trợ lý trả lời câu hỏi · yêu cầu gặp cán bộ vẫn mở",
+}
 
 
 class HandoverError(Exception):
@@ -111,6 +116,7 @@ def turns_from_events(events: List[Dict[str, Any]]) -> List[Turn]:
     button arrives as its payload ("/handover_accept"): the officer reads its title instead."""
     turns: List[Turn] = []
     titles: Dict[str, str] = {}  # payload -> title of the latest bot message's buttons
+    resumed_by = None  # who the latest bot message says resumed the bot (it comes just before)
     for event in events or []:
         kind = event.get("event")
         at = vietnam_time(event.get("timestamp"))
@@ -122,6 +128,7 @@ def turns_from_events(events: List[Dict[str, Any]]) -> List[Turn]:
                 turns.append(Turn("user", said, at))
         elif kind == "bot":
             metadata = event.get("metadata") or {}
+            resumed_by = metadata.get("handover_by")
             data = event.get("data") or {}
             listed = [b for b in (data.get("buttons") or data.get("quick_replies") or []) if isinstance(b, dict)]
             buttons = tuple(str(b.get("title", "")) for b in listed)
@@ -135,7 +142,7 @@ def turns_from_events(events: List[Dict[str, Any]]) -> List[Turn]:
         elif kind == "pause":
             turns.append(Turn("note", PAUSED_NOTE, at))
         elif kind == "resume":
-            turns.append(Turn("note", RESUMED_NOTE, at))
+            turns.append(Turn("note", RESUMED_BY_NOTES.get(resumed_by, RESUMED_NOTE), at))
     return turns
 
 
@@ -261,12 +268,19 @@ class HandoverService:
         display = getattr(officer, "display_name", None)
         if isinstance(display, str) and display.strip():
             metadata["officer_name"] = display.strip()
-        state = await self.rasa.append(conversation_id, [{"event": "bot", "text": text, "metadata": metadata}])
+        hid = handover_id if handover_id is not None else await self.open_handover_id(conversation_id)
+        events: List[Dict[str, Any]] = [{"event": "bot", "text": text, "metadata": metadata}]
+        if hid is not None and not before.paused:
+            # the person went back to the bot while waiting (actions/handover.py) and the officer
+            # now answers: the officer has the conversation again, so the bot must not answer the
+            # person's reply to the officer; "quay lại trợ lý" still gets it back. The listen
+            # after the pause: the first message after a later resume must follow one.
+            events += [{"event": "pause"}, {"event": "action", "name": "action_listen"}]
+        state = await self.rasa.append(conversation_id, events)
         if before.channel == "rest":
             from lead_store.handovers import queue_rest_reply
 
             await self._db(queue_rest_reply, conversation_id, text)
-        hid = handover_id if handover_id is not None else await self.open_handover_id(conversation_id)
         if hid is not None:
             from lead_store.handovers import record_officer_reply
 

@@ -41,6 +41,7 @@ FIELDS = {
     "office_hours",
     "holidays",
     "reply_within_minutes",
+    "waiting_notice_minutes",
 }
 
 
@@ -97,6 +98,9 @@ class Centre:
     website: str = ""
     office_hours: OfficeHours = field(default_factory=lambda: _hours({}, "<defaults>"))
     reply_within_minutes: int = 30
+    #: while a person waits for an officer, the "cán bộ đã nhận" notice is repeated at most this
+    #: often (minutes): never silence, never a notice for every message
+    waiting_notice_minutes: float = 5.0
 
     @property
     def hotline_text(self) -> str:
@@ -125,6 +129,19 @@ class Centre:
             parts.append(f"địa chỉ {self.address}")
         return ", ".join(parts) + f" (giờ làm việc {self.hours_text()})"
 
+    def next_opening_text(self, when: dt.datetime) -> str:
+        """When the office next opens, as said to a user: 'từ 7:30 ngày mai', 'từ 13:30 hôm nay'."""
+        opening = self.next_opening(when)
+        local = to_vietnam(when)
+        day = (
+            "hôm nay"
+            if opening.date() == local.date()
+            else "ngày mai"
+            if opening.date() == local.date() + dt.timedelta(days=1)
+            else f"{DAY_NAMES[opening.weekday()]} {opening:%d/%m}"
+        )
+        return f"từ {_hm(opening.time())} {day}"
+
     def reply_expectation(self, when: dt.datetime) -> str:
         """What a user is told when a person takes over: honest about when the reply comes."""
         if self.is_open(when):
@@ -133,18 +150,9 @@ class Centre:
                 f"{self.reply_within_minutes} phút ạ."
             )
         else:
-            opening = self.next_opening(when)
-            local = to_vietnam(when)
-            day = (
-                "hôm nay"
-                if opening.date() == local.date()
-                else "ngày mai"
-                if opening.date() == local.date() + dt.timedelta(days=1)
-                else f"{DAY_NAMES[opening.weekday()]} {opening:%d/%m}"
-            )
             text = (
                 f"Hiện đang ngoài giờ làm việc ({self.hours_text()}). Cán bộ {self.name} sẽ trả lời "
-                f"anh/chị vào giờ làm việc, sớm nhất từ {_hm(opening.time())} {day} ạ."
+                f"anh/chị vào giờ làm việc, sớm nhất {self.next_opening_text(when)} ạ."
             )
         if self.hotline_text:
             text += f" Việc gấp anh/chị gọi {self.hotline_text}."
@@ -238,6 +246,9 @@ def parse_centre(raw: Any, path: str = "<centre settings>") -> Centre:
     minutes = raw.get("reply_within_minutes", 30)
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 24 * 60:
         raise _fail(path, "reply_within_minutes must be a whole number of minutes (1–1440)")
+    notice = raw.get("waiting_notice_minutes", 5)
+    if not isinstance(notice, (int, float)) or isinstance(notice, bool) or not 0 < notice <= 24 * 60:
+        raise _fail(path, "waiting_notice_minutes must be a number of minutes (more than 0, at most 1440)")
     return Centre(
         name=name,
         province=province,
@@ -247,6 +258,7 @@ def parse_centre(raw: Any, path: str = "<centre settings>") -> Centre:
         website=_text(raw, "website", path, 200),
         office_hours=_hours(raw.get("office_hours") or {}, path, frozenset(holidays)),
         reply_within_minutes=minutes,
+        waiting_notice_minutes=float(notice),
     )
 
 

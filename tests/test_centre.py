@@ -32,6 +32,8 @@ def test_the_shipped_file_is_valid():
         ({"office_hours": {"periods": ["07:30-12:00", "11:00-17:00"]}}, "overlap"),
         ({"holidays": ["30/4"]}, "holidays"),
         ({"reply_within_minutes": 0}, "reply_within_minutes"),
+        ({"waiting_notice_minutes": 0}, "waiting_notice_minutes"),
+        ({"waiting_notice_minutes": "5 phút"}, "waiting_notice_minutes"),
         ({"hotlien": "0912345678"}, "unknown field"),
         (["not", "a", "mapping"], "mapping"),
     ],

@@ -22,9 +22,11 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from sqlalchemy import create_engine
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
@@ -260,27 +262,56 @@ def fake_oa():
     fake.stop()
 
 
-@pytest.fixture(scope="module")
-def bot(fake_oa, tmp_path_factory):
-    """REST + Zalo, and a centre that is closed today (open only on the other six days), so the
-    expectation said is the out-of-hours one ("… sớm nhất từ 7:30 ngày mai")."""
-    tmp = tmp_path_factory.mktemp("handover")
+def centre_file(tmp, open_now: bool, notice_minutes: float = 5.0):
+    """A test centre: closed all of today (open the other six days, so the expectation said is the
+    out-of-hours one, "… sớm nhất từ 7:30 ngày mai"), or open around the clock."""
     today = dt.datetime.now(dt.timezone(dt.timedelta(hours=7))).weekday()
-    days = [d for i, d in enumerate(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]) if i != today]
-    centre_file = tmp / "centre.yml"
-    centre_file.write_text(
+    keys = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    hours = (
+        {"days": keys, "periods": ["00:00-23:59"]}
+        if open_now
+        else {"days": [d for i, d in enumerate(keys) if i != today], "periods": ["07:30-11:30", "13:30-17:00"]}
+    )
+    path = tmp / "centre.yml"
+    path.write_text(
         json.dumps(
             {
                 "name": "Trung tâm Khuyến công Thử nghiệm",
                 "province": "nghe_an",
                 "hotline": "0238 3844 123",
-                "office_hours": {"days": days, "periods": ["07:30-11:30", "13:30-17:00"]},
+                "office_hours": hours,
+                "waiting_notice_minutes": notice_minutes,
             }
         ),
         encoding="utf-8",
     )
-    env = dict(zalo_env(fake_oa), CENTRE_SETTINGS=str(centre_file), ZALO_ADMIN_PAUSE_MINUTES=str(PAUSE_MINUTES))
+    return path
+
+
+NOTICE_MINUTES = 0.1  # 6 s: the dialogues show the notice's rate limit with a short wait
+
+
+@pytest.fixture(scope="module")
+def bot(fake_oa, tmp_path_factory):
+    """REST + Zalo, and a centre that is closed today."""
+    tmp = tmp_path_factory.mktemp("handover")
+    env = dict(
+        zalo_env(fake_oa),
+        CENTRE_SETTINGS=str(centre_file(tmp, open_now=False, notice_minutes=NOTICE_MINUTES)),
+        ZALO_ADMIN_PAUSE_MINUTES=str(PAUSE_MINUTES),
+    )
     with channel_bot(tmp, "handover", CREDENTIALS, env) as live:
+        live.engine = create_engine(live.db_url, future=True)
+        yield live
+        live.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def open_bot(fake_oa, tmp_path_factory):
+    """REST + Zalo, and a centre open around the clock (office hours now)."""
+    tmp = tmp_path_factory.mktemp("handover-open")
+    env = dict(zalo_env(fake_oa), CENTRE_SETTINGS=str(centre_file(tmp, open_now=True, notice_minutes=NOTICE_MINUTES)))
+    with channel_bot(tmp, "handover-open", CREDENTIALS, env) as live:
         live.engine = create_engine(live.db_url, future=True)
         yield live
         live.engine.dispose()
@@ -324,9 +355,13 @@ def test_accept_pauses_the_bot_and_officer_replies_come_with_the_next_request(bo
     [row] = _rows(bot, sender)
     assert (row.channel, row.reason, row.status) == ("rest", "asked", "waiting")
 
-    # paused: the message is logged, nothing is predicted or said
-    assert _ask(bot, sender, "mua máy móc được hỗ trợ bao nhiêu") == []
-    assert _after_last_user(bot, sender) == ("mua máy móc được hỗ trợ bao nhiêu", [])
+    # paused: a message is logged and acknowledged once; within the notice's interval the next
+    # one is only logged (nothing predicted, nothing said)
+    notice = _ask(bot, sender, "vâng em chờ")
+    assert len(notice) == 1 and "cán bộ đã nhận tin nhắn" in notice[0]["text"], notice
+    assert [b["payload"] for b in notice[0]["buttons"]] == ["/resume_bot"]
+    assert _ask(bot, sender, "dạ") == []
+    assert _after_last_user(bot, sender) == ("dạ", [])
 
     # an officer's replies (queued by the console) come first, once each
     h.queue_rest_reply(bot.engine, sender, "Chào anh, em là cán bộ trung tâm.")
@@ -366,7 +401,7 @@ def test_restart_unpauses_and_closes_the_handover(bot):
     sender = f"ho-{uuid.uuid4().hex[:8]}"
     _ask(bot, sender, "cho em gặp cán bộ với")
     _ask(bot, sender, "/handover_accept")
-    assert bot.tracker(sender)["paused"] is True and _ask(bot, sender, "alo") == []
+    assert bot.tracker(sender)["paused"] is True and "cán bộ đã nhận" in _ask(bot, sender, "alo")[0]["text"]
     # /restart is handled although paused: the bot answers again and the row is closed
     _ask(bot, sender, "/restart")
     assert bot.tracker(sender)["paused"] is False
@@ -412,6 +447,73 @@ def test_a_request_in_the_lead_form_gets_the_offer(bot):
     _ask(bot, sender, "/handover_accept")
     tracker = bot.tracker(sender)
     assert tracker["paused"] is True and tracker["active_loop"] in ({}, None, {"name": None})
+
+
+# ------------------------------------------------------------------------------ the person's way back
+HANDOVER_PATHS = yaml.safe_load((Path(__file__).parent / "dialogues" / "handover" / "paths.yml").read_text("utf-8"))[
+    "dialogues"
+]
+PATH_TURN_KEYS = {"user", "officer", "hand_back", "wait", "expect", "reject", "silent", "paused", "handover"}
+
+
+def test_handover_paths_use_only_known_keys():
+    assert len(HANDOVER_PATHS) >= 8
+    for d in HANDOVER_PATHS:
+        assert set(d) <= {"name", "centre", "turns"} and d["centre"] in ("open", "closed"), d["name"]
+        for turn in d["turns"]:
+            assert set(turn) <= PATH_TURN_KEYS, (d["name"], turn)
+            assert len(set(turn) & {"user", "officer", "hand_back", "wait"}) == 1, (d["name"], turn)
+
+
+@pytest.mark.parametrize("dialogue", HANDOVER_PATHS, ids=[d["name"][:60] for d in HANDOVER_PATHS])
+def test_handover_path(bot, open_bot, dialogue):
+    """tests/dialogues/handover/paths.yml, through REST, officers acting through the console's code."""
+    import asyncio
+
+    from console.handover import HandoverService
+
+    live = open_bot if dialogue["centre"] == "open" else bot
+    service = HandoverService(live.url, API_TOKEN, live.db_url)
+    sender = f"path-{uuid.uuid4().hex[:8]}"
+    transcript = []
+
+    def fail(message):
+        pytest.fail(f"{message}\n--- conversation ---\n" + "\n".join(transcript), pytrace=False)
+
+    for turn in dialogue["turns"]:
+        if "wait" in turn:
+            time.sleep(turn["wait"])
+            transcript.append(f"(waits {turn['wait']} s)")
+            continue
+        if "officer" in turn:
+            asyncio.run(service.reply(sender, turn["officer"], "lan"))
+            transcript.append(f"OFFICER: {turn['officer']}")
+            messages = []
+        elif "hand_back" in turn:
+            asyncio.run(service.hand_back(sender, "lan"))
+            transcript.append("OFFICER hands back")
+            messages = []
+        else:
+            messages = [m.get("text") or "" for m in _ask(live, sender, turn["user"])]
+            transcript.append(f"USER: {turn['user']}")
+            transcript += [f"BOT:  {m}" for m in messages] or ["BOT:  (nothing)"]
+        reply = "\n".join(messages)
+        label = turn.get("user") or turn.get("officer") or "hand back"
+        for phrase in turn.get("expect", []):
+            if phrase not in reply:
+                fail(f"{label!r}: missing {phrase!r}")
+        for phrase in turn.get("reject", []):
+            if phrase in reply:
+                fail(f"{label!r}: {phrase!r} should not be in the reply")
+        if turn.get("silent") and messages:
+            fail(f"{label!r}: expected no reply")
+        if "paused" in turn and live.tracker(sender)["paused"] is not turn["paused"]:
+            fail(f"{label!r}: paused should be {turn['paused']}")
+        if "handover" in turn:
+            rows = _rows(live, sender)
+            got = rows[-1].status if rows else "none"
+            if got != turn["handover"]:
+                fail(f"{label!r}: handover row {got!r}, expected {turn['handover']!r}")
 
 
 # ------------------------------------------------------------------------------ Zalo OA admin
