@@ -280,7 +280,9 @@ class ActionWhileHandedOver(Action):
                 handover_by="question",
             )
             return [ConversationResumed()]
-        if intent == "handover_accept" or not _recently_heard(
+        # a tap on "Gặp cán bộ" again is answered each time (the person wants to know it went
+        # through); typed words, "em đợi ạ" included, at most once per waiting_notice_minutes
+        if (tapped and intent == "handover_accept") or not _recently_heard(
             tracker.events or [], now.timestamp(), (place.waiting_notice_minutes if place else 5.0) * 60
         ):
             if open_now:

@@ -71,6 +71,7 @@ patch that fails when Rasa's behaviour changes) and ``WRITTEN_FOR`` updated.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import re
@@ -372,6 +373,7 @@ def _patch_paused_turns() -> None:
 
     original = MessageProcessor._run_prediction_loop
 
+    @functools.wraps(original)  # keeps Rasa's own loop as __wrapped__ for the test of its guard
     async def _run_prediction_loop(self, output_channel, tracker):  # type: ignore[no-untyped-def]
         latest = tracker.latest_message
         restart = latest is not None and latest.intent.get("name") == USER_INTENT_RESTART

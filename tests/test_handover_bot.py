@@ -213,12 +213,16 @@ def test_migration_0003(tmp_path, dialect, bot_first):
 def test_rasa_predicts_nothing_while_paused_except_restart():
     """What the handover relies on, in Rasa 3.6's MessageProcessor: the prediction loop runs only
     while ``_should_handle_message`` holds, which is false for a paused tracker unless the
-    message is /restart. If Rasa changes this, paused conversations would be answered."""
+    message is /restart. If Rasa changes this, paused conversations would be answered by the
+    policies; patch 11 runs only action_while_handed_over before Rasa's own loop."""
+    import bot.channels  # noqa: F401 - applies the Rasa-server patches, as the server does
     from rasa.core.processor import MessageProcessor
     from rasa.shared.core.events import ConversationPaused, ConversationResumed, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    assert "self._should_handle_message(tracker)" in inspect.getsource(MessageProcessor._run_prediction_loop)
+    rasa_loop = inspect.unwrap(MessageProcessor._run_prediction_loop)
+    assert rasa_loop is not MessageProcessor._run_prediction_loop, "patch 11 is not applied"
+    assert "self._should_handle_message(tracker)" in inspect.getsource(rasa_loop)
     tracker = DialogueStateTracker("t", slots=[])
     tracker.update(UserUttered("xin chào", intent={"name": "greet", "confidence": 1.0}))
     assert MessageProcessor._should_handle_message(tracker)
@@ -307,10 +311,19 @@ def bot(fake_oa, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def open_bot(fake_oa, tmp_path_factory):
+def open_oa():
+    """The open centre's own OA: the fake rotates its tokens on refresh, as Zalo does, so two bots
+    with separate stores cannot share one."""
+    fake = FakeZalo().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def open_bot(open_oa, tmp_path_factory):
     """REST + Zalo, and a centre open around the clock (office hours now)."""
     tmp = tmp_path_factory.mktemp("handover-open")
-    env = dict(zalo_env(fake_oa), CENTRE_SETTINGS=str(centre_file(tmp, open_now=True, notice_minutes=NOTICE_MINUTES)))
+    env = dict(zalo_env(open_oa), CENTRE_SETTINGS=str(centre_file(tmp, open_now=True, notice_minutes=NOTICE_MINUTES)))
     with channel_bot(tmp, "handover-open", CREDENTIALS, env) as live:
         live.engine = create_engine(live.db_url, future=True)
         yield live
@@ -465,20 +478,60 @@ def test_handover_paths_use_only_known_keys():
             assert len(set(turn) & {"user", "officer", "hand_back", "wait"}) == 1, (d["name"], turn)
 
 
+def _zalo_turn(live, fake, user, text, settle=1.0):
+    """Send ``text`` as the Zalo user and return what the OA sent them for it: the webhook answers
+    at once and the bot replies through the OA API afterwards, so the turn is over once Rasa holds
+    the message and neither the tracker nor the OA's outbox has changed for ``settle`` seconds."""
+
+    def events():  # all of them: the default view starts after the last /restart
+        resp = requests.get(
+            f"{live.url}/conversations/{user}/tracker",
+            params={"token": API_TOKEN, "include_events": "ALL"},
+            timeout=30,
+        )
+        resp.raise_for_status()
+        return resp.json()["events"]
+
+    def users():
+        return sum(e["event"] == "user" for e in events())
+
+    before, heard = len(fake.to(user)), users()
+    resp = post(live, text_event(user, text))
+    assert resp.status_code == 200 and resp.json()["status"] == "accepted", resp.text
+    assert _wait(lambda: users() > heard, timeout=60), f"Rasa never got {text!r}"
+    seen = None
+    while True:
+        now = (len(events()), len(fake.to(user)))
+        if now == seen:
+            return fake.to(user)[before:]
+        seen = now
+        time.sleep(settle)
+
+
+@pytest.mark.parametrize("channel", ["rest", "zalo"])
 @pytest.mark.parametrize("dialogue", HANDOVER_PATHS, ids=[d["name"][:60] for d in HANDOVER_PATHS])
-def test_handover_path(bot, open_bot, dialogue):
-    """tests/dialogues/handover/paths.yml, through REST, officers acting through the console's code."""
+def test_handover_path(bot, open_bot, fake_oa, open_oa, dialogue, channel):
+    """tests/dialogues/handover/paths.yml, through REST or Zalo (the fake OA API), officers acting
+    through the console's code. REST returns an officer's message with the person's next request;
+    Zalo pushes it at once: either way it is counted in the reply the person sees next."""
     import asyncio
 
     from console.handover import HandoverService
 
-    live = open_bot if dialogue["centre"] == "open" else bot
+    live, oa = (open_bot, open_oa) if dialogue["centre"] == "open" else (bot, fake_oa)
     service = HandoverService(live.url, API_TOKEN, live.db_url)
-    sender = f"path-{uuid.uuid4().hex[:8]}"
-    transcript = []
+    sender = f"path-{uuid.uuid4().hex[:8]}" if channel == "rest" else f"{uuid.uuid4().int % 10**12:012d}"
+    transcript, pushed = [], []
 
     def fail(message):
-        pytest.fail(f"{message}\n--- conversation ---\n" + "\n".join(transcript), pytrace=False)
+        pytest.fail(f"{message}\n--- conversation ({channel}) ---\n" + "\n".join(transcript), pytrace=False)
+
+    def push(act):
+        """An officer's action; on Zalo, wait for what it sends the person (one message)."""
+        before = len(oa.to(sender))
+        asyncio.run(act)
+        if channel == "zalo":
+            pushed.extend(oa.wait_for(sender, before + 1)[before:])
 
     for turn in dialogue["turns"]:
         if "wait" in turn:
@@ -486,15 +539,19 @@ def test_handover_path(bot, open_bot, dialogue):
             transcript.append(f"(waits {turn['wait']} s)")
             continue
         if "officer" in turn:
-            asyncio.run(service.reply(sender, turn["officer"], "lan"))
+            push(service.reply(sender, turn["officer"], "lan"))
             transcript.append(f"OFFICER: {turn['officer']}")
             messages = []
         elif "hand_back" in turn:
-            asyncio.run(service.hand_back(sender, "lan"))
+            push(service.hand_back(sender, "lan"))
             transcript.append("OFFICER hands back")
             messages = []
         else:
-            messages = [m.get("text") or "" for m in _ask(live, sender, turn["user"])]
+            if channel == "rest":
+                messages = [m.get("text") or "" for m in _ask(live, sender, turn["user"])]
+            else:
+                messages = pushed + _zalo_turn(live, oa, sender, turn["user"])
+                pushed = []
             transcript.append(f"USER: {turn['user']}")
             transcript += [f"BOT:  {m}" for m in messages] or ["BOT:  (nothing)"]
         reply = "\n".join(messages)

@@ -201,3 +201,56 @@ def test_handover_in_the_widget_and_the_console(web_bot, console, browser, devic
     finally:
         user_ctx.close()
         officer_ctx.close()
+
+
+def test_the_person_takes_the_bot_back_in_the_widget_and_the_officer_still_answers(web_bot, console, browser):
+    """Issue 28.1 in the widget: after accepting, the pause message's "Tiếp tục với trợ lý" chip
+    gets the bot back (any hours); the bot answers the next question; the handover stays in the
+    console's inbox with a note, and an officer who answers later takes the conversation again."""
+    viewport, _ = VIEWPORTS["phone"]
+    problems: List[str] = []
+    user_ctx, user = new_page(browser, viewport, True, problems)
+    officer_ctx, officer = new_page(browser, viewport, True, problems)
+    try:
+        user.goto(f"{web_bot.url}/webhooks/web/demo")
+        user.locator(".tlkc-launcher").click()
+        user.locator(".tlkc-bot .tlkc-text", has_text="Trợ lý Khuyến công").first.wait_for()
+        user.locator(".tlkc-input").fill(ASK_PERSON)
+        user.locator(".tlkc-input").press("Enter")
+        user.locator(".tlkc-chip", has_text="Gặp cán bộ").last.click()
+        pause = user.locator(".tlkc-bot .tlkc-text", has_text="quay lại trợ lý").last
+        pause.wait_for()
+        status = user.locator(".tlkc-status")
+        status.filter(has_text="Đã chuyển cho cán bộ").wait_for()
+        sender = f"web-{widget_session(user)}"
+        [row] = handover_row(web_bot.db_url, sender)
+
+        # the chip under the pause message: the bot is back, the widget leaves the waiting state
+        user.locator(".tlkc-chip", has_text="Tiếp tục với trợ lý").last.click()
+        user.locator(".tlkc-bot .tlkc-text", has_text="em quay lại hỗ trợ").last.wait_for()
+        status.filter(has_text="Đang trực tuyến").wait_for()
+        user.locator(".tlkc-input").fill(QUESTION)
+        user.locator(".tlkc-input").press("Enter")
+        user.locator(".tlkc-bot .tlkc-text", has_text=ANSWER_NEEDLE).last.wait_for()
+        [still] = handover_row(web_bot.db_url, sender)
+        assert still.id == row.id and still.status == "waiting"  # still in the inbox
+
+        # the officer sees the conversation, the note, what was asked meanwhile; replies
+        officer.goto(f"{console.url}/login?next=/inbox/{row.id}")
+        officer.fill("input[name=username]", OFFICER)
+        officer.fill("input[name=password]", PASSWORD)
+        officer.click("button[type=submit]")
+        officer.wait_for_url(f"{console.url}/inbox/{row.id}")
+        officer.locator(".turn-user .text", has_text=QUESTION).wait_for()
+        assert "Người dân chọn quay lại trợ lý tự động" in officer.locator("body").inner_text()
+        reply = "Dạ, em là cán bộ Lan, em đã đọc câu hỏi của anh/chị ạ."
+        officer.fill("textarea[name=text]", reply)
+        officer.click("form.reply-form button[type=submit]")
+        officer.locator(".flash", has_text="Dạ, đã gửi trả lời.").wait_for()
+        user.locator(".tlkc-officer", has_text=reply).wait_for()
+        status.filter(has_text="Đang trò chuyện với cán bộ").wait_for()
+        assert "Trợ lý đang tạm dừng" in officer.locator(".conv-meta").inner_text()
+        assert problems == []
+    finally:
+        user_ctx.close()
+        officer_ctx.close()

@@ -68,6 +68,9 @@ bot.channels.zalo.ZaloInput:
 ASK_PERSON = "cho tôi gặp cán bộ"
 QUESTION = "Mua máy móc thiết bị được hỗ trợ bao nhiêu?"
 ANSWER_NEEDLE = "300 triệu"
+# While an officer has the conversation, a message that is not a policy question gets this notice
+# once (then silence for centre.waiting_notice_minutes), in or out of office hours (issue 28).
+NOTICE = "cán bộ đã nhận tin nhắn"
 
 
 # ----------------------------------------------------------------------------- console server
@@ -239,7 +242,10 @@ def test_rest_handover_reply_once_then_hand_back(bot, console, officer, caplog):
     rest_texts(bot, "xin chào", sender)
     accept_handover_rest(bot, sender)
 
-    # While paused the bot says nothing.
+    # While paused the bot answers only with the notice, once, then stays quiet.
+    notice = rest_texts(bot, "alo, có ai không ạ", sender)
+    assert len(notice) == 1 and NOTICE in notice[0]["text"], notice
+    assert notice[0]["buttons"] == [{"title": "Tiếp tục với trợ lý", "payload": "/resume_bot"}]
     assert rest_texts(bot, "alo, có ai không ạ", sender) == []
 
     # The console sees it: in the inbox (list and JSON) and as a conversation.
@@ -364,12 +370,13 @@ def test_zalo_reply_goes_out_through_the_oa_api(bot, console, officer, fake_zalo
     assert row.channel == "zalo"
     sent_before = len(fake_zalo.to(user))
 
-    post(bot, text_event(user, "tôi cần hỏi về hồ sơ"))
-    time.sleep(2)
-    assert len(fake_zalo.to(user)) == sent_before  # paused: the bot sends nothing
+    post(bot, text_event(user, "em vẫn đang chờ ạ"))
+    notice = fake_zalo.wait_for(user, sent_before + 1)[sent_before:]
+    assert len(notice) == 1 and NOTICE in notice[0], notice  # paused: the notice, nothing else
+    sent_before += 1
 
     page = officer.get(f"/inbox/{row.id}").text
-    assert "tôi cần hỏi về hồ sơ" in page and "Người dùng nhắn lần cuối lúc" in page  # Zalo's reply window
+    assert "em vẫn đang chờ ạ" in page and "Người dùng nhắn lần cuối lúc" in page  # Zalo's reply window
     reply = "Dạ, cán bộ Lan đây ạ. Hồ sơ gồm đơn đề nghị và đề án, anh/chị cần mẫu nào ạ?"
     assert officer.reply(row.id, reply).status_code == 303
     assert fake_zalo.wait_for(user, sent_before + 1)[sent_before:] == [reply]
@@ -465,7 +472,9 @@ def test_web_reply_reaches_the_widget_socket_labelled(bot, console, officer):
     widget = WidgetSocket(bot.url)
     try:
         accept_handover_web(widget)
-        assert widget.say("em đợi ạ") == []  # paused: only bot_done
+        notice = widget.say("em đợi ạ")  # paused: the notice once, then only bot_done
+        assert len(notice) == 1 and NOTICE in notice[0]["text"], notice
+        assert widget.say("em đợi ạ") == []
         [row] = handover_row(bot.db_url, widget.sender)
         assert row.channel == "web"
         before = len(widget.received)
