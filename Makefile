@@ -11,9 +11,10 @@ test:       ## set up and run the whole suite (what CI runs)
 test-fast:  ## the edit loop: every test that starts no server and loads no model, on 2 cores (~35 s)
 	scripts/setup.sh --dev && KC_NO_SERVERS=1 .venv/bin/python -m pytest -q -n 2 -m "not server and not slow"
 
-eval:       ## NLU test-split scores (ours vs stock rasa init, both trained now), the ranking's table, and every held-out class through the routes (tune and LOCKED split)
+eval:       ## NLU test-split scores (ours vs stock rasa init, both trained now), the ranking's table, and every held-out class through the routes, machines named in messages (tune and LOCKED split)
 	scripts/setup.sh && .venv/bin/python scripts/evaluate.py --compare-stock && scripts/train.sh && \
-	    .venv/bin/python scripts/evaluate_answers.py && .venv/bin/python scripts/evaluate_routes.py
+	    .venv/bin/python scripts/evaluate_answers.py && .venv/bin/python scripts/evaluate_routes.py && \
+	    .venv/bin/python scripts/evaluate_machines.py
 
 train:
 	scripts/setup.sh && scripts/train.sh

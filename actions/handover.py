@@ -18,20 +18,28 @@ While paused, the person is never left in silence and can always get the bot bac
 Rasa runs ``action_while_handed_over`` for every message of a paused conversation
 (``bot/rasa_patches.py``, patch 11) and that action decides, in this order:
 
+* "không cần cán bộ nữa", "khỏi cán bộ gọi lại", "huỷ" (vntext.requests) → the request is closed
+  in the inbox (``user_cancel``) and the bot resumes, saying so;
 * "quay lại trợ lý", "Tiếp tục với trợ lý" (its button, or the offer's old one) → the bot resumes
   and says so; the handover stays open in the console's inbox, so the officer still answers;
-* out of office hours, a question about the policy → the bot resumes and answers it now, after a
-  line saying the officer will still reply (nobody should wait until 7:30 for a fact the bot has)
-  — unless an officer has already written (then the person is talking with them);
-* anything else → "cán bộ đã nhận tin nhắn, sẽ trả lời …" with the way back, at most once every
-  ``waiting_notice_minutes`` (configs/centre.yml) and not right after an officer wrote; the
-  message is kept in the conversation for the officer either way.
+* out of office hours, a question about the policy → the bot answers it now, after a line saying
+  the officer will still reply (nobody should wait until 7:30 for a fact the bot has), and the
+  conversation is the officer's again after the answer — unless an officer has already written
+  (then the person is talking with them);
+* anything else → "em đã chuyển tin nhắn … cho cán bộ, sẽ trả lời …" with the way back, at most
+  once every ``waiting_notice_minutes`` (configs/centre.yml); after an officer wrote, only a
+  question gets it (the rest is the person's side of that chat); a complaint about waiting gets
+  an apology at once. The message is kept in the conversation for the officer either way.
+
+Asking for a person again never repeats the offer: right after an offer, or while a request is
+open, it is the handover itself. Declining closes a request still open when its words call it off.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -41,7 +49,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from lead_store import handovers
 from actions.render import MAIN_MENU
 from policy_kb.db import get_engine
-from vntext.requests import wants_the_bot_back
+from vntext.fold import fold
+from vntext.requests import cancels_the_request, complains_of_waiting, wants_the_bot_back
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +134,9 @@ def offer(dispatcher: CollectingDispatcher, reason: str) -> None:
             f"Dạ, em có thể chuyển cuộc trò chuyện này cho cán bộ {name} ạ. "
             "Anh/chị muốn gặp cán bộ hay tiếp tục hỏi em?"
         )
+    now = dt.datetime.now(dt.timezone.utc)
+    if place is not None and not place.is_open(now):  # say it before the person chooses
+        text += f" (Hiện ngoài giờ làm việc: cán bộ trả lời sớm nhất {place.next_opening_text(now)}.)"
     dispatcher.utter_message(text=text, buttons=[ACCEPT, DECLINE], **{OFFER_KEY: reason})
 
 
@@ -144,7 +156,71 @@ class ActionOfferHandover(Action):
         return "action_offer_handover"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        # Asking for a person again is a yes, never the same question twice: right after an
+        # offer that got another reply ("Vâng, bạn chuyển giúp tôi" → the help menu), or while a
+        # request the person went back from is still open (the officer has not answered yet).
+        if _offered_lately(tracker) or _open_request(tracker.sender_id):
+            return ActionHandover().run(dispatcher, tracker, domain)
         offer(dispatcher, "asked")
+        return []
+
+
+def _offered_lately(tracker: Tracker, turns: int = 2) -> bool:
+    """Did one of the last ``turns`` bot replies (before this message) offer a person?"""
+    users = 0
+    for event in reversed(tracker.events or []):
+        kind = event.get("event")
+        if kind in ("restart", "session_started"):
+            return False
+        if kind == "user":
+            users += 1
+            if users > turns:
+                return False
+        elif kind == "bot" and users >= 1 and (event.get("metadata") or {}).get(OFFER_KEY):
+            return True
+    return False
+
+
+def _open_request(conversation_id: str) -> bool:
+    try:
+        from sqlalchemy.orm import Session
+
+        with Session(get_engine(), future=True) as session:
+            return handovers.open_handover_for(session, conversation_id) is not None
+    except Exception as exc:  # noqa: BLE001 - without the store, offer as usual
+        logger.warning("open handover not checked (%s)", type(exc).__name__)
+        return False
+
+
+def _cancel_request(conversation_id: str) -> None:
+    try:
+        closed = handovers.close_conversation_handovers(get_engine(), conversation_id, "user_cancel")
+        logger.info("the person called off %s handover request(s)", closed)
+    except Exception as exc:  # noqa: BLE001 - the person is answered all the same
+        logger.warning("handover not closed on cancel (%s)", type(exc).__name__)
+
+
+#: the person called the officer off (vntext.requests.cancels_the_request): said once, here
+CANCELLED = (
+    "Dạ, em đã huỷ yêu cầu gặp cán bộ ạ. Em tiếp tục hỗ trợ anh/chị; khi cần, anh/chị nhắn "
+    "“gặp cán bộ” là được ạ.\n\nAnh/chị cần hỏi gì ạ?"
+)
+
+
+class ActionDeclineHandover(Action):
+    """"Tiếp tục với trợ lý" / "không cần cán bộ nữa" while the bot is answering: the offer is
+    declined, and a request still open from earlier is closed when the words call it off."""
+
+    def name(self) -> Text:
+        return "action_decline_handover"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        if cancels_the_request(text) and _open_request(tracker.sender_id):
+            _cancel_request(tracker.sender_id)
+            dispatcher.utter_message(text=CANCELLED, buttons=MAIN_MENU, handover="cancelled")
+        else:
+            dispatcher.utter_message(response="utter_handover_declined")
         return []
 
 
@@ -202,7 +278,7 @@ def _timestamp(event: Dict[Text, Any]) -> float:
         return 0.0
 
 
-def _recently_heard(events: List[Dict[Text, Any]], now: float, seconds: float) -> bool:
+def _recently_heard(events: List[Dict[Text, Any]], now: float, seconds: float, officer_counts: bool = True) -> bool:
     """Has the person, within ``seconds``, had a waiting notice or an officer's message? Then a
     notice now would only repeat it (the pause message itself does not count: it is one turn
     old, and the first message after it should still be acknowledged)."""
@@ -214,7 +290,7 @@ def _recently_heard(events: List[Dict[Text, Any]], now: float, seconds: float) -
         if now - _timestamp(event) > seconds:
             return False
         meta = event.get("metadata") or {}
-        if meta.get(NOTICE_KEY) or meta.get("officer"):
+        if meta.get(NOTICE_KEY) or (officer_counts and meta.get("officer")):
             return True
     return False
 
@@ -254,10 +330,19 @@ class ActionWhileHandedOver(Action):
         intent = (message.get("intent") or {}).get("name")
         confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
         tapped = text.startswith("/")
+        events = tracker.events or []
         place = _centre()
         now = dt.datetime.now(dt.timezone.utc)
         open_now = place is None or place.is_open(now)
-        expectation = place.reply_expectation(now) if place else "Cán bộ sẽ trả lời anh/chị tại đây ạ."
+        engaged = _officer_engaged(events)
+        if engaged:  # the officer has written: no "from 7:30 tomorrow" any more
+            expectation = "Cán bộ vẫn đọc được tin nhắn và sẽ trả lời anh/chị ngay tại đây ạ."
+        else:
+            expectation = place.reply_expectation(now) if place else "Cán bộ sẽ trả lời anh/chị tại đây ạ."
+        if not tapped and (cancels_the_request(text) or _bare_cancel(text)):
+            _cancel_request(tracker.sender_id)
+            dispatcher.utter_message(text=CANCELLED, buttons=MAIN_MENU, handover="cancelled", handover_by="user")
+            return [ConversationResumed(), ActionExecuted("action_listen")]
         resume = intent in RESUME_INTENTS and (tapped or confidence >= RESUME_CONFIDENCE)
         if resume or wants_the_bot_back(text):
             logger.info("the person took the conversation back from the handover")
@@ -270,32 +355,60 @@ class ActionWhileHandedOver(Action):
             )
             return [ConversationResumed(), ActionExecuted("action_listen")]
         question = intent in KNOWLEDGE_INTENTS and confidence >= KNOWLEDGE_CONFIDENCE
-        if not open_now and question and not _officer_engaged(tracker.events or []):
+        if not open_now and question and not engaged:
             logger.info("out of hours: a question while waiting is answered by the bot")
             when = f", sớm nhất {place.next_opening_text(now)}" if place else ""
+            # the answer follows (Rasa predicts it); then the conversation is the officer's again
+            # (bot/rasa_patches.py patch 11 pauses it after a message marked "question")
             dispatcher.utter_message(
                 text=f"Dạ, cán bộ vẫn sẽ trả lời anh/chị vào giờ làm việc{when}. Trong lúc chờ, "
                 "em xin trả lời trước ạ:",
                 handover="resumed",
-                handover_by="question",
+                handover_by=handovers.ANSWER_THEN_WAIT,
             )
             return [ConversationResumed()]
+        complaint = complains_of_waiting(text)
         # a tap on "Gặp cán bộ" again is answered each time (the person wants to know it went
-        # through); typed words, "em đợi ạ" included, at most once per waiting_notice_minutes
-        if (tapped and intent == "handover_accept") or not _recently_heard(
-            tracker.events or [], now.timestamp(), (place.waiting_notice_minutes if place else 5.0) * 60
-        ):
+        # through), a complaint about waiting too (once in a row); other words at most once per
+        # waiting_notice_minutes, and after an officer wrote only a question gets the notice
+        # (the rest is the person's side of a chat with that officer)
+        seconds = (place.waiting_notice_minutes if place else 5.0) * 60
+        heard = _recently_heard(events, now.timestamp(), seconds, officer_counts=not question)
+        if (tapped and intent == "handover_accept") or (complaint and not _last_notice_apologised(events)) or not heard:
             if open_now:
-                notice = "Dạ, cán bộ đã nhận tin nhắn của anh/chị và sẽ trả lời sớm ạ."
+                notice = "Dạ, em đã chuyển tin nhắn của anh/chị cho cán bộ, cán bộ sẽ trả lời sớm ạ."
+            elif engaged:
+                notice = f"Dạ, em đã chuyển tin nhắn của anh/chị cho cán bộ. {expectation}"
+            elif place is not None:  # the hours were in the pause message: only when, and the phone
+                notice = (
+                    "Dạ, em đã chuyển tin nhắn của anh/chị cho cán bộ; cán bộ sẽ trả lời sớm nhất "
+                    f"{place.next_opening_text(now)} ạ."
+                )
+                if place.hotline_text:
+                    notice += f" Việc gấp anh/chị gọi {place.hotline_text}."
             else:
-                notice = f"Dạ, cán bộ đã nhận tin nhắn của anh/chị. {expectation}"
+                notice = f"Dạ, em đã chuyển tin nhắn của anh/chị cho cán bộ. {expectation}"
+            if complaint:
+                notice = "Dạ, em xin lỗi để anh/chị phải chờ ạ. " + notice[len("Dạ, ") :]
             dispatcher.utter_message(
                 text=f"{notice} Muốn hỏi tiếp trợ lý tự động, anh/chị bấm “Tiếp tục với trợ lý” ạ.",
                 buttons=[RESUME],
                 handover="waiting",
-                **{NOTICE_KEY: True},
+                **{NOTICE_KEY: "apology" if complaint else True},
             )
         return []
+
+
+def _bare_cancel(text: str) -> bool:
+    """"huỷ", "hủy đi", "thôi huỷ": while waiting there is only the request to call off."""
+    return bool(re.fullmatch(r"\W*(?:thoi\W+)?huy(?:\W+(?:di|nhe|nha|a|bo))?\W*", fold(text)))
+
+
+def _last_notice_apologised(events: List[Dict[Text, Any]]) -> bool:
+    for event in reversed(events):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get(NOTICE_KEY) == "apology"
+    return False
 
 
 def _lower_first(text: str) -> str:
@@ -326,6 +439,7 @@ def failed_turn_metadata() -> Dict[Text, Any]:
 __all__ = [
     "ACCEPT",
     "DECLINE",
+    "ActionDeclineHandover",
     "ActionHandover",
     "ActionOfferHandover",
     "ActionWhileHandedOver",

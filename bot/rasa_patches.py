@@ -61,7 +61,10 @@
    (actions/handover.py decides: resume, answer out of hours, or a rate-limited "cán bộ đã nhận").
    Its events are applied the way Rasa applies ``action_extract_slots``' (no ``ActionExecuted``
    of its own, so the rules still see the message right after ``action_listen``); if it resumed
-   the bot without closing the turn, Rasa predicts the answer to the message as usual.
+   the bot without closing the turn, Rasa predicts the answer to the message as usual, and when
+   that answer was one given out of office hours (the note's ``handover_by`` is
+   ``lead_store.handovers.ANSWER_THEN_WAIT``) the conversation is paused again after it: the
+   request stays the officer's, and the next "alo" gets the waiting notice, not a new greeting.
 
 Every patch was written against one Rasa version (``WRITTEN_FOR``): another version refuses to
 start the server until each patch has been re-checked (tests/test_rasa_patches.py has a test per
@@ -369,7 +372,9 @@ def _patch_paused_turns() -> None:
     from rasa.core.actions.action import action_for_name_or_text
     from rasa.core.processor import MessageProcessor
     from rasa.shared.core.constants import ACTION_LISTEN_NAME, USER_INTENT_RESTART
-    from rasa.shared.core.events import ActionExecuted
+    from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationPaused
+
+    from lead_store.handovers import ANSWER_THEN_WAIT
 
     original = MessageProcessor._run_prediction_loop
 
@@ -385,6 +390,10 @@ def _patch_paused_turns() -> None:
             last = tracker.events[-1] if tracker.events else None
             if tracker.is_paused() or (isinstance(last, ActionExecuted) and last.action_name == ACTION_LISTEN_NAME):
                 return None  # still with the officer, or the action answered the turn itself
+            answered = await original(self, output_channel, tracker)
+            if any(isinstance(e, BotUttered) and (e.metadata or {}).get("handover_by") == ANSWER_THEN_WAIT for e in events):
+                tracker.update(ConversationPaused())  # answered out of hours: the officer's again
+            return answered
         return await original(self, output_channel, tracker)
 
     MessageProcessor._run_prediction_loop = _run_prediction_loop

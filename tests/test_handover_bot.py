@@ -371,7 +371,7 @@ def test_accept_pauses_the_bot_and_officer_replies_come_with_the_next_request(bo
     # paused: a message is logged and acknowledged once; within the notice's interval the next
     # one is only logged (nothing predicted, nothing said)
     notice = _ask(bot, sender, "vâng em chờ")
-    assert len(notice) == 1 and "cán bộ đã nhận tin nhắn" in notice[0]["text"], notice
+    assert len(notice) == 1 and "đã chuyển tin nhắn của anh/chị cho cán bộ" in notice[0]["text"], notice
     assert [b["payload"] for b in notice[0]["buttons"]] == ["/resume_bot"]
     assert _ask(bot, sender, "dạ") == []
     assert _after_last_user(bot, sender) == ("dạ", [])

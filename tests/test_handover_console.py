@@ -70,7 +70,7 @@ QUESTION = "Mua máy móc thiết bị được hỗ trợ bao nhiêu?"
 ANSWER_NEEDLE = "300 triệu"
 # While an officer has the conversation, a message that is not a policy question gets this notice
 # once (then silence for centre.waiting_notice_minutes), in or out of office hours (issue 28).
-NOTICE = "cán bộ đã nhận tin nhắn"
+NOTICE = "đã chuyển tin nhắn của anh/chị cho cán bộ"
 
 
 # ----------------------------------------------------------------------------- console server

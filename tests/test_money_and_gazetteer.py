@@ -126,3 +126,21 @@ def test_gazetteer_longest_match_and_accent_insensitive():
         assert found == [("fair_abroad", text[len("Tham gia ") :])], found
     assert [m.value for m in g.find("mua may say")] == ["machinery"]
     assert [m.value for m in g.find("mua máy sấyxyz")] == []  # word boundaries
+
+
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("nồi hơi cho xưởng nước mắm", []),  # "hơi cho" folds to "hoi cho" but is not hội chợ
+        ("noi hoi cho xuong", ["fair"]),  # without marks nothing tells them apart
+        ("tham gia Hội Chợ", ["fair"]),
+        ("hoi chợ tỉnh", ["fair"]),  # a word typed without marks agrees with any
+        ("hội chớ", ["fair"]),  # only the tone differs (a typo): still the phrase
+        ("mấy sấy", []),  # "mấy" (how many) is not "máy"
+        ("may say", ["machinery"]),
+        ("dùng mmtb", ["machinery"]),  # a phrase word without marks agrees with any
+    ],
+)
+def test_gazetteer_marks_typed_must_agree_with_the_phrase(text, found):
+    g = Gazetteer({"activity": {"fair": ["hội chợ"], "machinery": ["máy sấy", "mmtb"]}})
+    assert [m.value for m in g.find(normalize_text(text))] == found

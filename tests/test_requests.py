@@ -8,7 +8,7 @@ person (no reply while paused); a hit on the right hands the conversation away f
 
 import pytest
 
-from vntext.requests import wants_the_bot_back
+from vntext.requests import asks_for_a_person, cancels_the_request, complains_of_waiting, wants_the_bot_back
 
 WANTS_THE_BOT = [
     "em muốn quay về trợ lý ạ",
@@ -44,3 +44,66 @@ def test_the_ways_of_asking_for_the_bot_back(text):
 @pytest.mark.parametrize("text", STILL_WAITING)
 def test_waiting_and_questions_are_not_a_request_for_the_bot(text):
     assert not wants_the_bot_back(text)
+
+
+# Calling the officer off is not the same as "for now": the request is closed.
+CANCELS = [
+    "thôi khỏi cán bộ gọi lại nhen em",
+    "hong can can bo nhan lai dau",
+    "e ko doi nua dau, mai e tu len trung tam",
+    "huỷ yêu cầu gặp cán bộ giúp em",
+    "không cần gặp cán bộ nữa ạ",
+    "khoi goi lai nha",
+]
+NOT_CANCELS = [
+    "thôi cho chị gặp cán bộ luôn đi",  # "thôi" here is "then", a yes
+    "máy hỏng cần cán bộ xem giúp",  # "hỏng" (broken) is not "hông"
+    "không biết cán bộ có đọc không",
+    "quay lại trợ lý",  # for now: the request stays
+    "em chờ cán bộ",
+]
+PUT_THROUGH = [
+    "Vâng, bạn chuyển giúp tôi.",
+    "ừa, chuyển giùm chị nhen",
+    "kết nối cho em với cán bộ",
+    "cho chị nói chiện với người của trung tâm đi",
+    "cho e hỏi trực tiếp cán bộ dc ko ạ",
+    "ok chuyen di",
+]
+NOT_PUT_THROUGH = [
+    "chuyển giao công nghệ được hỗ trợ không",
+    "nếu chị chuyển xưởng sang phường thì sao",
+    "vâng",
+    "cán bộ khuyến công là ai",
+    "hồ sơ nộp cho cán bộ nào",
+    "không cần gặp cán bộ",
+]
+
+
+@pytest.mark.parametrize("text", CANCELS)
+def test_calling_the_officer_off(text):
+    assert cancels_the_request(text) and wants_the_bot_back(text)
+
+
+@pytest.mark.parametrize("text", NOT_CANCELS)
+def test_not_calling_the_officer_off(text):
+    assert not cancels_the_request(text)
+
+
+@pytest.mark.parametrize("text", PUT_THROUGH)
+def test_asking_to_be_put_through_to_a_person(text):
+    assert asks_for_a_person(text)
+
+
+@pytest.mark.parametrize("text", NOT_PUT_THROUGH)
+def test_not_asking_for_a_person(text):
+    assert not asks_for_a_person(text)
+
+
+@pytest.mark.parametrize(
+    "text, complaint",
+    [("sao lâu vậy", True), ("chờ mãi chưa thấy ai trả lời", True), ("doi lau qua", True),
+     ("máy dùng lâu năm rồi", False), ("em chờ cán bộ", False)],
+)  # fmt: skip
+def test_complaints_about_waiting(text, complaint):
+    assert complains_of_waiting(text) is complaint

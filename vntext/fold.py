@@ -12,6 +12,8 @@ filter's fallback, the evaluation script) can use it too. Three views, each for 
   except the three Tibetan vowel signs U+0F73, U+0F75, U+0F81 (not combining themselves, but their
   decomposition starts with a combining mark): ``fold`` gives them a space, ``align_key`` the
   mark, as the tokenizer always did. ``tests/test_fold.py`` checks this over every code point.
+* ``letters``: lowercase, the tone dropped and the letters' own marks kept ("hội" → "hôi"): two
+  spellings of one word when people confuse hỏi and ngã; ``marked`` says a word has any mark.
 * ``strip_marks``: case kept, combining marks dropped, ``đ``/``Đ`` → ``d``/``D``; not
   length-preserving. How a name may look in a log line, and the evaluation's "no diacritics" view.
 """
@@ -50,6 +52,21 @@ def align_key(ch: str) -> str:
     if ch.isspace() or unicodedata.combining(ch):
         return ""
     return _base(ch)
+
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc ngã hỏi nặng
+
+
+@lru_cache(maxsize=8192)
+def letters(word: str) -> str:
+    """``word`` lowercased without its tone, its letters' own marks (â ă ê ô ơ ư đ) kept."""
+    kept = "".join(c for c in unicodedata.normalize("NFD", word.lower()) if c not in _TONES)
+    return unicodedata.normalize("NFC", kept)
+
+
+def marked(word: str) -> bool:
+    """Was ``word`` typed with any mark (a tone, â ă ê ô ơ ư, or đ)?"""
+    return fold(word) != word.lower()
 
 
 def strip_marks(text: str) -> str:

@@ -1,36 +1,121 @@
 """What a message asks of the conversation itself, read from its words (pure; no Rasa).
 
-Used while a person waits for an officer (actions/handover.py): the classifier's ``resume_bot``
-intent is the main reader, and these phrases are the net under it. A paused conversation whose
-"quay lại trợ lý" is misread is a person stranded with no reply at all (issue 28), so the few
-ways of saying "I want the bot back" are also read here, where a miss can be tested phrase by
-phrase.
+Around a handover to an officer (actions/handover.py, bot/nlu/stop_classifier.py) the classifier
+is the main reader and these phrases are the net under it: a misread "quay lại trợ lý" strands a
+person with no reply (issue 28), a misread "thôi khỏi cán bộ gọi lại" leaves an officer calling
+someone who said no, a misread "ừa, chuyển giùm chị nhen" answers a yes with a goodbye. The few
+ways of saying each are read here, where a miss can be tested phrase by phrase:
+
+* ``wants_the_bot_back``: the assistant instead of the officer, for now ("quay lại trợ lý");
+* ``cancels_the_request``: no officer any more ("không cần cán bộ nữa", "khỏi gọi lại",
+  "em không đợi nữa", "huỷ yêu cầu") — which also wants the bot back;
+* ``asks_to_be_put_through``: yes, put me through ("vâng, chuyển giúp tôi", "kết nối giùm");
+* ``complains_of_waiting``: "sao lâu vậy", "chờ mãi chưa thấy ai".
 """
 
 from __future__ import annotations
 
 import re
 
-from vntext.fold import fold
+from vntext.fold import fold, letters, marked
 
 _BOT = r"(?:tro ly(?: ao| tu dong)?|chat ?bot|bot|he thong tu dong|may tu dong)"
 _BACK = (
     r"(?:quay (?:lai|ve)|tro lai|tiep tuc|hoi tiep|hoi lai|chuyen (?:lai|ve)|noi chuyen(?: lai| tiep)?|"
     r"hoi|gap lai|chat(?: tiep)?|lam viec(?: tiep)?|nho|bat lai|mo lai|tra lai(?: cho)?)"
 )
-_NO = r"(?:khong|ko|k|kg|khoi|thoi|huy|bo|chang)"
+# "không" as people type it, North and South ("hông", "hổng", "hok", "hem"); "hỏng" (broken),
+# typed with its mark, is told apart by ``_not_broken``.
+_NO = r"(?:khong|ko|k|kg|khg|hong|hok|hem|khoi|huy|chang|cha)"  # not "thôi": "thôi cho chị gặp cán bộ" is a yes
 _WAIT = r"(?:can|gap|doi|cho|chuyen(?: cho)?|noi chuyen voi)"
-_PERSON = r"(?:can bo|nguoi that|nhan vien|admin|ad)"
+_PERSON = r"(?:can bo|nguoi that|nhan vien|admin|ad|trung tam)"
+_CALLBACK = r"(?:goi lai|goi dien lai|nhan lai|lien he lai|tra loi|goi|lien he)"
 
 _WANTS_BOT = re.compile(rf"\b{_BACK}\b(?:\W+\w+){{0,4}}?\W+{_BOT}\b")
 _NO_PERSON = re.compile(rf"\b{_NO}\b(?:\W+\w+){{0,2}}?\W+{_WAIT}\b(?:\W+\w+){{0,2}}?\W+{_PERSON}\b")
+# "khỏi cán bộ gọi lại", "hong can can bo nhan lai", "thôi khỏi gặp cán bộ": no, (wait,) person
+_NO_CALLBACK = re.compile(
+    rf"\b{_NO}\b(?:\W+{_WAIT}\b)?(?:\W+(?:gap|voi)\b)?\W+{_PERSON}\b(?:\W+\w+){{0,2}}?\W+{_CALLBACK}\b"
+    rf"|\b(?:khoi|thoi khoi)\W+(?:{_WAIT}\W+)?{_PERSON}\b"
+    r"|\bkhoi\W+(?:can\W+)?(?:goi lai|goi dien lai|nhan lai|lien he lai)\b"
+)
+# "em không đợi nữa", "ko cho duoc nua", "hong doi lau vay dau"
+_NO_MORE_WAITING = re.compile(rf"\b{_NO}\b\W+(?:\w+\W+)?(?:doi|cho)\W+(?:nua|duoc nua|them|lau)\b")
+# "huỷ yêu cầu", "huy giup e nhe", "hủy gặp cán bộ": the request, not a form (a bare "huỷ" is
+# the stop phrase, which only the waiting state reads as this)
+_CANCEL = re.compile(r"\bhuy\W+(?:yeu cau|giup|gium|dum|ho|di|nhe|nha|nhen|luon|gap|cho|viec|ca)\b")
+
+_YES = r"(?:vang|u|ua|uh|uhm|ok|oke|okay|da|duoc|dong y|co|chac|vay)"
+_THROUGH = r"(?:chuyen|ket noi|noi may|noi|chuyen may)"
+_HELP = r"(?:giup|gium|dum|ho|di|luon|nhe|nhen|nha|lien|ngay|voi)"
+_ME = r"(?:em|toi|chi|anh|minh|co|chu|bac|tui|tao|con)"
+# "vâng, bạn chuyển giúp tôi", "ừa, chuyển giùm chị nhen", "kết nối cho em với cán bộ"
+_PUT_THROUGH = re.compile(
+    rf"\b{_THROUGH}\W+(?:\w+\W+)?{_HELP}\b"
+    rf"|\b{_THROUGH}\W+(?:cho|qua|sang|toi|den)\W+(?:{_ME}\W+)?(?:\w+\W+)?{_PERSON}\b"
+    rf"|^\W*{_YES}\b(?:\W+\w+){{0,3}}\W+(?:{_THROUGH}|gap)\b"
+)
+_NOT_A_TRANSFER = re.compile(r"\bchuyen\W+(?:giao|doi|nganh|xuong|nghe|dia diem|nha|sang|tien|khoan)\b")
+_COMPLAINT = re.compile(
+    r"\b(?:lau (?:qua|the|vay|dzay|vay ta|roi|ghe|lam)|cho (?:mai|hoai|lau)|doi (?:mai|hoai|lau)|"
+    r"chua thay ai|chua co ai|khong thay ai|ko thay ai|chua ai (?:tra loi|rep)|sao chua (?:ai|tra loi|rep|thay))\b"
+)
+
+
+def _not_broken(text: str, folded: str, match: "re.Match[str]") -> bool:
+    """The match does not start with "hỏng" (broken) typed with its mark: "máy hỏng cần cán bộ"."""
+    word = text[match.start() : match.start() + len(match.group(0).split()[0])]
+    return not (marked(word) and letters(word) == "hong")
+
+
+def _found(pattern: "re.Pattern[str]", text: str) -> bool:
+    folded = fold(text or "")
+    return any(_not_broken(text, folded, m) for m in pattern.finditer(folded))
+
+
+def cancels_the_request(text: str) -> bool:
+    """Does the person call off the officer? ("không cần cán bộ nữa", "khỏi cán bộ gọi lại",
+    "em không đợi nữa đâu", "huỷ yêu cầu gặp cán bộ")"""
+    return any(_found(p, text) for p in (_NO_PERSON, _NO_CALLBACK, _NO_MORE_WAITING, _CANCEL))
 
 
 def wants_the_bot_back(text: str) -> bool:
     """Does the person ask for the automatic assistant instead of the officer? ("quay lại trợ
-    lý", "thôi em hỏi tiếp bot", "không cần chờ cán bộ nữa", "huỷ gặp cán bộ")"""
+    lý", "thôi em hỏi tiếp bot"; calling the officer off is asking the bot back too)"""
+    return bool(_WANTS_BOT.search(fold(text or ""))) or cancels_the_request(text)
+
+
+def asks_to_be_put_through(text: str) -> bool:
+    """Does the message say "put me through (to a person)"? ("vâng, chuyển giúp tôi", "ừa, chuyển
+    giùm chị nhen", "kết nối cho em với cán bộ"); not "chuyển giao công nghệ", "chuyển xưởng"."""
     folded = fold(text or "")
-    return bool(_WANTS_BOT.search(folded) or _NO_PERSON.search(folded))
+    if _NOT_A_TRANSFER.search(folded) or cancels_the_request(text) or _WANTS_BOT.search(folded):
+        return False
+    return bool(_PUT_THROUGH.search(folded))
 
 
-__all__ = ["wants_the_bot_back"]
+_TALK = (
+    r"(?:gap|gap duoc|noi (?:chuyen|chien|chuen)(?: truc tiep)? (?:voi|vs|v)|chat (?:voi|vs)|hoi truc tiep|"
+    r"lam viec (?:truc tiep )?voi|ket noi (?:voi|cho \w+ voi)|trao doi (?:truc tiep )?voi|chuyen (?:cho|qua|sang) \w+ gap)"
+)
+_A_PERSON = (
+    r"(?:nguoi that|nguoi thiet|nguoi that su|can bo|nhan vien|admin|dong nghiep|tu van vien|"
+    r"nguoi tu van|nguoi (?:cua|o|ben) trung tam|nguoi phu trach|chuyen vien)"
+)
+_ASKS_PERSON = re.compile(rf"\b{_TALK}\W+(?:(?:mot|1|voi|cac|anh|chi|ban)\W+)?{_A_PERSON}\b")
+
+
+def asks_for_a_person(text: str) -> bool:
+    """"cho chị nói chiện với người của trung tâm", "e muốn gặp cán bộ", "cho e hỏi trực tiếp cán
+    bộ", "kết nối giúp tôi với một đồng nghiệp"; not "không cần gặp cán bộ" (that calls it off)."""
+    if cancels_the_request(text):
+        return False
+    return bool(_ASKS_PERSON.search(fold(text or ""))) or asks_to_be_put_through(text)
+
+
+def complains_of_waiting(text: str) -> bool:
+    """"sao lâu vậy", "chờ mãi chưa thấy ai trả lời", "doi lau qua": the person has waited too long."""
+    return bool(_COMPLAINT.search(fold(text or "")))
+
+
+__all__ = ["asks_for_a_person", "asks_to_be_put_through", "cancels_the_request", "complains_of_waiting", "wants_the_bot_back"]

@@ -1,4 +1,4 @@
-"""Entity extractors: knowledge-base keys from the gazetteer, and money amounts in đồng.
+"""Entity extractors: knowledge-base keys from the gazetteer, machines by name, and money in đồng.
 
 Both are deterministic and work on the diacritics-stripped view of the (normalised) message, so
 "máy sấy", "may say" and "MÁY SẤY" give the same ``activity: machinery``; offsets index the text
@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.stateless import StatelessComponent
 from vntext.fold import fold
 from vntext.gazetteer import Gazetteer
+from vntext.machines import find_machines
 from vntext.money import find_money
 from vntext.places import find_places
 
@@ -130,3 +131,26 @@ class PlaceEntityExtractor(_RuleExtractor):
 
     def find(self, text: str) -> List[Dict[Text, Any]]:
         return [_entity("unit_type", p.unit_type, p.start, p.end, text) for p in find_places(text)]
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class MachineEntityExtractor(_RuleExtractor):
+    """``activity: machinery`` for a machine named by its shape ("máy cưa", "khung dệt", "lò sấy",
+    vntext/machines.py), where the gazetteer found no activity on the same words. Placed after
+    GazetteerEntityExtractor, whose phrases ("dây chuyền" → technology_line) come first."""
+
+    def find(self, text: str) -> List[Dict[Text, Any]]:
+        return [_entity("activity", "machinery", m.start, m.end, text) for m in find_machines(text)]
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text:
+                continue
+            taken = [(e["start"], e["end"]) for e in message.get(ENTITIES, []) if e.get("entity") == "activity"]
+            found = [e for e in self.find(text) if all(e["end"] <= a or e["start"] >= b for a, b in taken)]
+            if found:
+                found = self.add_extractor_name(found)
+                message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+

@@ -1,6 +1,11 @@
 """NLU components that overrule the statistical classifier where it cannot be right:
 
 * ``StopPhraseClassifier``: a short message that starts with a stop word is the intent ``stop``.
+* ``HandoverPhraseClassifier``: calling an officer off ("thôi khỏi cán bộ gọi lại nhen em") is
+  ``handover_decline``; asking for one in one's own words ("cho chị nói chiện với người của trung
+  tâm", "ừa, chuyển giùm chị nhen") is ``request_human``. The classifier read them as stop (which
+  in the lead form stopped a form nobody was in), leave_contact, goodbye, ask_help, out_of_scope;
+  the words are read by vntext/requests.py. Runs after StopPhraseClassifier, which it overrules.
 * ``EnglishMessageClassifier``: a question in English is ``out_of_scope`` (the answer action then
   replies in English that the assistant answers in Vietnamese); the classifier, trained on
   Vietnamese, called "Hello, can I get support for my company?" a greeting and answered in
@@ -24,6 +29,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.stateless import StatelessComponent
 from vntext.language import is_english, words
+from vntext.requests import asks_for_a_person, cancels_the_request
 from vntext.stop_phrases import is_stop_request
 
 STOP = "stop"
@@ -47,6 +53,20 @@ class StopPhraseClassifier(StatelessComponent, IntentClassifier):
             text = message.get(TEXT)
             if isinstance(text, str) and is_stop_request(text):
                 set_intent(message, STOP)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class HandoverPhraseClassifier(StatelessComponent, IntentClassifier):
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or text.startswith("/"):
+                continue
+            if cancels_the_request(text):
+                set_intent(message, "handover_decline")
+            elif asks_for_a_person(text):
+                set_intent(message, "request_human")
         return messages
 
 

@@ -81,8 +81,16 @@ def row_view(h: Any, now: dt.datetime) -> Dict[str, Any]:
         "first_reply": vn_time(h.first_reply_at, "%H:%M %d/%m"),
         "officer": h.officer or "",
         "closed": vn_time(h.closed_at, "%H:%M %d/%m"),
-        "closed_by": h.closed_by or "",
+        "closed_by": CLOSED_BY_LABELS.get(h.closed_by or "", h.closed_by or ""),
     }
+
+
+#: who closed a handover when it was not an officer (lead_store.handovers, actions/handover.py)
+CLOSED_BY_LABELS = {
+    "user_restart": "người dân bắt đầu lại",
+    "user_cancel": "người dân huỷ yêu cầu",
+    "pause_expired": "hết thời gian tạm dừng",
+}
 
 
 def _inbox_rows(engine) -> Dict[str, List[Dict[str, Any]]]:
