@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, ConversationResumed, Restarted, SlotSet
@@ -49,8 +49,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from lead_store import handovers
 from actions.render import MAIN_MENU
 from policy_kb.db import get_engine
-from vntext.fold import fold
-from vntext.requests import cancels_the_request, complains_of_waiting, wants_the_bot_back
+from vntext.requests import cancels_the_request, complains_of_waiting, is_bare_cancel, wants_the_bot_back
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +118,7 @@ def should_offer_after_failure(tracker: Tracker) -> bool:
     return any(_failed(m) for m in previous) and not any((m.get("metadata") or {}).get(OFFER_KEY) for m in previous)
 
 
-def offer(dispatcher: CollectingDispatcher, reason: str) -> None:
+def offer(dispatcher: CollectingDispatcher, reason: str, province: Optional[str] = None) -> None:
     """Say the offer with its two buttons; ``reason`` ("asked" | "not_understood") travels in
     the message's metadata to the handover row if the person accepts."""
     place = _centre()
@@ -134,10 +133,25 @@ def offer(dispatcher: CollectingDispatcher, reason: str) -> None:
             f"Dạ, em có thể chuyển cuộc trò chuyện này cho cán bộ {name} ạ. "
             "Anh/chị muốn gặp cán bộ hay tiếp tục hỏi em?"
         )
+    unit = _other_province(place, province)
+    if unit is not None:  # this centre is another province's: say whose the support is
+        text += (
+            f" Cơ sở của anh/chị ở {unit.short_name}: hỗ trợ của tỉnh do Trung tâm Khuyến công hoặc Sở "
+            f"Công Thương {unit.short_name} hướng dẫn; cán bộ bên em vẫn trao đổi chung được ạ."
+        )
     now = dt.datetime.now(dt.timezone.utc)
     if place is not None and not place.is_open(now):  # say it before the person chooses
         text += f" (Hiện ngoài giờ làm việc: cán bộ trả lời sớm nhất {place.next_opening_text(now)}.)"
     dispatcher.utter_message(text=text, buttons=[ACCEPT, DECLINE], **{OFFER_KEY: reason})
+
+
+def _other_province(place, province: Optional[str]):
+    """The person's province when the centre says it serves another one, else None."""
+    if place is None or not place.province or not province or province == place.province:
+        return None
+    from policy_kb.provinces import load_provinces
+
+    return load_provinces().get(province)
 
 
 def _offer_reason(tracker: Tracker) -> str:
@@ -161,7 +175,7 @@ class ActionOfferHandover(Action):
         # request the person went back from is still open (the officer has not answered yet).
         if _offered_lately(tracker) or _open_request(tracker.sender_id):
             return ActionHandover().run(dispatcher, tracker, domain)
-        offer(dispatcher, "asked")
+        offer(dispatcher, "asked", tracker.get_slot("province"))
         return []
 
 
@@ -339,7 +353,7 @@ class ActionWhileHandedOver(Action):
             expectation = "Cán bộ vẫn đọc được tin nhắn và sẽ trả lời anh/chị ngay tại đây ạ."
         else:
             expectation = place.reply_expectation(now) if place else "Cán bộ sẽ trả lời anh/chị tại đây ạ."
-        if not tapped and (cancels_the_request(text) or _bare_cancel(text)):
+        if not tapped and (cancels_the_request(text) or is_bare_cancel(text)):
             _cancel_request(tracker.sender_id)
             dispatcher.utter_message(text=CANCELLED, buttons=MAIN_MENU, handover="cancelled", handover_by="user")
             return [ConversationResumed(), ActionExecuted("action_listen")]
@@ -373,7 +387,9 @@ class ActionWhileHandedOver(Action):
         # waiting_notice_minutes, and after an officer wrote only a question gets the notice
         # (the rest is the person's side of a chat with that officer)
         seconds = (place.waiting_notice_minutes if place else 5.0) * 60
-        heard = _recently_heard(events, now.timestamp(), seconds, officer_counts=not question)
+        # a Zalo OA admin answers in the OA chat itself and asked the bot to stay out of it
+        officer_counts = not question or _last_officer(events) == handovers.OA_ADMIN_OFFICER
+        heard = _recently_heard(events, now.timestamp(), seconds, officer_counts=officer_counts)
         if (tapped and intent == "handover_accept") or (complaint and not _last_notice_apologised(events)) or not heard:
             if open_now:
                 notice = "Dạ, em đã chuyển tin nhắn của anh/chị cho cán bộ, cán bộ sẽ trả lời sớm ạ."
@@ -399,9 +415,12 @@ class ActionWhileHandedOver(Action):
         return []
 
 
-def _bare_cancel(text: str) -> bool:
-    """"huỷ", "hủy đi", "thôi huỷ": while waiting there is only the request to call off."""
-    return bool(re.fullmatch(r"\W*(?:thoi\W+)?huy(?:\W+(?:di|nhe|nha|a|bo))?\W*", fold(text)))
+def _last_officer(events: List[Dict[Text, Any]]) -> Optional[str]:
+    for event in reversed(events):
+        officer = (event.get("metadata") or {}).get("officer") if event.get("event") == "bot" else None
+        if officer:
+            return officer
+    return None
 
 
 def _last_notice_apologised(events: List[Dict[Text, Any]]) -> bool:

@@ -670,7 +670,7 @@ def contact(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any
         **handover.failed_turn_metadata(),
     )
     if again:
-        handover.offer(dispatcher, "not_understood")
+        handover.offer(dispatcher, "not_understood", turn.tracker.get_slot("province"))
     return []
 
 
@@ -1159,7 +1159,7 @@ def unknown_reply(turn: Turn, dispatcher: CollectingDispatcher, record: bool = T
         **handover.failed_turn_metadata(),
     )
     if again:
-        handover.offer(dispatcher, "not_understood")
+        handover.offer(dispatcher, "not_understood", turn.tracker.get_slot("province"))
     return []
 
 

@@ -38,6 +38,8 @@ OPEN_STATUSES = ("waiting", "answered")
 CONVERSATION_MAX = 128
 CHANNEL_MAX = 16
 OFFICER_MAX = 120
+#: the "officer" of a reply written in the Zalo OA chat itself (not a console account)
+OA_ADMIN_OFFICER = "zalo-oa"
 #: a bot message's metadata ``handover_by`` when, out of office hours, the bot answers a question
 #: of someone waiting for an officer: the answer follows, then the conversation is paused again
 #: (actions/handover.py says it, bot/rasa_patches.py patch 11 pauses)

@@ -414,7 +414,7 @@ def test_restart_unpauses_and_closes_the_handover(bot):
     sender = f"ho-{uuid.uuid4().hex[:8]}"
     _ask(bot, sender, "cho em gặp cán bộ với")
     _ask(bot, sender, "/handover_accept")
-    assert bot.tracker(sender)["paused"] is True and "cán bộ đã nhận" in _ask(bot, sender, "alo")[0]["text"]
+    assert bot.tracker(sender)["paused"] is True and "đã chuyển tin nhắn" in _ask(bot, sender, "alo")[0]["text"]
     # /restart is handled although paused: the bot answers again and the row is closed
     _ask(bot, sender, "/restart")
     assert bot.tracker(sender)["paused"] is False

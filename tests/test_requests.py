@@ -8,7 +8,7 @@ person (no reply while paused); a hit on the right hands the conversation away f
 
 import pytest
 
-from vntext.requests import asks_for_a_person, cancels_the_request, complains_of_waiting, wants_the_bot_back
+from vntext.requests import asks_for_a_person, cancels_the_request, complains_of_waiting, is_bare_cancel, wants_the_bot_back
 
 WANTS_THE_BOT = [
     "em muốn quay về trợ lý ạ",
@@ -107,3 +107,38 @@ def test_not_asking_for_a_person(text):
 )  # fmt: skip
 def test_complaints_about_waiting(text, complaint):
     assert complains_of_waiting(text) is complaint
+
+
+def test_no_message_of_another_kind_reads_as_a_handover_request():
+    """Every NLU example of another intent and every question of the answer evaluation (1,200+
+    messages written for other purposes): none is taken by these words for calling an officer off
+    or asking for one (bot.nlu.stop_classifier.HandoverPhraseClassifier would overrule its intent)."""
+    import glob
+
+    import yaml
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    handover = {"request_human", "handover_accept", "handover_decline", "resume_bot"}
+    wrong = []
+    for split in ("nlu_data/train", "nlu_data/test"):
+        for m in load_data(split).intent_examples:
+            text, intent = m.get("text"), m.get("intent")
+            if intent not in handover and (cancels_the_request(text) or asks_for_a_person(text)):
+                wrong.append((intent, text))
+            if intent == "request_human" and cancels_the_request(text):
+                wrong.append((intent, text))
+    for path in glob.glob("tests/data/answer_eval/*.yml"):
+        data = yaml.safe_load(open(path, encoding="utf-8")) or {}
+        texts = [q["q"] for q in (data.get("questions") or []) + (data.get("unanswerable") or [])]
+        texts += [t["user"] for c in data.get("conversations") or [] for t in c["turns"]]
+        wrong += [("eval", t) for t in texts if cancels_the_request(t) or asks_for_a_person(t)]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("text", ["huỷ", "hủy giúp em nhé", "thôi huỷ", "huy di"])
+def test_a_bare_cancel(text):
+    assert is_bare_cancel(text) and not cancels_the_request(text)  # stop elsewhere, the request while waiting
+
+
+def test_a_cancel_with_more_words_is_not_bare():
+    assert not is_bare_cancel("huỷ thông tin liên hệ của em")

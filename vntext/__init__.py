@@ -15,7 +15,8 @@ imported: see :mod:`vntext.normalize`) and the standard library only.
 - :mod:`vntext.frames`       -- question frames: the thing asked about, the attribute, the time.
 - :mod:`vntext.trade`        -- does an establishment only trade or serve, making nothing?
 - :mod:`vntext.stop_phrases` -- requests to stop ("thôi", "dừng lại"), by their words.
-- :mod:`vntext.requests`     -- asking for the bot back while waiting for an officer.
+- :mod:`vntext.requests`     -- around a handover: the bot back, the officer called off, put through.
+- :mod:`vntext.machines`     -- machines and equipment by their shape ("máy cưa", "lò sấy", "may say").
 - :mod:`vntext.english`      -- an English question in the Vietnamese words of the records.
 - :mod:`vntext.language`     -- is a message English (not Vietnamese without diacritics)?
 - :mod:`vntext.phone`        -- Vietnamese phone numbers: validate, E.164, mask for logs.

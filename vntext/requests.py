@@ -43,11 +43,20 @@ _NO_CALLBACK = re.compile(
 _NO_MORE_WAITING = re.compile(rf"\b{_NO}\b\W+(?:\w+\W+)?(?:doi|cho)\W+(?:nua|duoc nua|them|lau)\b")
 # "huỷ yêu cầu", "huy giup e nhe", "hủy gặp cán bộ": the request, not a form (a bare "huỷ" is
 # the stop phrase, which only the waiting state reads as this)
-_CANCEL = re.compile(r"\bhuy\W+(?:yeu cau|giup|gium|dum|ho|di|nhe|nha|nhen|luon|gap|cho|viec|ca)\b")
+_CANCEL = re.compile(r"\bhuy\W+(?:yeu cau|viec gap|gap|cho|doi)\b")
+# a bare "huỷ (giúp em) (nhé)": stop, whatever is going on; only while waiting is it the request
+_BARE_CANCEL = re.compile(
+    r"^\W*(?:thoi\W+)?huy(?:\W+(?:bo|giup|gium|dum|di|luon))?(?:\W+(?:em|e|minh|chi|anh|toi))?"
+    r"(?:\W+(?:nhe|nha|nhen|a|di))?\W*$"
+)
 
 _YES = r"(?:vang|u|ua|uh|uhm|ok|oke|okay|da|duoc|dong y|co|chac|vay)"
-_THROUGH = r"(?:chuyen|ket noi|noi may|noi|chuyen may)"
-_HELP = r"(?:giup|gium|dum|ho|di|luon|nhe|nhen|nha|lien|ngay|voi)"
+# "chuyển" but not "dây chuyền" (a production line); "hộ" (for me) is left out: unmarked it is
+# also "hỗ" of "hỗ trợ" ("dây chuyền được hỗ trợ")
+_THROUGH = r"(?:(?<!day )chuyen|ket noi|noi may|chuyen may)"
+_HELP = r"(?:giup|gium|dum|di|luon|nhe|nhen|nha|lien|ngay|voi)"
+#: a yes to the offer is short; a long message that says "chuyển … giúp" is about something else
+_SHORT_YES_WORDS = 12
 _ME = r"(?:em|toi|chi|anh|minh|co|chu|bac|tui|tao|con)"
 # "vâng, bạn chuyển giúp tôi", "ừa, chuyển giùm chị nhen", "kết nối cho em với cán bộ"
 _PUT_THROUGH = re.compile(
@@ -55,7 +64,10 @@ _PUT_THROUGH = re.compile(
     rf"|\b{_THROUGH}\W+(?:cho|qua|sang|toi|den)\W+(?:{_ME}\W+)?(?:\w+\W+)?{_PERSON}\b"
     rf"|^\W*{_YES}\b(?:\W+\w+){{0,3}}\W+(?:{_THROUGH}|gap)\b"
 )
-_NOT_A_TRANSFER = re.compile(r"\bchuyen\W+(?:giao|doi|nganh|xuong|nghe|dia diem|nha|sang|tien|khoan)\b")
+_NOT_A_TRANSFER = re.compile(
+    r"\bchuyen\W+(?:giao|doi|nganh|xuong|nghe|dia diem|nha|sang|tien|khoan|cuoi|vui|ma|tro)\b"
+    r"|\b(?:ke|noi|tro|cau|day) chuyen\b"
+)
 _COMPLAINT = re.compile(
     r"\b(?:lau (?:qua|the|vay|dzay|vay ta|roi|ghe|lam)|cho (?:mai|hoai|lau)|doi (?:mai|hoai|lau)|"
     r"chua thay ai|chua co ai|khong thay ai|ko thay ai|chua ai (?:tra loi|rep)|sao chua (?:ai|tra loi|rep|thay))\b"
@@ -79,19 +91,38 @@ def cancels_the_request(text: str) -> bool:
     return any(_found(p, text) for p in (_NO_PERSON, _NO_CALLBACK, _NO_MORE_WAITING, _CANCEL))
 
 
+def is_bare_cancel(text: str) -> bool:
+    """"huỷ", "hủy giúp em nhé", "thôi huỷ": calls off whatever is going on (while a person waits
+    for an officer, that is the request; elsewhere it is the stop phrase)."""
+    return bool(_BARE_CANCEL.match(fold(text or "")))
+
+
 def wants_the_bot_back(text: str) -> bool:
     """Does the person ask for the automatic assistant instead of the officer? ("quay lại trợ
     lý", "thôi em hỏi tiếp bot"; calling the officer off is asking the bot back too)"""
     return bool(_WANTS_BOT.search(fold(text or ""))) or cancels_the_request(text)
 
 
+def _without_stories(text: str, folded: str) -> str:
+    """``folded`` with "chuyện" (a story, a talk) blanked where the marks say so: unmarked it is
+    "chuyển" (put through) too, and "kể chuyện cười đi" is no yes to an offer."""
+    out = list(folded)
+    for m in re.finditer(r"[^\W_]+", text):
+        word = m.group(0)
+        if fold(word) == "chuyen" and marked(word) and word.lower() != "chuyển":
+            out[m.start() : m.end()] = "_" * len(word)
+    return "".join(out)
+
+
 def asks_to_be_put_through(text: str) -> bool:
     """Does the message say "put me through (to a person)"? ("vâng, chuyển giúp tôi", "ừa, chuyển
     giùm chị nhen", "kết nối cho em với cán bộ"); not "chuyển giao công nghệ", "chuyển xưởng"."""
     folded = fold(text or "")
-    if _NOT_A_TRANSFER.search(folded) or cancels_the_request(text) or _WANTS_BOT.search(folded):
+    if len(folded.split()) > _SHORT_YES_WORDS or _NOT_A_TRANSFER.search(folded):
         return False
-    return bool(_PUT_THROUGH.search(folded))
+    if cancels_the_request(text) or _WANTS_BOT.search(folded):
+        return False
+    return bool(_PUT_THROUGH.search(_without_stories(text, folded)))
 
 
 _TALK = (
@@ -102,7 +133,10 @@ _A_PERSON = (
     r"(?:nguoi that|nguoi thiet|nguoi that su|can bo|nhan vien|admin|dong nghiep|tu van vien|"
     r"nguoi tu van|nguoi (?:cua|o|ben) trung tam|nguoi phu trach|chuyen vien)"
 )
-_ASKS_PERSON = re.compile(rf"\b{_TALK}\W+(?:(?:mot|1|voi|cac|anh|chi|ban)\W+)?{_A_PERSON}\b")
+# not "đang nói chuyện với người thật phải không" (is this a person?), not "gặp cán bộ nào" (whom?)
+_ASKS_PERSON = re.compile(
+    rf"(?<!dang )(?<!co phai )\b{_TALK}\W+(?:(?:mot|1|voi|cac|anh|chi|ban)\W+)?{_A_PERSON}\b(?!\W+nao\b)"
+)
 
 
 def asks_for_a_person(text: str) -> bool:
@@ -118,4 +152,11 @@ def complains_of_waiting(text: str) -> bool:
     return bool(_COMPLAINT.search(fold(text or "")))
 
 
-__all__ = ["asks_for_a_person", "asks_to_be_put_through", "cancels_the_request", "complains_of_waiting", "wants_the_bot_back"]
+__all__ = [
+    "asks_for_a_person",
+    "asks_to_be_put_through",
+    "cancels_the_request",
+    "complains_of_waiting",
+    "is_bare_cancel",
+    "wants_the_bot_back",
+]

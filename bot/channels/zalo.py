@@ -72,8 +72,7 @@ SETTINGS = {
     "refresh_margin": ("ZALO_REFRESH_MARGIN", "1800"),  # refresh the access token this early (s)
     "admin_pause_minutes": ("ZALO_ADMIN_PAUSE_MINUTES", "30"),  # bot silent after an OA admin's reply
 }
-#: console "officer" of a reply written in the Zalo OA chat (not a console account)
-OA_ADMIN_OFFICER = "zalo-oa"
+OA_ADMIN_OFFICER = handovers.OA_ADMIN_OFFICER
 TEXT_ONLY_REPLY = "Dạ, em chỉ đọc được tin nhắn chữ. Anh/chị gõ câu hỏi giúp em nhé, có dấu hay không dấu đều được ạ."
 VOICE_REPLY = (
     "Dạ, em chưa nghe được tin nhắn thoại. Anh/chị gõ câu hỏi bằng chữ giúp em nhé, như vậy "
