@@ -725,6 +725,11 @@ def asks_level(turn: Turn) -> bool:
     if turn.activity and (turn.intent == "ask_support_level" or turn.asks_amount or turn.said_cost):
         other = set(turn.frame.attributes) - set(AMOUNT) - {"list"}
         return not other or (turn.top is not None and turn.top.record.kind == "level")
+    if turn.entity("activity") and _ELIGIBILITY_QUESTION.search(fold(turn.question)):
+        # "máy sục khí cho xưởng tôm có được hỗ trợ không": the thing named is an activity, and
+        # its level says that it is supported and how much (the quick check, above, takes the
+        # message when it describes the establishment instead)
+        return not (set(turn.frame.attributes) - set(AMOUNT) - {"list", "beneficiaries", "conditions", "state"})
     context = turn.context_record
     if context is not None and context.kind == "level" and (turn.frame.time or turn.frame.year):
         return True  # "còn trước đây thì sao?" after a level: that level then
