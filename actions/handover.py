@@ -49,14 +49,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from lead_store import handovers
 from actions.render import MAIN_MENU
 from policy_kb.db import get_engine
-from vntext.requests import cancels_the_request, complains_of_waiting, is_bare_cancel, wants_the_bot_back
+from vntext.requests import (
+    cancels_the_request,
+    complains_of_waiting,
+    is_bare_cancel,
+    mentions_the_bot,
+    wants_the_bot_back,
+)
 
 logger = logging.getLogger(__name__)
 
 ACCEPT = {"title": "Gặp cán bộ", "payload": "/handover_accept"}
 DECLINE = {"title": "Tiếp tục với trợ lý", "payload": "/handover_decline"}
 #: on the pause message and the waiting notices: gets the bot back while an officer has it
-RESUME = {"title": "Tiếp tục với trợ lý", "payload": "/resume_bot"}
+RESUME = handovers.RESUME_BUTTON
 #: messages that ask the bot back while paused: a tapped button, the words (vntext.requests), or
 #: the classifier when it is sure (unsure, it read "em cần gấp" as handover_decline, 0.40)
 RESUME_INTENTS = {"resume_bot", "handover_decline"}
@@ -170,8 +176,8 @@ class ActionOfferHandover(Action):
         return "action_offer_handover"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        # Asking for a person again is a yes, never the same question twice: right after an
-        # offer that got another reply ("Vâng, bạn chuyển giúp tôi" → the help menu), or while a
+        # Asking for a person again is a yes, never the same question twice: within a few turns
+        # of an offer that got another reply ("Vâng, bạn chuyển giúp tôi" → the help menu), or while a
         # request the person went back from is still open (the officer has not answered yet).
         if _offered_lately(tracker) or _open_request(tracker.sender_id):
             return ActionHandover().run(dispatcher, tracker, domain)
@@ -179,8 +185,9 @@ class ActionOfferHandover(Action):
         return []
 
 
-def _offered_lately(tracker: Tracker, turns: int = 2) -> bool:
-    """Did one of the last ``turns`` bot replies (before this message) offer a person?"""
+def _offered_lately(tracker: Tracker, turns: int = 4) -> bool:
+    """Did one of the last ``turns`` bot replies (before this message) offer a person, and the
+    person has not said no to it since? (After a no, a new request gets a new offer.)"""
     users = 0
     for event in reversed(tracker.events or []):
         kind = event.get("event")
@@ -189,6 +196,9 @@ def _offered_lately(tracker: Tracker, turns: int = 2) -> bool:
         if kind == "user":
             users += 1
             if users > turns:
+                return False
+            said = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if users > 1 and said in ("handover_decline", "deny", "resume_bot"):
                 return False
         elif kind == "bot" and users >= 1 and (event.get("metadata") or {}).get(OFFER_KEY):
             return True
@@ -267,9 +277,8 @@ class ActionHandover(Action):
             )
         else:
             meanwhile = (
-                "Trong lúc chờ, anh/chị cứ hỏi em về chính sách khuyến công, em vẫn trả lời và cán bộ "
-                "vẫn sẽ trả lời anh/chị sau. Muốn hỏi tiếp trợ lý, anh/chị nhắn “quay lại trợ lý” "
-                "hoặc bấm nút dưới đây ạ."
+                "Trong lúc chờ, anh/chị cứ hỏi em về chính sách khuyến công, em vẫn trả lời; cán bộ "
+                "sẽ trả lời anh/chị sau. Không cần gặp cán bộ nữa thì anh/chị nhắn “huỷ” ạ."
             )
         dispatcher.utter_message(
             text=f"Dạ, em đã chuyển cuộc trò chuyện cho cán bộ. {expectation}\n\n{meanwhile}",
@@ -369,14 +378,18 @@ class ActionWhileHandedOver(Action):
             )
             return [ConversationResumed(), ActionExecuted("action_listen")]
         question = intent in KNOWLEDGE_INTENTS and confidence >= KNOWLEDGE_CONFIDENCE
-        if not open_now and question and not engaged:
-            logger.info("out of hours: a question while waiting is answered by the bot")
-            when = f", sớm nhất {place.next_opening_text(now)}" if place else ""
+        # a tap on one of the bot's own buttons is a question for the bot, whatever the hour
+        if question and (tapped or (not open_now and not engaged)):
+            logger.info("a question while waiting is answered by the bot")
+            when = f", sớm nhất {place.next_opening_text(now)}" if place and not open_now else ""
             # the answer follows (Rasa predicts it); then the conversation is the officer's again
             # (bot/rasa_patches.py patch 11 pauses it after a message marked "question")
             dispatcher.utter_message(
-                text=f"Dạ, cán bộ vẫn sẽ trả lời anh/chị vào giờ làm việc{when}. Trong lúc chờ, "
-                "em xin trả lời trước ạ:",
+                text=(
+                    f"Dạ, cán bộ vẫn sẽ trả lời anh/chị vào giờ làm việc{when}. Trong lúc chờ, em xin trả lời trước ạ:"
+                    if not open_now
+                    else "Dạ, cán bộ vẫn sẽ trả lời anh/chị. Em xin trả lời trước ạ:"
+                ),
                 handover="resumed",
                 handover_by=handovers.ANSWER_THEN_WAIT,
             )
@@ -388,7 +401,8 @@ class ActionWhileHandedOver(Action):
         # (the rest is the person's side of a chat with that officer)
         seconds = (place.waiting_notice_minutes if place else 5.0) * 60
         # a Zalo OA admin answers in the OA chat itself and asked the bot to stay out of it
-        officer_counts = not question or _last_officer(events) == handovers.OA_ADMIN_OFFICER
+        # ("trợ lý chưa trả lời?" is for the bot, not the officer: it gets the notice too)
+        officer_counts = not (question or mentions_the_bot(text)) or _last_officer(events) == handovers.OA_ADMIN_OFFICER
         heard = _recently_heard(events, now.timestamp(), seconds, officer_counts=officer_counts)
         if (tapped and intent == "handover_accept") or (complaint and not _last_notice_apologised(events)) or not heard:
             if open_now:
@@ -400,8 +414,6 @@ class ActionWhileHandedOver(Action):
                     "Dạ, em đã chuyển tin nhắn của anh/chị cho cán bộ; cán bộ sẽ trả lời sớm nhất "
                     f"{place.next_opening_text(now)} ạ."
                 )
-                if place.hotline_text:
-                    notice += f" Việc gấp anh/chị gọi {place.hotline_text}."
             else:
                 notice = f"Dạ, em đã chuyển tin nhắn của anh/chị cho cán bộ. {expectation}"
             if complaint:

@@ -40,6 +40,11 @@ MAX_REPLY_CHARS = 2000  # Zalo's text limit; the widget and REST accept it too
 HAND_BACK_TEXT = (
     'Dạ, trợ lý tự động đã quay lại hỗ trợ anh/chị. Anh/chị cứ hỏi tiếp, khi cần gặp cán bộ thì nhắn "gặp cán bộ" ạ.'
 )
+#: after the officer's message, when the person had gone back to the bot (the bot is quiet again)
+RETAKEN_TEXT = (
+    "Dạ, cán bộ đã vào trả lời anh/chị nên trợ lý tạm dừng ạ. Muốn hỏi tiếp trợ lý, anh/chị bấm "
+    "“Tiếp tục với trợ lý” ạ."
+)
 PAUSED_NOTE = "Đã chuyển cho cán bộ"
 RESUMED_NOTE = "Trợ lý tự động tiếp tục"
 #: the person took the bot back while waiting (actions/handover.py): the handover is still open
@@ -270,17 +275,33 @@ class HandoverService:
             metadata["officer_name"] = display.strip()
         hid = handover_id if handover_id is not None else await self.open_handover_id(conversation_id)
         events: List[Dict[str, Any]] = [{"event": "bot", "text": text, "metadata": metadata}]
+        retaken = False
         if hid is not None and not before.paused:
             # the person went back to the bot while waiting (actions/handover.py) and the officer
             # now answers: the officer has the conversation again, so the bot must not answer the
             # person's reply to the officer; "quay lại trợ lý" still gets it back. The listen
             # after the pause: the first message after a later resume must follow one.
-            events += [{"event": "pause"}, {"event": "action", "name": "action_listen"}]
+            # The person is told once, after the officer's message, why the bot is quiet now.
+            from lead_store.handovers import RESUME_BUTTON
+
+            events += [
+                {"event": "pause"},
+                {"event": "action", "name": "action_listen"},
+                {
+                    "event": "bot",
+                    "text": RETAKEN_TEXT,
+                    "data": {"buttons": [RESUME_BUTTON]},
+                    "metadata": {"handover": "officer", "handover_notice": True},
+                },
+            ]
+            retaken = True
         state = await self.rasa.append(conversation_id, events)
         if before.channel == "rest":
             from lead_store.handovers import queue_rest_reply
 
             await self._db(queue_rest_reply, conversation_id, text)
+            if retaken:
+                await self._db(queue_rest_reply, conversation_id, RETAKEN_TEXT)
         if hid is not None:
             from lead_store.handovers import record_officer_reply
 

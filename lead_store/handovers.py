@@ -38,6 +38,9 @@ OPEN_STATUSES = ("waiting", "answered")
 CONVERSATION_MAX = 128
 CHANNEL_MAX = 16
 OFFICER_MAX = 120
+#: the button that gets the assistant back while an officer has the conversation (the domain's
+#: intent resume_bot; shown by actions/handover.py and by the console when an officer takes over)
+RESUME_BUTTON = {"title": "Tiếp tục với trợ lý", "payload": "/resume_bot"}
 #: the "officer" of a reply written in the Zalo OA chat itself (not a console account)
 OA_ADMIN_OFFICER = "zalo-oa"
 #: a bot message's metadata ``handover_by`` when, out of office hours, the bot answers a question

@@ -218,7 +218,7 @@ def test_the_person_takes_the_bot_back_in_the_widget_and_the_officer_still_answe
         user.locator(".tlkc-input").fill(ASK_PERSON)
         user.locator(".tlkc-input").press("Enter")
         user.locator(".tlkc-chip", has_text="Gặp cán bộ").last.click()
-        pause = user.locator(".tlkc-bot .tlkc-text", has_text="quay lại trợ lý").last
+        pause = user.locator(".tlkc-bot .tlkc-text", has_text="Trong lúc chờ").last
         pause.wait_for()
         status = user.locator(".tlkc-status")
         status.filter(has_text="Đã chuyển cho cán bộ").wait_for()

@@ -8,7 +8,14 @@ person (no reply while paused); a hit on the right hands the conversation away f
 
 import pytest
 
-from vntext.requests import asks_for_a_person, cancels_the_request, complains_of_waiting, is_bare_cancel, wants_the_bot_back
+from vntext.requests import (
+    asks_for_a_person,
+    cancels_the_request,
+    complains_of_waiting,
+    is_bare_cancel,
+    says_no_thanks,
+    wants_the_bot_back,
+)
 
 WANTS_THE_BOT = [
     "em muốn quay về trợ lý ạ",
@@ -142,3 +149,12 @@ def test_a_bare_cancel(text):
 
 def test_a_cancel_with_more_words_is_not_bare():
     assert not is_bare_cancel("huỷ thông tin liên hệ của em")
+
+
+@pytest.mark.parametrize(
+    "text, no",
+    [("mai mới trả lời à, thế thôi khỏi", True), ("thôi khỏi nhé em", True),
+     ("thôi khỏi, cho em hỏi về máy móc", False), ("thôi khỏi cần bình chọn gì", False)],
+)  # fmt: skip
+def test_no_thanks_closes_the_message(text, no):
+    assert says_no_thanks(text) is no

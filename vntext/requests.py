@@ -39,11 +39,16 @@ _NO_CALLBACK = re.compile(
     rf"|\b(?:khoi|thoi khoi)\W+(?:{_WAIT}\W+)?{_PERSON}\b"
     r"|\bkhoi\W+(?:can\W+)?(?:goi lai|goi dien lai|nhan lai|lien he lai)\b"
 )
-# "em không đợi nữa", "ko cho duoc nua", "hong doi lau vay dau"
-_NO_MORE_WAITING = re.compile(rf"\b{_NO}\b\W+(?:\w+\W+)?(?:doi|cho)\W+(?:nua|duoc nua|them|lau)\b")
+# "em không đợi nữa", "ko cho duoc nua", "hong doi lau vay dau", "khỏi chuyển nữa nhen"
+_NO_MORE_WAITING = re.compile(
+    rf"\b{_NO}\b\W+(?:\w+\W+)?(?:doi|cho|chuyen|gap)\W+(?:nua|duoc nua|them|lau)\b"
+)
 # "huỷ yêu cầu", "huy giup e nhe", "hủy gặp cán bộ": the request, not a form (a bare "huỷ" is
 # the stop phrase, which only the waiting state reads as this)
 _CANCEL = re.compile(r"\bhuy\W+(?:yeu cau|viec gap|gap|cho|doi)\b")
+# "mai mới trả lời à, thế thôi khỏi": "khỏi" closing a sentence after "thôi" — a plain no (the
+# classifier's ``deny`` when alone; the words around it hide it from the classifier)
+_NO_THANKS = re.compile(r"\bthoi\W+khoi\b(?:\W+(?:a|nha|nhe|nhen|di|luon|em))*\W*$")  # the message's end
 # a bare "huỷ (giúp em) (nhé)": stop, whatever is going on; only while waiting is it the request
 _BARE_CANCEL = re.compile(
     r"^\W*(?:thoi\W+)?huy(?:\W+(?:bo|giup|gium|dum|di|luon))?(?:\W+(?:em|e|minh|chi|anh|toi))?"
@@ -91,6 +96,11 @@ def cancels_the_request(text: str) -> bool:
     return any(_found(p, text) for p in (_NO_PERSON, _NO_CALLBACK, _NO_MORE_WAITING, _CANCEL))
 
 
+def says_no_thanks(text: str) -> bool:
+    """"thôi khỏi", "mai mới trả lời à, thế thôi khỏi nhé": no, thank you (to whatever was offered)."""
+    return bool(_NO_THANKS.search(fold(text or "")))
+
+
 def is_bare_cancel(text: str) -> bool:
     """"huỷ", "hủy giúp em nhé", "thôi huỷ": calls off whatever is going on (while a person waits
     for an officer, that is the request; elsewhere it is the stop phrase)."""
@@ -117,7 +127,9 @@ def _without_stories(text: str, folded: str) -> str:
 def asks_to_be_put_through(text: str) -> bool:
     """Does the message say "put me through (to a person)"? ("vâng, chuyển giúp tôi", "ừa, chuyển
     giùm chị nhen", "kết nối cho em với cán bộ"); not "chuyển giao công nghệ", "chuyển xưởng"."""
-    folded = fold(text or "")
+    # the yes is the first sentence: "Vâng, cháu chuyển giúp tôi. Sáng mai cán bộ gọi số …"
+    text = re.split(r"(?<=[.!?;\n])\s+", (text or "").strip(), maxsplit=1)[0]
+    folded = fold(text)
     if len(folded.split()) > _SHORT_YES_WORDS or _NOT_A_TRANSFER.search(folded):
         return False
     if cancels_the_request(text) or _WANTS_BOT.search(folded):
@@ -126,16 +138,21 @@ def asks_to_be_put_through(text: str) -> bool:
 
 
 _TALK = (
-    r"(?:gap|gap duoc|noi (?:chuyen|chien|chuen)(?: truc tiep)? (?:voi|vs|v)|chat (?:voi|vs)|hoi truc tiep|"
+    r"(?:gap|gap duoc|noi (?:chuyen|chien|chuen)(?: truc tiep)? (?:voi|vs|v)|chat (?:voi|vs)|hoi truc tiep|hoi thang|"
+    r"nhan (?:tin )?(?:voi|cho)|"
     r"lam viec (?:truc tiep )?voi|ket noi (?:voi|cho \w+ voi)|trao doi (?:truc tiep )?voi|chuyen (?:cho|qua|sang) \w+ gap)"
 )
 _A_PERSON = (
-    r"(?:nguoi that|nguoi thiet|nguoi that su|can bo|nhan vien|admin|dong nghiep|tu van vien|"
+    r"(?:nguoi that|nguoi thiet|nguoi that su|can bo that|can bo|nhan vien|admin|dong nghiep|tu van vien|"
     r"nguoi tu van|nguoi (?:cua|o|ben) trung tam|nguoi phu trach|chuyen vien)"
 )
 # not "đang nói chuyện với người thật phải không" (is this a person?), not "gặp cán bộ nào" (whom?)
 _ASKS_PERSON = re.compile(
-    rf"(?<!dang )(?<!co phai )\b{_TALK}\W+(?:(?:mot|1|voi|cac|anh|chi|ban)\W+)?{_A_PERSON}\b(?!\W+nao\b)"
+    rf"(?<!dang )(?<!co phai )\b{_TALK}\W+(?:(?:mot|1|voi|cac|anh|chi|em|ban|co|chu|bac)\W+){{0,2}}{_A_PERSON}\b(?!\W+nao\b)"
+    # "nhờ cán bộ bên Nghệ An trao đổi với tôi" (a call back, "để cán bộ gọi cho em", is leaving
+    # one's contact: the lead form, not a live officer)
+    rf"|\b(?:nho|de|cho|bao|xin)\W+{_A_PERSON}\b(?:\W+\w+){{0,4}}?\W+"
+    rf"(?:trao doi|noi chuyen|tu van|huong dan)\W+(?:voi|cho|lai)?\W*{_ME}\b"
 )
 
 
@@ -145,6 +162,14 @@ def asks_for_a_person(text: str) -> bool:
     if cancels_the_request(text):
         return False
     return bool(_ASKS_PERSON.search(fold(text or ""))) or asks_to_be_put_through(text)
+
+
+_THE_BOT = re.compile(rf"\b(?:{_BOT}|tro ly oi|em tro ly)\b")
+
+
+def mentions_the_bot(text: str) -> bool:
+    """"Còn câu hỏi … trợ lý chưa trả lời?", "chatbot ơi": the message is for the assistant."""
+    return bool(_THE_BOT.search(fold(text or "")))
 
 
 def complains_of_waiting(text: str) -> bool:
@@ -158,5 +183,7 @@ __all__ = [
     "cancels_the_request",
     "complains_of_waiting",
     "is_bare_cancel",
+    "mentions_the_bot",
+    "says_no_thanks",
     "wants_the_bot_back",
 ]

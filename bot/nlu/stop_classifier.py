@@ -5,7 +5,8 @@
   ``handover_decline``; asking for one in one's own words ("cho chị nói chiện với người của trung
   tâm", "ừa, chuyển giùm chị nhen") is ``request_human``. The classifier read them as stop (which
   in the lead form stopped a form nobody was in), leave_contact, goodbye, ask_help, out_of_scope;
-  the words are read by vntext/requests.py. Runs after StopPhraseClassifier, which it overrules.
+  "mai mới trả lời à, thế thôi khỏi" is ``deny``. The words are read by vntext/requests.py. Runs
+  after StopPhraseClassifier, which it overrules (but not on a stop phrase itself).
 * ``EnglishMessageClassifier``: a question in English is ``out_of_scope`` (the answer action then
   replies in English that the assistant answers in Vietnamese); the classifier, trained on
   Vietnamese, called "Hello, can I get support for my company?" a greeting and answered in
@@ -29,7 +30,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.stateless import StatelessComponent
 from vntext.language import is_english, words
-from vntext.requests import asks_for_a_person, cancels_the_request
+from vntext.requests import asks_for_a_person, cancels_the_request, says_no_thanks
 from vntext.stop_phrases import is_stop_request
 
 STOP = "stop"
@@ -67,6 +68,8 @@ class HandoverPhraseClassifier(StatelessComponent, IntentClassifier):
                 set_intent(message, "handover_decline")
             elif asks_for_a_person(text):
                 set_intent(message, "request_human")
+            elif says_no_thanks(text) and not is_stop_request(text):
+                set_intent(message, "deny")  # "… thế thôi khỏi": a no, whatever was offered
         return messages
 
 
