@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Sequence, Tuple
 
-from actions.render import LOCAL_RULE, estimate_text, fmt_date, next_step, sources_line
+from actions.render import ACTIVITY_CONDITIONS, LOCAL_RULE, estimate_text, fmt_date, next_step, sources_line
 from policy_kb.queries import DocumentView, LevelAnswer, LevelView
 from policy_kb.retrieval import Record
 
@@ -281,10 +281,12 @@ def _unverified_lines(label: str, current: Optional[LevelView]) -> List[str]:
     ]
 
 
-def level_answer(answer: LevelAnswer, cost: Optional[int] = None, named=None) -> str:
+def level_answer(answer: LevelAnswer, cost: Optional[int] = None, named=None, condition: bool = False) -> str:
     """The figure in effect (or that none is verified, and the earlier one), the national-cap
     line, the level's caveat, the estimate for a cost; every earlier value and the caveat in full
-    are in ``level_detail``. ``named``: the province the person named (actions.slots.NamedProvince)."""
+    are in ``level_detail``. ``named``: the province the person named (actions.slots.NamedProvince).
+    ``condition``: the question asks a condition of the activity ("máy cũ có được không"), so its
+    condition (the earlier rule, with its document) is said too — the estimate says it anyway."""
     current = answer.current
     caveats: List[Optional[str]] = []
     optional: List[str] = []
@@ -317,6 +319,10 @@ def level_answer(answer: LevelAnswer, cost: Optional[int] = None, named=None) ->
             cited.append(earlier)  # the figure stated is the earlier document's
         caveats.append(LOCAL_RULE)
         optional.append(next_step(named.unit if named else None))
+    rule = ACTIVITY_CONDITIONS.get(answer.activity) if condition and not cost else None
+    if rule is not None:
+        caveats.insert(0, rule[0])  # the answer to what was asked: kept whole, first
+        limit += len(rule[0]) + 1
     cite = sources_line(cited) if cited else ""
     kept = [c for c in caveats if c]
     if not verified:

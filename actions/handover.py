@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -232,7 +231,7 @@ CANCELLED = (
 
 
 class ActionDeclineHandover(Action):
-    """"Tiếp tục với trợ lý" / "không cần cán bộ nữa" while the bot is answering: the offer is
+    """ "Tiếp tục với trợ lý" / "không cần cán bộ nữa" while the bot is answering: the offer is
     declined, and a request still open from earlier is closed when the words call it off."""
 
     def name(self) -> Text:

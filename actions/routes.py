@@ -725,11 +725,16 @@ def asks_level(turn: Turn) -> bool:
     if turn.activity and (turn.intent == "ask_support_level" or turn.asks_amount or turn.said_cost):
         other = set(turn.frame.attributes) - set(AMOUNT) - {"list"}
         return not other or (turn.top is not None and turn.top.record.kind == "level")
-    if turn.entity("activity") and _ELIGIBILITY_QUESTION.search(fold(turn.question)):
+    if (
+        turn.entity("activity")
+        and turn.intent != "ask_conditions"
+        and _ELIGIBILITY_QUESTION.search(fold(turn.question))
+    ):
         # "máy sục khí cho xưởng tôm có được hỗ trợ không": the thing named is an activity, and
         # its level says that it is supported and how much (the quick check, above, takes the
-        # message when it describes the establishment instead)
-        return not (set(turn.frame.attributes) - set(AMOUNT) - {"list", "beneficiaries", "conditions", "state"})
+        # message when it describes the establishment instead); not a condition asked of it
+        # ("máy cũ có được hỗ trợ không": the condition's record answers, machines must be new)
+        return not (set(turn.frame.attributes) - set(AMOUNT) - {"list", "beneficiaries", "state"})
     context = turn.context_record
     if context is not None and context.kind == "level" and (turn.frame.time or turn.frame.year):
         return True  # "còn trước đây thì sao?" after a level: that level then
@@ -787,8 +792,22 @@ def level(turn: Turn, dispatcher: CollectingDispatcher) -> List[Dict[Text, Any]]
 
 def level_of(turn: Turn, dispatcher: CollectingDispatcher, activity: str) -> List[Dict[Text, Any]]:
     """The current level of ``activity`` (and the estimate for a cost said)."""
-    events = reply_level(dispatcher, turn.tracker, activity, turn.engine.cost)
+    condition = turn.intent == "ask_conditions" or "conditions" in turn.frame.attributes or _asks_used(turn.text)
+    events = reply_level(dispatcher, turn.tracker, activity, turn.engine.cost, condition=condition)
     return events + [SlotSet("last_topic", "support_levels")]
+
+
+#: "máy cũ", "mua lại", "đã qua sử dụng", "second-hand": a condition of the machine is asked
+_USED = re.compile(r"\b(?:cu|mua lai|da qua su dung|qua su dung|second ?hand|sang lai|thanh ly)\b")
+
+
+def _asks_used(text: str) -> bool:
+    """A used machine, by its words; "cu" typed with marks must be "cũ" (not "củ", "cụ")."""
+    for m in _USED.finditer(fold(text)):
+        word = text[m.start() : m.end()]
+        if m.group(0) != "cu" or word.lower() in ("cu", "cũ"):
+            return True
+    return False
 
 
 def _before(text: str) -> bool:

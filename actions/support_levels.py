@@ -66,8 +66,10 @@ def reply_level(
     activity: str,
     cost: Optional[int] = None,
     buttons: Optional[List[Dict[Text, Any]]] = None,
+    condition: bool = False,
 ) -> List[Dict[Text, Any]]:
-    """The level (and estimate, with a cost) for ``activity``; the detail behind a button."""
+    """The level (and estimate, with a cost) for ``activity``; the detail behind a button;
+    ``condition``: a condition of the activity was asked (answer_text.level_answer)."""
     try:
         answers = levels_for(activity)
     except KnowledgeUnavailable:
@@ -80,7 +82,7 @@ def reply_level(
         )
         return []
     named = named_province(tracker)
-    text = "\n\n".join(level_answer(a, cost, named) for a in answers)
+    text = "\n\n".join(level_answer(a, cost, named, condition) for a in answers)
     first = f"level.{answers[0].activity}"
     extra = [button("Chi tiết", "ask_more", record=first, view="detail")]
     if any(lv.status != "UNVERIFIED" for a in answers for lv in a.earlier):

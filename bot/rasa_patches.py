@@ -391,7 +391,9 @@ def _patch_paused_turns() -> None:
             if tracker.is_paused() or (isinstance(last, ActionExecuted) and last.action_name == ACTION_LISTEN_NAME):
                 return None  # still with the officer, or the action answered the turn itself
             answered = await original(self, output_channel, tracker)
-            if any(isinstance(e, BotUttered) and (e.metadata or {}).get("handover_by") == ANSWER_THEN_WAIT for e in events):
+            if any(
+                isinstance(e, BotUttered) and (e.metadata or {}).get("handover_by") == ANSWER_THEN_WAIT for e in events
+            ):
                 tracker.update(ConversationPaused())  # answered out of hours: the officer's again
             return answered
         return await original(self, output_channel, tracker)

@@ -21,7 +21,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-FILES = {"tune": ROOT / "tests" / "data" / "machines_dev.yml", "locked": ROOT / "tests" / "data" / "machines_locked.yml"}
+FILES = {
+    "tune": ROOT / "tests" / "data" / "machines_dev.yml",
+    "locked": ROOT / "tests" / "data" / "machines_locked.yml",
+}
 EQUIPMENT = {"machinery", "technology_line"}
 
 

@@ -119,7 +119,7 @@ def _typed_as(text: str, expected: str) -> bool:
 
 
 def _is_may(word: str) -> bool:
-    """"máy" typed with its mark (any tone: "mày" is a slip of "máy" here), not "mấy" / "mây"."""
+    """ "máy" typed with its mark (any tone: "mày" is a slip of "máy" here), not "mấy" / "mây"."""
     return marked(word) and letters(word) == "may"
 
 

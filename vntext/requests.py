@@ -40,9 +40,7 @@ _NO_CALLBACK = re.compile(
     r"|\bkhoi\W+(?:can\W+)?(?:goi lai|goi dien lai|nhan lai|lien he lai)\b"
 )
 # "em không đợi nữa", "ko cho duoc nua", "hong doi lau vay dau", "khỏi chuyển nữa nhen"
-_NO_MORE_WAITING = re.compile(
-    rf"\b{_NO}\b\W+(?:\w+\W+)?(?:doi|cho|chuyen|gap)\W+(?:nua|duoc nua|them|lau)\b"
-)
+_NO_MORE_WAITING = re.compile(rf"\b{_NO}\b\W+(?:\w+\W+)?(?:doi|cho|chuyen|gap)\W+(?:nua|duoc nua|them|lau)\b")
 # "huỷ yêu cầu", "huy giup e nhe", "hủy gặp cán bộ": the request, not a form (a bare "huỷ" is
 # the stop phrase, which only the waiting state reads as this)
 _CANCEL = re.compile(r"\bhuy\W+(?:yeu cau|viec gap|gap|cho|doi)\b")
@@ -97,12 +95,12 @@ def cancels_the_request(text: str) -> bool:
 
 
 def says_no_thanks(text: str) -> bool:
-    """"thôi khỏi", "mai mới trả lời à, thế thôi khỏi nhé": no, thank you (to whatever was offered)."""
+    """ "thôi khỏi", "mai mới trả lời à, thế thôi khỏi nhé": no, thank you (to whatever was offered)."""
     return bool(_NO_THANKS.search(fold(text or "")))
 
 
 def is_bare_cancel(text: str) -> bool:
-    """"huỷ", "hủy giúp em nhé", "thôi huỷ": calls off whatever is going on (while a person waits
+    """ "huỷ", "hủy giúp em nhé", "thôi huỷ": calls off whatever is going on (while a person waits
     for an officer, that is the request; elsewhere it is the stop phrase)."""
     return bool(_BARE_CANCEL.match(fold(text or "")))
 
@@ -157,7 +155,7 @@ _ASKS_PERSON = re.compile(
 
 
 def asks_for_a_person(text: str) -> bool:
-    """"cho chị nói chiện với người của trung tâm", "e muốn gặp cán bộ", "cho e hỏi trực tiếp cán
+    """ "cho chị nói chiện với người của trung tâm", "e muốn gặp cán bộ", "cho e hỏi trực tiếp cán
     bộ", "kết nối giúp tôi với một đồng nghiệp"; not "không cần gặp cán bộ" (that calls it off)."""
     if cancels_the_request(text):
         return False
@@ -168,12 +166,12 @@ _THE_BOT = re.compile(rf"\b(?:{_BOT}|tro ly oi|em tro ly)\b")
 
 
 def mentions_the_bot(text: str) -> bool:
-    """"Còn câu hỏi … trợ lý chưa trả lời?", "chatbot ơi": the message is for the assistant."""
+    """ "Còn câu hỏi … trợ lý chưa trả lời?", "chatbot ơi": the message is for the assistant."""
     return bool(_THE_BOT.search(fold(text or "")))
 
 
 def complains_of_waiting(text: str) -> bool:
-    """"sao lâu vậy", "chờ mãi chưa thấy ai trả lời", "doi lau qua": the person has waited too long."""
+    """ "sao lâu vậy", "chờ mãi chưa thấy ai trả lời", "doi lau qua": the person has waited too long."""
     return bool(_COMPLAINT.search(fold(text or "")))
 
 

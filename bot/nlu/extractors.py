@@ -153,4 +153,3 @@ class MachineEntityExtractor(_RuleExtractor):
                 found = self.add_extractor_name(found)
                 message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
         return messages
-
