@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -48,6 +49,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from lead_store import handovers
 from actions.render import MAIN_MENU
 from policy_kb.db import get_engine
+from vntext.fold import fold
+from vntext.statements import is_question
 from vntext.requests import (
     cancels_the_request,
     complains_of_waiting,
@@ -73,8 +76,10 @@ KNOWLEDGE_INTENTS = {
     "ask_typical_product", "ask_legal_documents", "ask_agencies", "ask_pilot_projects",
     "ask_local_levels", "check_eligibility", "estimate_support",
 }  # fmt: skip
-#: …when the classifier is at least this sure ("sao lâu vậy" is no question for the bot)
+#: …when the classifier is at least this sure ("sao lâu vậy" is no question for the bot), or this
+#: sure when the words ask something ("… bao nhiêu", "… không", "?": vntext.statements.is_question)
 KNOWLEDGE_CONFIDENCE = 0.5
+KNOWLEDGE_CONFIDENCE_ASKED = 0.3
 #: metadata keys on bot messages (kept in the tracker; channels ignore unknown keys, the web
 #: widget shows ``handover`` as its "waiting for an officer" state)
 NO_ANSWER_KEY = "no_answer"
@@ -376,7 +381,10 @@ class ActionWhileHandedOver(Action):
                 handover_by="user",
             )
             return [ConversationResumed(), ActionExecuted("action_listen")]
-        question = intent in KNOWLEDGE_INTENTS and confidence >= KNOWLEDGE_CONFIDENCE
+        asks = _asks(text)
+        # a message that asks something may be classified less surely and still be a question
+        sure = KNOWLEDGE_CONFIDENCE if not asks else KNOWLEDGE_CONFIDENCE_ASKED
+        question = intent in KNOWLEDGE_INTENTS and confidence >= sure
         # a tap on one of the bot's own buttons is a question for the bot, whatever the hour
         if question and (tapped or (not open_now and not engaged)):
             logger.info("a question while waiting is answered by the bot")
@@ -403,7 +411,15 @@ class ActionWhileHandedOver(Action):
         # ("trợ lý chưa trả lời?" is for the bot, not the officer: it gets the notice too)
         officer_counts = not (question or mentions_the_bot(text)) or _last_officer(events) == handovers.OA_ADMIN_OFFICER
         heard = _recently_heard(events, now.timestamp(), seconds, officer_counts=officer_counts)
-        if (tapped and intent == "handover_accept") or (complaint and not _last_notice_apologised(events)) or not heard:
+        # never silence for a question nobody has answered (no officer has written yet): the
+        # notice again, with the way to the bot, rather than nothing
+        unanswered_question = asks and not engaged and not tapped
+        if (
+            (tapped and intent == "handover_accept")
+            or (complaint and not _last_notice_apologised(events))
+            or unanswered_question
+            or not heard
+        ):
             if open_now:
                 notice = "Dạ, em đã chuyển tin nhắn của anh/chị cho cán bộ, cán bộ sẽ trả lời sớm ạ."
             elif engaged:
@@ -424,6 +440,16 @@ class ActionWhileHandedOver(Action):
                 **{NOTICE_KEY: "apology" if complaint else True},
             )
         return []
+
+
+#: words that close a question without being it: "… thì sao ad", "… không em", "… bn vậy ạ"
+_TRAILING = re.compile(r"(?:\W+(?:ad|a|em|anh|chi|co|chu|ban|nhe|nha|nhi|vay|the|ha|ah|oi|ta|dzay|z))+\W*$")
+
+
+def _asks(text: str) -> bool:
+    """Does the message ask something (vntext.statements.is_question, its closing words aside)?"""
+    folded = fold(text or "")
+    return is_question(folded) or is_question(_TRAILING.sub("", folded))
 
 
 def _last_officer(events: List[Dict[Text, Any]]) -> Optional[str]:

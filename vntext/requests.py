@@ -28,7 +28,7 @@ _BACK = (
 # typed with its mark, is told apart by ``_not_broken``.
 _NO = r"(?:khong|ko|k|kg|khg|hong|hok|hem|khoi|huy|chang|cha)"  # not "thôi": "thôi cho chị gặp cán bộ" is a yes
 _WAIT = r"(?:can|gap|doi|cho|chuyen(?: cho)?|noi chuyen voi)"
-_PERSON = r"(?:can bo|nguoi that|nhan vien|admin|ad|trung tam)"
+_PERSON = r"(?:can bo|nguoi that|nguoi ta|nhan vien|admin|ad|trung tam)"
 _CALLBACK = r"(?:goi lai|goi dien lai|nhan lai|lien he lai|tra loi|goi|lien he)"
 
 _WANTS_BOT = re.compile(rf"\b{_BACK}\b(?:\W+\w+){{0,4}}?\W+{_BOT}\b")
@@ -62,6 +62,8 @@ _HELP = r"(?:giup|gium|dum|di|luon|nhe|nhen|nha|lien|ngay|voi)"
 _SHORT_YES_WORDS = 12
 _ME = r"(?:em|toi|chi|anh|minh|co|chu|bac|tui|tao|con)"
 # "vâng, bạn chuyển giúp tôi", "ừa, chuyển giùm chị nhen", "kết nối cho em với cán bộ"
+# "cháu cứ nối máy cho chú, mai người ta trả lời cũng không sao": connect the line (any length)
+_CONNECT_THE_LINE = re.compile(r"\bnoi may\b(?!\W+(?:moc|tinh|vi tinh|in|lanh)\b)")
 _PUT_THROUGH = re.compile(
     rf"\b{_THROUGH}\W+(?:\w+\W+)?{_HELP}\b"
     rf"|\b{_THROUGH}\W+(?:cho|qua|sang|toi|den)\W+(?:{_ME}\W+)?(?:\w+\W+)?{_PERSON}\b"
@@ -125,6 +127,10 @@ def _without_stories(text: str, folded: str) -> str:
 def asks_to_be_put_through(text: str) -> bool:
     """Does the message say "put me through (to a person)"? ("vâng, chuyển giúp tôi", "ừa, chuyển
     giùm chị nhen", "kết nối cho em với cán bộ"); not "chuyển giao công nghệ", "chuyển xưởng"."""
+    for m in _CONNECT_THE_LINE.finditer(fold(text or "")):
+        word = (text or "")[m.start() : m.start() + 3]
+        if (not marked(word) or letters(word) == "nôi") and not cancels_the_request(text):
+            return True  # "nối máy", not "nói máy cũ …" (said that the machine …)
     # the yes is the first sentence: "Vâng, cháu chuyển giúp tôi. Sáng mai cán bộ gọi số …"
     text = re.split(r"(?<=[.!?;\n])\s+", (text or "").strip(), maxsplit=1)[0]
     folded = fold(text)
