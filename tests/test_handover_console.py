@@ -242,11 +242,12 @@ def test_rest_handover_reply_once_then_hand_back(bot, console, officer, caplog):
     rest_texts(bot, "xin chào", sender)
     accept_handover_rest(bot, sender)
 
-    # While paused the bot answers only with the notice, once, then stays quiet.
+    # While paused the bot answers only with the notice, once, then stays quiet (but for a
+    # question: "alo, có ai không ạ" again would get the notice again, never silence).
     notice = rest_texts(bot, "alo, có ai không ạ", sender)
     assert len(notice) == 1 and NOTICE in notice[0]["text"], notice
     assert notice[0]["buttons"] == [{"title": "Tiếp tục với trợ lý", "payload": "/resume_bot"}]
-    assert rest_texts(bot, "alo, có ai không ạ", sender) == []
+    assert rest_texts(bot, "dạ em chờ", sender) == []
 
     # The console sees it: in the inbox (list and JSON) and as a conversation.
     [row] = handover_row(bot.db_url, sender)
@@ -263,7 +264,7 @@ def test_rest_handover_reply_once_then_hand_back(bot, console, officer, caplog):
     assert "alo, có ai không ạ" in conv.text and ASK_PERSON in conv.text
     assert "Trợ lý đang tạm dừng" in conv.text
     transcript = officer.get(f"/inbox/{row.id}/transcript.json").json()
-    assert transcript["paused"] is True and transcript["turns"][-1]["text"] == "alo, có ai không ạ"
+    assert transcript["paused"] is True and transcript["turns"][-1]["text"] == "dạ em chờ"
 
     # A form post without the CSRF token is refused and sends nothing.
     refused = officer.http.post(
