@@ -30,7 +30,13 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.stateless import StatelessComponent
 from vntext.language import is_english, words
-from vntext.requests import asks_for_a_person, cancels_the_request, says_no_thanks
+from vntext.requests import (
+    asks_for_a_person,
+    asks_to_be_put_through,
+    cancels_the_request,
+    says_no_thanks,
+    wants_the_bot_back,
+)
 from vntext.stop_phrases import is_stop_request
 
 STOP = "stop"
@@ -66,6 +72,10 @@ class HandoverPhraseClassifier(StatelessComponent, IntentClassifier):
                 continue
             if cancels_the_request(text):
                 set_intent(message, "handover_decline")
+            elif wants_the_bot_back(text):
+                set_intent(message, "resume_bot")  # "thôi cho em quay về trợ lý": not a stop
+            elif asks_to_be_put_through(text):
+                set_intent(message, "handover_accept")  # "ừa, chuyển giùm chị nhen": a yes
             elif asks_for_a_person(text):
                 set_intent(message, "request_human")
             elif says_no_thanks(text) and not is_stop_request(text):
