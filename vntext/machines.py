@@ -87,7 +87,9 @@ _W = r"[^\W_]+"
 
 
 def _alt(words: str) -> str:
-    return "|".join(sorted((w.replace(" ", r"[\W_]+") for w in words.split("|")), key=len, reverse=True))
+    # longest first; each once (the lists are written by trade, a job may be listed twice)
+    unique = sorted(set(words.split("|")), key=lambda w: (-len(w), w))
+    return "|".join(w.replace(" ", r"[\W_]+") for w in unique)
 
 
 _HEAD_RE = re.compile(
@@ -128,10 +130,9 @@ def find_machines(text: str) -> List[Machine]:
     folded = fold(text)
     found: List[Machine] = []
     for m in _HEAD_RE.finditer(folded):
-        head = next((i for i in range(len(_HEADS)) if m.group(f"h{i}")), None)
-        if head is not None:
-            start, end = m.span(f"h{head}")
-            if not _typed_as(re.sub(r"[\W_]+", " ", text[start:end]), _HEAD_LETTERS[head]):
+        if m.lastgroup != "alone":  # each alternative holds one named group: its head
+            start, end = m.span(m.lastgroup)
+            if not _typed_as(re.sub(r"[\W_]+", " ", text[start:end]), _HEAD_LETTERS[int(m.lastgroup[1:])]):
                 continue
         found.append(Machine(m.start(), m.end()))
     for m in _MAY.finditer(folded):
